@@ -1,0 +1,66 @@
+# Masthead: `make demo` runs the site with demo content; `make test` runs every test.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: demo test install lint format lock bench run worker migrate check-deploy clean
+
+$(BIN)/.installed: requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Masthead needs Python 3.11 or newer")'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	touch $@
+
+install: $(BIN)/.installed
+
+# axe-core (accessibility checks in the browser tests) comes from npm when npm is here.
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: browser tests will skip their accessibility check"; fi
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+	@echo
+	@echo "  Masthead is running at http://$(HOST):$(PORT)/"
+	@echo "  Editors' admin: http://$(HOST):$(PORT)/admin/  (editor@masthead.example / $${MASTHEAD_DEMO_PASSWORD:-masthead-demo})"
+	@echo "  Press Ctrl+C to stop the site and the task worker."
+	@echo
+	@trap 'kill 0' INT TERM EXIT; \
+	$(PY) manage.py db_worker & \
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install
+	-@$(MAKE) --no-print-directory node_modules/axe-core/axe.min.js
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+check-deploy: install
+	MASTHEAD_PRODUCTION=1 MASTHEAD_ALLOWED_HOSTS=news.example \
+	MASTHEAD_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
+	$(PY) manage.py check --deploy --fail-level WARNING
+
+# Re-pin every dependency after editing pyproject.toml (needs network to PyPI).
+lock:
+	$(PYTHON) -m pip install --quiet uv
+	$(PYTHON) -m uv pip compile pyproject.toml --extra dev --generate-hashes \
+		--python-version 3.11 --output-file requirements.lock
+
+clean:
+	rm -rf $(VENV) node_modules var

@@ -1,0 +1,338 @@
+"""The newsroom's content model: the front page, sections, articles, authors and tags.
+
+Invariants:
+- An article lives under its section in the page tree; `ArticlePage.section` mirrors
+  that parent so listings can filter and join without walking the tree.
+- An article's access level is its own choice or, by default, its section's; the
+  effective level is computed here and enforced by `masthead.access`.
+- Pages resolve by their full URL path in one query (see `HomePage.route`), so the
+  cost of serving a page does not grow with how deep it sits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db import models
+from django.http import Http404, HttpRequest
+from django.utils.functional import cached_property
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, PageChooserPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+from wagtail.snippets.models import register_snippet
+
+from .blocks import ArticleBodyBlock
+
+
+class AccessLevel(models.TextChoices):
+    FREE = "free", _("Free: anyone reads it in full")
+    REGISTRATION = "registration", _("Registration: free account needed")
+    PREMIUM = "premium", _("Premium: counts against the monthly allowance")
+
+
+SECTION_DEFAULT = ""
+ARTICLE_ACCESS_CHOICES = [(SECTION_DEFAULT, _("Section default")), *AccessLevel.choices]
+
+
+@register_snippet
+class Author(index.Indexed, models.Model):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=120, unique=True)
+    role = models.CharField(max_length=120, blank=True)
+    bio = RichTextField(blank=True, features=["bold", "italic", "link"])
+    photo = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    panels = [FieldPanel("name"), FieldPanel("slug"), FieldPanel("role"), FieldPanel("bio"),
+              FieldPanel("photo")]
+    search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.slug:
+            self.slug = slugify(self.name)[:120]
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("content:author", kwargs={"slug": self.slug})
+
+
+class ArticleTag(TaggedItemBase):
+    content_object = ParentalKey(
+        "content.ArticlePage", on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+
+class ListingPage(RoutablePageMixin, Page):
+    """A page that lists articles, paginated, with RSS and Atom feeds of its own."""
+
+    per_page = 12
+
+    class Meta:
+        abstract = True
+
+    def listing_articles(self) -> models.QuerySet[ArticlePage]:
+        raise NotImplementedError
+
+    def paginate(self, request: HttpRequest, queryset: Any) -> Any:
+        """A bad page number never raises a 500: junk reads as page 1; too far is a 404."""
+        paginator = Paginator(queryset, self.per_page)
+        raw = request.GET.get("page", "1")
+        try:
+            number = int(raw)
+        except (TypeError, ValueError):
+            number = 1
+        if number < 1:
+            number = 1
+        try:
+            return paginator.page(number)
+        except (EmptyPage, PageNotAnInteger) as exc:
+            raise Http404(_("There is no such page of articles.")) from exc
+
+
+class HomePage(ListingPage):
+    """The front page: a lead story, then a rail for each top-level section."""
+
+    lead_story = models.ForeignKey(
+        "content.ArticlePage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Leave empty to lead with the latest article."),
+    )
+    rail_size = models.PositiveSmallIntegerField(
+        default=4, help_text=_("How many articles each section rail shows.")
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        PageChooserPanel("lead_story", "content.ArticlePage"),
+        FieldPanel("rail_size"),
+    ]
+    subpage_types = ["content.SectionPage", "content.InfoPage"]
+    parent_page_types = ["wagtailcore.Page"]
+    max_count = 1
+    template = "content/home_page.html"
+
+    def route(self, request: HttpRequest, path_components: list[str]) -> Any:
+        # Resolve /a/b/c/ in one query by url_path instead of one query per level.
+        if path_components:
+            from .selectors import page_for_path
+
+            page = page_for_path(root=self, path_components=path_components)
+            if page is not None:
+                return page.route(request, [])
+        return super().route(request, path_components)
+
+    def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict:
+        from .selectors import front_page
+
+        context = super().get_context(request, *args, **kwargs)
+        context["front"] = front_page(home=self)
+        return context
+
+    def listing_articles(self) -> models.QuerySet[ArticlePage]:
+        from .selectors import live_articles
+
+        return live_articles().descendant_of(self)
+
+    @path("feeds/rss/", name="rss")
+    def rss_feed(self, request: HttpRequest) -> Any:
+        from .feeds import ListingRssFeed
+
+        return ListingRssFeed()(request, listing=self)
+
+    @path("feeds/atom/", name="atom")
+    def atom_feed(self, request: HttpRequest) -> Any:
+        from .feeds import ListingAtomFeed
+
+        return ListingAtomFeed()(request, listing=self)
+
+
+
+class SectionPage(ListingPage):
+    """A section (World) or a sub-section (World > Middle East) of the newsroom."""
+
+    standfirst = models.CharField(max_length=300, blank=True)
+    default_access_level = models.CharField(
+        max_length=20,
+        choices=AccessLevel.choices,
+        default=AccessLevel.FREE,
+        help_text=_("Articles in this section get this access level unless they choose another."),
+    )
+
+    content_panels = [*Page.content_panels, FieldPanel("standfirst"),
+                      FieldPanel("default_access_level")]
+    subpage_types = ["content.SectionPage", "content.ArticlePage"]
+    parent_page_types = ["content.HomePage", "content.SectionPage"]
+    template = "content/section_page.html"
+    search_fields = [*Page.search_fields, index.SearchField("standfirst")]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        # Articles that follow the section default follow a change to it.
+        ArticlePage.objects.filter(section=self, access_level=SECTION_DEFAULT).exclude(
+            effective_access=self.default_access_level
+        ).update(effective_access=self.default_access_level)
+
+    def listing_articles(self) -> models.QuerySet[ArticlePage]:
+        from .selectors import live_articles
+
+        return live_articles().descendant_of(self)
+
+    @path("")
+    def index_route(self, request: HttpRequest) -> Any:
+        page = self.paginate(request, self.listing_articles())
+        return self.render(request, context_overrides={"articles": page})
+
+    @path("rss/", name="rss")
+    def rss_feed(self, request: HttpRequest) -> Any:
+        from .feeds import ListingRssFeed
+
+        return ListingRssFeed()(request, listing=self)
+
+    @path("atom/", name="atom")
+    def atom_feed(self, request: HttpRequest) -> Any:
+        from .feeds import ListingAtomFeed
+
+        return ListingAtomFeed()(request, listing=self)
+
+
+class ArticleAuthor(Orderable):
+    article = ParentalKey("content.ArticlePage", on_delete=models.CASCADE, related_name="bylines")
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="bylines")
+
+    panels = [FieldPanel("author")]
+
+    class Meta(Orderable.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["article", "author"], name="content_byline_unique")
+        ]
+
+
+class ArticlePage(Page):
+    standfirst = models.CharField(
+        max_length=300, help_text=_("One or two sentences under the headline.")
+    )
+    section = models.ForeignKey(
+        SectionPage, null=True, blank=True, editable=False, on_delete=models.SET_NULL,
+        related_name="articles",
+    )
+    hero_image = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    hero_caption = models.CharField(max_length=300, blank=True)
+    hero_credit = models.CharField(max_length=120, blank=True)
+    body = StreamField(ArticleBodyBlock())
+    tags = ClusterTaggableManager(through=ArticleTag, blank=True)
+    access_level = models.CharField(
+        max_length=20, choices=ARTICLE_ACCESS_CHOICES, blank=True, default=SECTION_DEFAULT
+    )
+    effective_access = models.CharField(
+        max_length=20, choices=AccessLevel.choices, default=AccessLevel.FREE, editable=False,
+        db_index=True,
+    )
+    comments_open = models.BooleanField(default=True)
+    canonical_url = models.URLField(
+        blank=True, help_text=_("Only when this story first appeared elsewhere.")
+    )
+    updated_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text=_("Shown as 'Updated' in the dateline when a story changes materially."),
+    )
+
+    content_panels = [
+        FieldPanel("title", heading=_("Headline")),
+        FieldPanel("standfirst"),
+        InlinePanel("bylines", label=_("Authors"), min_num=1),
+        MultiFieldPanel(
+            [FieldPanel("hero_image"), FieldPanel("hero_caption"), FieldPanel("hero_credit")],
+            heading=_("Hero image"),
+        ),
+        FieldPanel("body"),
+        FieldPanel("tags"),
+    ]
+    promote_panels = [
+        *Page.promote_panels,
+        FieldPanel("canonical_url"),
+    ]
+    settings_panels = [
+        FieldPanel("access_level"),
+        FieldPanel("comments_open"),
+        FieldPanel("updated_at"),
+        *Page.settings_panels,
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("standfirst", boost=2),
+        index.SearchField("body"),
+        index.FilterField("effective_access"),
+        index.RelatedFields("tags", [index.SearchField("name")]),
+    ]
+    parent_page_types = ["content.SectionPage"]
+    subpage_types: list[str] = []
+    template = "content/article_page.html"
+
+    class Meta:
+        indexes = [models.Index(fields=["section"])]
+
+    def full_clean(self, *args: Any, **kwargs: Any) -> None:
+        self.sync_section()
+        super().full_clean(*args, **kwargs)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.sync_section()
+        super().save(*args, **kwargs)
+
+    def sync_section(self) -> None:
+        """Mirror the parent section and resolve the effective access level."""
+        parent = self.get_parent() if self.path else None
+        if parent is not None:
+            parent = parent.specific
+            if isinstance(parent, SectionPage):
+                self.section = parent
+        section_default = self.section.default_access_level if self.section else AccessLevel.FREE
+        self.effective_access = self.access_level or section_default
+
+    @cached_property
+    def authors(self) -> list[Author]:
+        return [byline.author for byline in self.bylines.all()]
+
+    @property
+    def dateline(self) -> Any:
+        return self.first_published_at
+
+    def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict:
+        from .selectors import article_page_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(article_page_context(article=self, request=request))
+        return context
+
+
+class InfoPage(Page):
+    """A plain page: about us, terms of use, the privacy notice."""
+
+    body = RichTextField(features=["h2", "h3", "bold", "italic", "link", "ol", "ul"])
+
+    content_panels = [*Page.content_panels, FieldPanel("body")]
+    parent_page_types = ["content.HomePage", "content.InfoPage"]
+    template = "content/info_page.html"
+    search_fields = [*Page.search_fields, index.SearchField("body")]

@@ -1,0 +1,195 @@
+"""Reads for the reader-facing pages.
+
+Invariant: each page costs a fixed number of queries, whatever the number of blocks,
+images, tags, authors or related articles. Every image a page shows is loaded with its
+renditions in one pooled round (`preloaded_images`), and lists are fetched with their
+relations joined or prefetched, never per item.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Window
+from django.db.models.functions import RowNumber, Substr
+from django.http import HttpRequest
+from wagtail.images import get_image_model
+from wagtail.models import Page
+
+from .images import RENDITION_SPECS
+from .models import ArticleAuthor, ArticlePage, Author, HomePage, SectionPage
+
+RELATED_LIMIT = 4
+
+# Images loaded for the current page, by id; body blocks look here before the database.
+_image_pool: ContextVar[dict[int, Any] | None] = ContextVar("image_pool", default=None)
+
+
+def pooled_image(image_id: int) -> Any | None:
+    pool = _image_pool.get()
+    return pool.get(image_id) if pool else None
+
+
+def load_images(ids: Iterable[int | None]) -> dict[int, Any]:
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    images = get_image_model().objects.prefetch_renditions(*RENDITION_SPECS).in_bulk(wanted)
+    return images
+
+
+@contextlib.contextmanager
+def preloaded_images(images: dict[int, Any]) -> Iterator[None]:
+    token = _image_pool.set(images)
+    try:
+        yield
+    finally:
+        _image_pool.reset(token)
+
+
+def live_articles() -> QuerySet[ArticlePage]:
+    """Published articles, newest first, with what a card shows already joined."""
+    return (
+        ArticlePage.objects.live()
+        .public()
+        .select_related("section", "hero_image")
+        .order_by("-first_published_at", "-pk")
+    )
+
+
+def article_serving_queryset() -> QuerySet[ArticlePage]:
+    return ArticlePage.objects.select_related("section", "hero_image").prefetch_related(
+        Prefetch(
+            "bylines",
+            queryset=ArticleAuthor.objects.select_related("author").order_by("sort_order"),
+        ),
+        "tags",
+    )
+
+
+def page_for_path(*, root: Page, path_components: list[str]) -> Page | None:
+    """The live page at `root`/a/b/c/, found in one or two queries instead of one per level."""
+    url_path = root.url_path + "/".join(path_components) + "/"
+    article = article_serving_queryset().filter(url_path=url_path, live=True).first()
+    if article is not None:
+        return article
+    row = (
+        Page.objects.filter(url_path=url_path, live=True)
+        .values_list("pk", "content_type_id")
+        .first()
+    )
+    if row is None:
+        return None
+    model = ContentType.objects.get_for_id(row[1]).model_class()
+    if model is None:
+        return None
+    return model.objects.get(pk=row[0])
+
+
+def _stream_image_ids(stream_data: Iterable[Any]) -> list[int]:
+    ids: list[int] = []
+    for block in stream_data:
+        if block.get("type") == "image":
+            value = block.get("value") or {}
+            if isinstance(value, dict) and value.get("image"):
+                ids.append(value["image"])
+    return ids
+
+
+def related_articles(*, article: ArticlePage, tag_ids: list[int]) -> list[ArticlePage]:
+    """Up to four live articles sharing the most tags, then the same section, newest first."""
+    match = Q(section_id=article.section_id)
+    if tag_ids:
+        match |= Q(tagged_items__tag_id__in=tag_ids)
+    return list(
+        live_articles()
+        .exclude(pk=article.pk)
+        .filter(match)
+        .annotate(shared=Count("tagged_items", filter=Q(tagged_items__tag_id__in=tag_ids)))
+        .order_by("-shared", "-first_published_at", "-pk")[:RELATED_LIMIT]
+    )
+
+
+def article_page_context(*, article: ArticlePage, request: HttpRequest) -> dict[str, Any]:
+    tags = list(article.tags.all())
+    related = related_articles(article=article, tag_ids=[t.pk for t in tags])
+    image_ids = [article.hero_image_id, *(a.hero_image_id for a in related)]
+    image_ids += _stream_image_ids(article.body.raw_data)
+    images = load_images(image_ids)
+    _attach_heroes([article, *related], images)
+    with preloaded_images(images):
+        list(article.body)  # binds every block now, so body images come from the pool
+    return {"tags": tags, "related_articles": related, "authors": article.authors}
+
+
+def _attach_heroes(articles: Iterable[ArticlePage], images: dict[int, Any]) -> None:
+    for item in articles:
+        if item.hero_image_id and item.hero_image_id in images:
+            item.hero_image = images[item.hero_image_id]
+
+
+@dataclass
+class Rail:
+    section: SectionPage
+    articles: list[ArticlePage] = field(default_factory=list)
+
+
+@dataclass
+class FrontPage:
+    lead: ArticlePage | None
+    rails: list[Rail]
+
+
+def front_page(*, home: HomePage) -> FrontPage:
+    """The lead story, then the newest articles of each top-level section, in tree order."""
+    sections = list(
+        SectionPage.objects.live().public().child_of(home).order_by("path")
+    )
+    lead = None
+    if home.lead_story_id:
+        lead = live_articles().filter(pk=home.lead_story_id).first()
+    if lead is None:
+        lead = live_articles().descendant_of(home).first()
+    section_depth = home.depth + 1
+    prefix_len = section_depth * Page.steplen
+    ranked = (
+        live_articles()
+        .descendant_of(home)
+        .exclude(pk=lead.pk if lead else None)
+        .annotate(
+            top_path=Substr("path", 1, prefix_len),
+            rank=Window(
+                RowNumber(),
+                partition_by=[Substr("path", 1, prefix_len)],
+                order_by=[F("first_published_at").desc(), F("pk").desc()],
+            ),
+        )
+        .filter(rank__lte=home.rail_size)
+    )
+    by_prefix: dict[str, list[ArticlePage]] = {}
+    for item in ranked:
+        by_prefix.setdefault(item.top_path, []).append(item)
+    rails = [Rail(section=s, articles=by_prefix.get(s.path, [])) for s in sections]
+    rails = [r for r in rails if r.articles]
+    all_articles = ([lead] if lead else []) + [a for r in rails for a in r.articles]
+    _attach_heroes(all_articles, load_images(a.hero_image_id for a in all_articles))
+    return FrontPage(lead=lead, rails=rails)
+
+
+def listing_with_images(articles: Iterable[ArticlePage]) -> list[ArticlePage]:
+    items = list(articles)
+    _attach_heroes(items, load_images(a.hero_image_id for a in items))
+    return items
+
+
+def articles_by_author(author: Author) -> QuerySet[ArticlePage]:
+    return live_articles().filter(bylines__author=author)
+
+
+def articles_tagged(tag_slug: str) -> QuerySet[ArticlePage]:
+    return live_articles().filter(tags__slug=tag_slug)

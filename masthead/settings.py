@@ -1,0 +1,278 @@
+"""Masthead's settings: every environment variable is declared here, in one place.
+
+Invariant: with no environment at all the site runs on a laptop (SQLite in WAL mode
+under var/, a local-memory cache, the database task backend, email written to files
+under var/mail/). Setting MASTHEAD_PRODUCTION=1 turns on the production posture and
+refuses to start without a real secret key and allowed hosts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+env = environ.Env()
+
+# --------------------------------------------------------------------------------------
+# Environment variables (the complete list; the README documents each one)
+# --------------------------------------------------------------------------------------
+PRODUCTION: bool = env.bool("MASTHEAD_PRODUCTION", default=False)
+DEBUG: bool = env.bool("MASTHEAD_DEBUG", default=not PRODUCTION)
+SECRET_KEY: str = env.str("MASTHEAD_SECRET_KEY", default="")
+ALLOWED_HOSTS: list[str] = env.list(
+    "MASTHEAD_ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"]
+)
+CSRF_TRUSTED_ORIGINS: list[str] = env.list("MASTHEAD_CSRF_TRUSTED_ORIGINS", default=[])
+WAGTAILADMIN_BASE_URL: str = env.str("MASTHEAD_BASE_URL", default="http://127.0.0.1:8000")
+DATABASE_URL: str = env.str("DATABASE_URL", default="")
+REDIS_URL: str = env.str("REDIS_URL", default="")
+EMAIL_URL: str = env.str("EMAIL_URL", default="")
+DEFAULT_FROM_EMAIL: str = env.str("MASTHEAD_FROM_EMAIL", default="Masthead <newsroom@localhost>")
+TIME_ZONE: str = env.str("MASTHEAD_TIME_ZONE", default="Europe/London")
+MEDIA_ROOT: str = env.str("MASTHEAD_MEDIA_ROOT", default=str(VAR_DIR / "media"))
+STATIC_ROOT: str = env.str("MASTHEAD_STATIC_ROOT", default=str(VAR_DIR / "static"))
+SQLITE_PATH: str = env.str("MASTHEAD_SQLITE_PATH", default=str(VAR_DIR / "masthead.sqlite3"))
+# Seconds a shared cache (CDN, Varnish) may keep an anonymous page.
+PUBLIC_CACHE_SECONDS: int = env.int("MASTHEAD_PUBLIC_CACHE_SECONDS", default=120)
+# How many reverse proxies in front of the app append to X-Forwarded-For.
+TRUSTED_PROXY_COUNT: int = env.int("MASTHEAD_TRUSTED_PROXY_COUNT", default=0)
+SECURE_SSL_REDIRECT: bool = env.bool("MASTHEAD_SSL_REDIRECT", default=PRODUCTION)
+LOG_LEVEL: str = env.str("MASTHEAD_LOG_LEVEL", default="INFO")
+
+if PRODUCTION:
+    problems = []
+    if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure"):
+        problems.append("MASTHEAD_SECRET_KEY must be a random string of at least 50 characters")
+    if not ALLOWED_HOSTS:
+        problems.append("MASTHEAD_ALLOWED_HOSTS must list the site's host names")
+    if DEBUG:
+        problems.append("MASTHEAD_DEBUG must be off in production")
+    if problems:
+        raise ImproperlyConfigured(
+            "Production settings are incomplete: " + "; ".join(problems) + ". See README.md."
+        )
+elif not SECRET_KEY:
+    # Local use only: a fixed, clearly labelled key so sessions survive restarts.
+    SECRET_KEY = "django-insecure-local-only-masthead-key-never-use-in-production"
+
+# --------------------------------------------------------------------------------------
+# Applications
+# --------------------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "masthead.core",
+    "masthead.readers",
+    "masthead.content",
+    "masthead.access",
+    "masthead.newsletters",
+    "wagtail.contrib.forms",
+    "wagtail.contrib.redirects",
+    "wagtail.contrib.routable_page",
+    "wagtail.contrib.settings",
+    "wagtail.contrib.sitemaps",
+    "wagtail.embeds",
+    "wagtail.sites",
+    "wagtail.users",
+    "wagtail.snippets",
+    "wagtail.documents",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
+    "modelcluster",
+    "taggit",
+    "django_tasks",
+    "django_tasks_db",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "masthead.core.middleware.PublicCacheMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+]
+
+ROOT_URLCONF = "masthead.urls"
+WSGI_APPLICATION = "masthead.wsgi.application"
+AUTH_USER_MODEL = "readers.User"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "masthead" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "wagtail.contrib.settings.context_processors.settings",
+                "masthead.core.context_processors.site_chrome",
+            ],
+        },
+    }
+]
+
+# --------------------------------------------------------------------------------------
+# Data: database, cache, tasks, email
+# --------------------------------------------------------------------------------------
+if DATABASE_URL:
+    DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+    DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+else:
+    Path(SQLITE_PATH).parent.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": SQLITE_PATH,
+            "OPTIONS": {
+                # WAL lets readers go on while the task worker writes; IMMEDIATE makes
+                # write transactions take the lock up front instead of failing midway.
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "masthead",
+            "TIMEOUT": 300,
+        },
+        "renditions": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "masthead-renditions",
+            "TIMEOUT": 3600,
+        },
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "renditions": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "renditions",
+        },
+    }
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+if EMAIL_URL:
+    vars().update(env.email_url_config(EMAIL_URL))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --------------------------------------------------------------------------------------
+# Accounts and passwords
+# --------------------------------------------------------------------------------------
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "/admin/login/"
+# The email is unique case-insensitively through a functional unique constraint on
+# Lower("email") (readers.User.Meta), which is stronger than the case-sensitive
+# `unique=True` this check asks for.
+SILENCED_SYSTEM_CHECKS = ["auth.E003"]
+
+# --------------------------------------------------------------------------------------
+# Internationalisation
+# --------------------------------------------------------------------------------------
+LANGUAGE_CODE = "en-gb"
+LANGUAGES = [("en-gb", _("English"))]
+USE_I18N = True
+USE_TZ = True
+LOCALE_PATHS = [BASE_DIR / "masthead" / "locale"]
+
+# --------------------------------------------------------------------------------------
+# Static and media files
+# --------------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+MEDIA_URL = "/media/"
+STATICFILES_DIRS = [BASE_DIR / "masthead" / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+# --------------------------------------------------------------------------------------
+# Wagtail
+# --------------------------------------------------------------------------------------
+WAGTAIL_SITE_NAME = "Masthead"
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+WAGTAILIMAGES_FORMAT_CONVERSIONS = {"avif": "avif", "bmp": "webp", "webp": "webp"}
+WAGTAILEMBEDS_RESPONSIVE_HTML = True
+WAGTAILADMIN_COMMENTS_ENABLED = True
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+TAGGIT_CASE_INSENSITIVE = True
+
+# --------------------------------------------------------------------------------------
+# Security
+# --------------------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --------------------------------------------------------------------------------------
+# Logging: one line per event on stderr, which the process manager collects.
+# --------------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["stderr"], "level": "WARNING"},
+    "loggers": {
+        "masthead": {"level": LOG_LEVEL, "handlers": ["stderr"], "propagate": False},
+        "django.request": {"level": "ERROR", "handlers": ["stderr"], "propagate": False},
+    },
+}
