@@ -59,7 +59,7 @@ if PRODUCTION:
         )
 elif not SECRET_KEY:
     # Local use only: a fixed, clearly labelled key so sessions survive restarts.
-    SECRET_KEY = "django-insecure-local-only-masthead-key-never-use-in-production"
+    SECRET_KEY = "django-insecure-local-only-masthead-key-never-use-in-production"  # noqa: S105
 
 # --------------------------------------------------------------------------------------
 # Applications
@@ -219,6 +219,9 @@ LOCALE_PATHS = [BASE_DIR / "masthead" / "locale"]
 # Static and media files
 # --------------------------------------------------------------------------------------
 STATIC_URL = "/static/"
+WHITENOISE_USE_FINDERS = DEBUG
+if not PRODUCTION:
+    Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 STATICFILES_DIRS = [BASE_DIR / "masthead" / "static"]
 STORAGES = {

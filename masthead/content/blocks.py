@@ -161,6 +161,3 @@ class ArticleBodyBlock(blocks.StreamBlock):
 
     class Meta:
         block_counts = {"wall_marker": {"max_num": 1}}
-
-
-

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -25,7 +24,7 @@ from taggit.models import TaggedItemBase
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, PageChooserPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Orderable, Page
+from wagtail.models import Orderable, Page, PageViewRestriction
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
@@ -52,8 +51,13 @@ class Author(index.Indexed, models.Model):
         "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    panels = [FieldPanel("name"), FieldPanel("slug"), FieldPanel("role"), FieldPanel("bio"),
-              FieldPanel("photo")]
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("slug"),
+        FieldPanel("role"),
+        FieldPanel("bio"),
+        FieldPanel("photo"),
+    ]
     search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
 
     class Meta:
@@ -79,7 +83,26 @@ class ArticleTag(TaggedItemBase):
     )
 
 
-class ListingPage(RoutablePageMixin, Page):
+class NewsroomPageMixin:
+    """Shared by every page type here.
+
+    Wagtail checks view restrictions on every page it serves with two queries (the
+    ancestors, then their restrictions). Page paths encode their ancestors, so one query
+    does it: restrictions on this page or an ancestor, or on a page that this page or an
+    ancestor is an alias of.
+    """
+
+    path: str
+    steplen: int
+
+    def get_view_restrictions(self) -> models.QuerySet[PageViewRestriction]:
+        prefixes = [self.path[:i] for i in range(self.steplen, len(self.path) + 1, self.steplen)]
+        return PageViewRestriction.objects.filter(
+            models.Q(page__path__in=prefixes) | models.Q(page__aliases__path__in=prefixes)
+        ).distinct()
+
+
+class ListingPage(NewsroomPageMixin, RoutablePageMixin, Page):
     """A page that lists articles, paginated, with RSS and Atom feeds of its own."""
 
     per_page = 12
@@ -91,19 +114,9 @@ class ListingPage(RoutablePageMixin, Page):
         raise NotImplementedError
 
     def paginate(self, request: HttpRequest, queryset: Any) -> Any:
-        """A bad page number never raises a 500: junk reads as page 1; too far is a 404."""
-        paginator = Paginator(queryset, self.per_page)
-        raw = request.GET.get("page", "1")
-        try:
-            number = int(raw)
-        except (TypeError, ValueError):
-            number = 1
-        if number < 1:
-            number = 1
-        try:
-            return paginator.page(number)
-        except (EmptyPage, PageNotAnInteger) as exc:
-            raise Http404(_("There is no such page of articles.")) from exc
+        from .pagination import paginate_articles
+
+        return paginate_articles(request, queryset, self.per_page)
 
 
 class HomePage(ListingPage):
@@ -166,7 +179,6 @@ class HomePage(ListingPage):
         return ListingAtomFeed()(request, listing=self)
 
 
-
 class SectionPage(ListingPage):
     """A section (World) or a sub-section (World > Middle East) of the newsroom."""
 
@@ -178,8 +190,11 @@ class SectionPage(ListingPage):
         help_text=_("Articles in this section get this access level unless they choose another."),
     )
 
-    content_panels = [*Page.content_panels, FieldPanel("standfirst"),
-                      FieldPanel("default_access_level")]
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("standfirst"),
+        FieldPanel("default_access_level"),
+    ]
     subpage_types = ["content.SectionPage", "content.ArticlePage"]
     parent_page_types = ["content.HomePage", "content.SectionPage"]
     template = "content/section_page.html"
@@ -227,12 +242,16 @@ class ArticleAuthor(Orderable):
         ]
 
 
-class ArticlePage(Page):
+class ArticlePage(NewsroomPageMixin, Page):
     standfirst = models.CharField(
         max_length=300, help_text=_("One or two sentences under the headline.")
     )
     section = models.ForeignKey(
-        SectionPage, null=True, blank=True, editable=False, on_delete=models.SET_NULL,
+        SectionPage,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
         related_name="articles",
     )
     hero_image = models.ForeignKey(
@@ -246,7 +265,10 @@ class ArticlePage(Page):
         max_length=20, choices=ARTICLE_ACCESS_CHOICES, blank=True, default=SECTION_DEFAULT
     )
     effective_access = models.CharField(
-        max_length=20, choices=AccessLevel.choices, default=AccessLevel.FREE, editable=False,
+        max_length=20,
+        choices=AccessLevel.choices,
+        default=AccessLevel.FREE,
+        editable=False,
         db_index=True,
     )
     comments_open = models.BooleanField(default=True)
@@ -254,7 +276,8 @@ class ArticlePage(Page):
         blank=True, help_text=_("Only when this story first appeared elsewhere.")
     )
     updated_at = models.DateTimeField(
-        null=True, blank=True,
+        null=True,
+        blank=True,
         help_text=_("Shown as 'Updated' in the dateline when a story changes materially."),
     )
 
@@ -327,7 +350,7 @@ class ArticlePage(Page):
         return context
 
 
-class InfoPage(Page):
+class InfoPage(NewsroomPageMixin, Page):
     """A plain page: about us, terms of use, the privacy notice."""
 
     body = RichTextField(features=["h2", "h3", "bold", "italic", "link", "ol", "ul"])

@@ -1,20 +1,28 @@
 """Site search over published articles, through Wagtail's search backend.
 
-Invariant: any string a reader types is safe: the query is cut to a sane length and
-handed to the backend as plain text (no query syntax), and the results carry only the
-headline and standfirst, never the body.
+Invariant: any string a reader types is safe. The query is reduced to words (letters
+and digits of any script), cut to a sane length, and handed to the backend as plain
+text, so no quote, operator or bracket reaches the full-text engine's own syntax.
+Results carry only the headline and standfirst, never the body.
 """
 
 from __future__ import annotations
 
+import logging
+import re
 from dataclasses import dataclass
 
 from django.core.paginator import EmptyPage, Page, Paginator
+from django.db import DatabaseError
 from wagtail.search.query import PlainText
 
 from . import selectors
 
 MAX_QUERY_LENGTH = 200
+MAX_TERMS = 12
+_NOT_WORD = re.compile(r"[^\w]+", re.UNICODE)
+
+logger = logging.getLogger("masthead.search")
 
 
 @dataclass
@@ -23,10 +31,18 @@ class SearchResults:
     total: int
 
 
+def search_terms(query: str) -> str:
+    """The words of `query`, at most MAX_TERMS of them, joined by single spaces."""
+    words = [w for w in _NOT_WORD.sub(" ", query[:MAX_QUERY_LENGTH]).split() if w.strip("_")]
+    return " ".join(words[:MAX_TERMS])
+
+
 def search_articles(*, query: str, page: int, per_page: int) -> SearchResults | None:
     """One page of results, or None when `page` is past the end."""
-    query = " ".join(query.split())[:MAX_QUERY_LENGTH]
-    hits = selectors.live_articles().search(PlainText(query), order_by_relevance=True)
+    terms = search_terms(query)
+    if not terms:
+        return SearchResults(page=Paginator([], per_page).page(1), total=0)
+    hits = selectors.searchable_articles().search(PlainText(terms), order_by_relevance=True)
     paginator = Paginator(hits, per_page)
     try:
         result_page = paginator.page(page)
@@ -34,5 +50,8 @@ def search_articles(*, query: str, page: int, per_page: int) -> SearchResults | 
         if page == 1:
             return SearchResults(page=paginator.page(1), total=0)
         return None
+    except DatabaseError:
+        logger.warning("search failed for terms %r", terms, exc_info=True)
+        return SearchResults(page=Paginator([], per_page).page(1), total=0)
     result_page.object_list = selectors.listing_with_images(result_page.object_list)
     return SearchResults(page=result_page, total=paginator.count)

@@ -1,0 +1,17 @@
+"""Fixtures every test gets: media in a temporary folder, tasks run at once."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_immediately(settings):
+    # The database backend needs a worker process; tests run each task as it is
+    # enqueued instead. Tests of the queue itself override TASKS again.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -1,0 +1,49 @@
+"""The email is the login, and one address is one account whatever its case."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import authenticate, get_user_model
+from django.db import IntegrityError, transaction
+
+from masthead.readers.models import normalize_email_address
+
+pytestmark = pytest.mark.django_db
+User = get_user_model()
+
+
+def test_email_is_the_login_and_there_is_no_username():
+    assert User.USERNAME_FIELD == "email"
+    assert not hasattr(User, "username")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("  Ada@Example.COM ", "Ada@example.com"),
+        ("ada@example.com", "ada@example.com"),
+        ("ADA@EXAMPLE.COM", "ADA@example.com"),
+        ("no-at-sign", "no-at-sign"),
+    ],
+)
+def test_normalising_trims_and_lowercases_the_domain_only(raw, expected):
+    assert normalize_email_address(raw) == expected
+
+
+@pytest.mark.parametrize("variant", ["A@x.com", "a@X.COM", "a@x.com"])
+def test_database_refuses_a_second_account_differing_only_in_case(variant):
+    User.objects.create_user("a@x.com", "pw-Secret-123")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(email=variant)
+
+
+def test_sign_in_ignores_the_case_of_the_address():
+    User.objects.create_user("Reader@Example.com", "pw-Secret-123")
+    user = authenticate(username="READER@example.COM", password="pw-Secret-123")
+    assert user is not None
+    assert user.email == "Reader@example.com"
+
+
+def test_passwords_are_hashed_with_argon2():
+    user = User.objects.create_user("h@example.com", "pw-Secret-123")
+    assert user.password.startswith("argon2$argon2id$")
