@@ -94,3 +94,40 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.first_name
+
+
+class LegalDocument(models.TextChoices):
+    TERMS = "terms", _("Terms of use")
+    COOKIES = "cookies", _("Cookie policy")
+    PRIVACY = "privacy", _("Privacy notice")
+
+
+class ConsentRecord(models.Model):
+    """An append-only record that a reader accepted a version of a legal document.
+
+    Rows are never updated: a new version accepted is a new row. When an account is
+    erased the row loses its link to the person (user, ip, user agent) but keeps what
+    was accepted and when, as the minimal audit trail.
+    """
+
+    user = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="consent_records"
+    )
+    document = models.CharField(max_length=20, choices=LegalDocument.choices)
+    version = models.CharField(max_length=40)
+    accepted_at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(max_length=60, help_text=_("Where it was given, e.g. signup."))
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-accepted_at", "-pk"]
+        indexes = [models.Index(fields=["user", "document"])]
+
+    def __str__(self) -> str:
+        return f"{self.document} v{self.version} at {self.accepted_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk and not kwargs.pop("erasing", False):
+            raise ValueError("Consent records are append-only.")
+        super().save(*args, **kwargs)
