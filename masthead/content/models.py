@@ -139,7 +139,7 @@ class HomePage(ListingPage):
         PageChooserPanel("lead_story", "content.ArticlePage"),
         FieldPanel("rail_size"),
     ]
-    subpage_types = ["content.SectionPage", "content.InfoPage"]
+    subpage_types = ["content.SectionPage", "content.InfoPage", "readers.LegalPage"]
     parent_page_types = ["wagtailcore.Page"]
     max_count = 1
     template = "content/home_page.html"

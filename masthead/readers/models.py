@@ -16,6 +16,10 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
+from wagtail.fields import RichTextField
+from wagtail.models import Page
+from wagtail.search import index
 
 
 def normalize_email_address(email: str) -> str:
@@ -131,3 +135,30 @@ class ConsentRecord(models.Model):
         if self.pk and not kwargs.pop("erasing", False):
             raise ValueError("Consent records are append-only.")
         super().save(*args, **kwargs)
+
+
+class LegalPage(Page):
+    """The terms of use, cookie policy or privacy notice: an editable page with a version.
+
+    Registration records which version of each the reader accepted (ConsentRecord);
+    editors raise the version when the text changes materially.
+    """
+
+    document = models.CharField(max_length=20, choices=LegalDocument.choices, unique=True)
+    version = models.CharField(
+        max_length=40, default="1", help_text=_("Raise it when the text changes materially.")
+    )
+    effective_from = models.DateField(default=timezone.localdate)
+    body = RichTextField(features=["h2", "h3", "bold", "italic", "link", "ol", "ul"])
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("document"),
+        FieldPanel("version"),
+        FieldPanel("effective_from"),
+        FieldPanel("body"),
+    ]
+    parent_page_types = ["content.HomePage", "content.InfoPage"]
+    subpage_types: list[str] = []
+    template = "readers/legal_page.html"
+    search_fields = [*Page.search_fields, index.SearchField("body")]
