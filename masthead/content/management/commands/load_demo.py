@@ -1,0 +1,42 @@
+"""`manage.py load_demo`: fill an empty Masthead with the demo newsroom.
+
+Invariant: loading twice changes nothing; a second run creates no pages, images,
+authors, tags or revisions (the work is in `masthead.content.demo.load_demo_content`).
+"""
+
+from __future__ import annotations
+
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from masthead.content.demo import load_demo_content
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the demo newsroom (The Harbour Ledger): site, sections, authors, articles, "
+        "information pages and an editor account. Safe to run again: it only adds what is "
+        "missing."
+    )
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument(
+            "--image-scale",
+            type=float,
+            default=1.0,
+            help="Draw the illustrations at this fraction of full size (0 < scale <= 1).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        scale = options["image_scale"]
+        if not 0 < scale <= 1:
+            raise CommandError("--image-scale must be greater than 0 and at most 1.")
+        quiet = options["verbosity"] == 0
+        with transaction.atomic():
+            summary = load_demo_content(stdout=None if quiet else self.stdout, image_scale=scale)
+        if not quiet:
+            message = str(summary)
+            self.stdout.write(self.style.SUCCESS(message) if summary.changed else message)

@@ -1,0 +1,269 @@
+"""The demo newsroom: `load_demo` builds a complete site, and loading twice changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from django.utils.html import strip_tags
+from taggit.models import Tag
+from wagtail.images import get_image_model
+from wagtail.models import Collection, Page, PageLogEntry, Revision, Site
+
+from masthead.content.blocks import parse_video_url
+from masthead.content.demo import artwork, load_demo_content
+from masthead.content.demo.content import LEAD_STORY_SLUG, NEWSROOM_NAME
+from masthead.content.models import (
+    ArticleAuthor,
+    ArticlePage,
+    ArticleTag,
+    Author,
+    HomePage,
+    InfoPage,
+    SectionPage,
+)
+from masthead.newsletters.models import Newsletter
+from masthead.readers.models import LegalPage, User
+
+# Small drawings keep the test quick; the composition code is the same at any size.
+SCALE = 0.1
+
+
+@pytest.fixture
+def media(settings: Any, tmp_path: Path) -> Iterator[Path]:
+    settings.MEDIA_ROOT = str(tmp_path)
+    # A fast hasher: the editor's password is hashed on every load.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    yield tmp_path
+    # The database rolls back after each test; Wagtail's cached site paths must go too.
+    Site.clear_site_root_paths_cache()
+
+
+@pytest.fixture
+def demo(media: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.delenv("MASTHEAD_DEMO_PASSWORD", raising=False)
+    out = StringIO()
+    call_command("load_demo", image_scale=SCALE, stdout=out)
+    return out.getvalue()
+
+
+def paragraph_words(article: ArticlePage) -> int:
+    return sum(
+        len(strip_tags(block.value.source).split())
+        for block in article.body
+        if block.block_type == "paragraph"
+    )
+
+
+def snapshot(media: Path) -> dict[str, Any]:
+    models = [
+        Page,
+        ArticlePage,
+        SectionPage,
+        InfoPage,
+        HomePage,
+        Author,
+        ArticleAuthor,
+        Tag,
+        ArticleTag,
+        Revision,
+        PageLogEntry,
+        Site,
+        Collection,
+        User,
+        get_image_model(),
+    ]
+    state: dict[str, Any] = {m.__name__: m.objects.count() for m in models}
+    state["files"] = sorted(str(p.relative_to(media)) for p in media.rglob("*") if p.is_file())
+    state["pages"] = list(
+        Page.objects.order_by("path").values_list(
+            "path",
+            "slug",
+            "title",
+            "live",
+            "first_published_at",
+            "last_published_at",
+            "latest_revision_id",
+            "live_revision_id",
+        )
+    )
+    state["sites"] = list(
+        Site.objects.values_list("hostname", "port", "root_page_id", "site_name", "is_default_site")
+    )
+    return state
+
+
+@pytest.mark.django_db
+def test_loading_twice_changes_nothing(demo: str, media: Path) -> None:
+    before = snapshot(media)
+    out = StringIO()
+    call_command("load_demo", image_scale=SCALE, stdout=out)
+    assert snapshot(media) == before
+    assert "nothing changed" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_default_site_is_the_newsroom(media: Path) -> None:
+    # Wagtail's own default site is kept (site settings hang off it), not replaced.
+    wagtail_default = Site.objects.get(is_default_site=True)
+    load_demo_content(image_scale=SCALE)
+    site = Site.objects.get(is_default_site=True)
+    assert site.pk == wagtail_default.pk
+    assert (site.hostname, site.port, site.site_name) == ("127.0.0.1", 80, NEWSROOM_NAME)
+    home = site.root_page.specific
+    assert isinstance(home, HomePage)
+    assert home.title == NEWSROOM_NAME
+    assert home.live
+    # Wagtail's "Welcome" page is gone: the home page is the root's only child.
+    assert list(Page.get_first_root_node().get_children()) == [home.page_ptr]
+    assert Site.objects.count() == 1
+    assert home.lead_story is not None
+    assert home.lead_story.slug == LEAD_STORY_SLUG
+
+
+@pytest.mark.django_db
+def test_sections_with_a_nested_one(demo: str) -> None:
+    home = HomePage.objects.get()
+    top = SectionPage.objects.child_of(home).live()
+    assert top.count() >= 3
+    assert all(section.show_in_menus for section in top)
+    nested = [
+        s for s in SectionPage.objects.live() if isinstance(s.get_parent().specific, SectionPage)
+    ]
+    assert nested, "expected a sub-section such as World > Europe"
+    assert {s.default_access_level for s in SectionPage.objects.all()} >= {
+        "free",
+        "registration",
+        "premium",
+    }
+
+
+@pytest.mark.django_db
+def test_articles_are_long_varied_and_dated(demo: str) -> None:
+    articles = list(ArticlePage.objects.live())
+    assert len(articles) >= 12
+    now = timezone.now()
+    for article in articles:
+        assert paragraph_words(article) >= 600, article.slug
+        assert article.standfirst and article.hero_image and article.hero_caption
+        assert article.authors, article.slug
+        assert list(article.tags.all()), article.slug
+        assert article.section == article.get_parent().specific
+        assert now - timedelta(days=10) <= article.first_published_at <= now
+        # The whole body validates as an editor's save would.
+        article.body.stream_block.clean(article.body)
+    assert len({a.first_published_at for a in articles}) == len(articles)
+    assert sum(now - a.first_published_at < timedelta(days=1) for a in articles) >= 2
+    assert {a.effective_access for a in articles} == {"free", "registration", "premium"}
+    overrides = [a for a in articles if a.access_level]
+    assert overrides and any(not a.access_level for a in articles)
+    assert any(a.access_level != a.section.default_access_level for a in overrides)
+    assert len({a.section_id for a in articles}) >= 4
+
+
+@pytest.mark.django_db
+def test_bodies_use_every_kind_of_block(demo: str) -> None:
+    blocks = [block for article in ArticlePage.objects.all() for block in article.body]
+    kinds = {block.block_type for block in blocks}
+    assert kinds >= {
+        "paragraph",
+        "crosshead",
+        "pull_quote",
+        "image",
+        "video",
+        "related_story",
+        "fact_box",
+        "wall_marker",
+    }
+    for block in blocks:
+        if block.block_type == "image":
+            assert block.value["image"] is not None
+            assert block.value["caption"] and block.value["credit"]
+        elif block.block_type == "video":
+            assert parse_video_url(block.value["url"])[0] == "youtube"
+        elif block.block_type == "related_story":
+            assert block.value["page"].live
+
+
+@pytest.mark.django_db
+def test_authors_and_info_pages(demo: str) -> None:
+    authors = list(Author.objects.all())
+    assert len(authors) >= 3
+    for author in authors:
+        assert author.bio and author.role
+        assert author.photo is not None and author.photo.width == author.photo.height
+    home = HomePage.objects.get()
+    titles = set(Page.objects.child_of(home).live().values_list("title", flat=True))
+    assert titles >= {"Terms of use", "Cookie policy", "Privacy notice", "About us"}
+    assert all(len(strip_tags(page.body).split()) >= 60 for page in InfoPage.objects.all())
+    legal = {page.document: page for page in LegalPage.objects.live()}
+    assert set(legal) == {"terms", "cookies", "privacy"}
+    assert all(len(strip_tags(page.body).split()) >= 60 for page in legal.values())
+
+
+@pytest.mark.django_db
+def test_newsletters_are_offered(demo: str) -> None:
+    assert Newsletter.objects.filter(is_offered=True).count() >= 3
+
+
+@pytest.mark.django_db
+def test_the_demo_editor(demo: str) -> None:
+    editor = User.objects.get(email="editor@masthead.example")
+    assert editor.is_superuser and editor.is_staff
+    assert editor.first_name and editor.last_name
+    assert editor.check_password("masthead-demo")
+
+
+@pytest.mark.django_db
+def test_the_editor_password_comes_from_the_environment(
+    media: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MASTHEAD_DEMO_PASSWORD", "a-local-secret")
+    load_demo_content(image_scale=SCALE)
+    assert User.objects.get(email="editor@masthead.example").check_password("a-local-secret")
+
+
+@pytest.mark.django_db
+def test_a_rerun_keeps_editors_changes_and_restores_only_what_is_missing(
+    demo: str, media: Path
+) -> None:
+    editor = User.objects.get(email="editor@masthead.example")
+    editor.set_password("changed-by-the-editor")
+    editor.save()
+    home = HomePage.objects.get()
+    home.lead_story = None
+    home.save_revision().publish()
+    article = ArticlePage.objects.get(slug="kestovia-election")
+    article.title = "An editor's better headline"
+    article.save_revision().publish()
+    ArticlePage.objects.get(slug="tidelines-exhibition").delete()
+    Site.objects.filter(is_default_site=True).update(site_name="The Ledger")
+    articles_before = ArticlePage.objects.count()
+
+    summary = load_demo_content(image_scale=SCALE)
+
+    assert summary.created == {"articles": 1}
+    assert ArticlePage.objects.count() == articles_before + 1
+    assert ArticlePage.objects.get(slug="kestovia-election").title == "An editor's better headline"
+    assert HomePage.objects.get().lead_story is None
+    assert User.objects.get(pk=editor.pk).check_password("changed-by-the-editor")
+    assert Site.objects.get(is_default_site=True).site_name == "The Ledger"
+
+
+def test_drawings_are_deterministic() -> None:
+    size = (160, 90)
+    for style in artwork.STYLES:
+        first = artwork.draw_scene(style, seed="a", size=size)
+        assert first == artwork.draw_scene(style, seed="a", size=size)
+        assert first != artwork.draw_scene(style, seed="b", size=size)
+        assert first[:2] == b"\xff\xd8"  # a JPEG
+    assert artwork.draw_portrait("Nell Ashdown", size=(40, 40)) == artwork.draw_portrait(
+        "Nell Ashdown", size=(40, 40)
+    )
+    assert artwork.initials("Leah Osei-Barker") == "LB"
