@@ -92,3 +92,24 @@ class MarketingChoice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.newsletter_id or 'all'} via {self.source}"
+
+
+class MarketingPreference(models.Model):
+    """The reader's one switch for all marketing email (at most one row per reader).
+
+    While `marketing_stopped` is on, no newsletter or other marketing email goes to the
+    reader whatever their subscriptions say. The row is created on first change; no
+    row means marketing email is allowed.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="marketing_preference",
+    )
+    marketing_stopped = models.BooleanField(default=False)
+    changed_at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(max_length=60, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {'stopped' if self.marketing_stopped else 'allowed'}"
