@@ -44,6 +44,15 @@ PUBLIC_CACHE_SECONDS: int = env.int("MASTHEAD_PUBLIC_CACHE_SECONDS", default=120
 TRUSTED_PROXY_COUNT: int = env.int("MASTHEAD_TRUSTED_PROXY_COUNT", default=0)
 SECURE_SSL_REDIRECT: bool = env.bool("MASTHEAD_SSL_REDIRECT", default=PRODUCTION)
 LOG_LEVEL: str = env.str("MASTHEAD_LOG_LEVEL", default="INFO")
+# Where to POST {"urls": [...]} when pages a CDN may hold change (masthead.access.purge).
+CDN_PURGE_URL: str = env.str("MASTHEAD_CDN_PURGE_URL", default="")
+# The demo editor's password (`make demo` only; never used in production).
+MASTHEAD_DEMO_PASSWORD: str = env.str("MASTHEAD_DEMO_PASSWORD", default="masthead-demo")
+# The registration bot check: altcha (self-hosted proof of work), recaptcha, hcaptcha,
+# turnstile, or off (development only). The three hosted ones need their two keys.
+BOTCHECK_PROVIDER: str = env.str("MASTHEAD_BOTCHECK", default="altcha")
+BOTCHECK_SITE_KEY: str = env.str("MASTHEAD_BOTCHECK_SITE_KEY", default="")
+BOTCHECK_SECRET_KEY: str = env.str("MASTHEAD_BOTCHECK_SECRET_KEY", default="")
 
 if PRODUCTION:
     problems = []
@@ -53,6 +62,15 @@ if PRODUCTION:
         problems.append("MASTHEAD_ALLOWED_HOSTS must list the site's host names")
     if DEBUG:
         problems.append("MASTHEAD_DEBUG must be off in production")
+    if BOTCHECK_PROVIDER == "off":
+        problems.append("MASTHEAD_BOTCHECK=off is for development only")
+    if BOTCHECK_PROVIDER in ("recaptcha", "hcaptcha", "turnstile") and not (
+        BOTCHECK_SITE_KEY and BOTCHECK_SECRET_KEY
+    ):
+        problems.append(
+            "MASTHEAD_BOTCHECK_SITE_KEY and MASTHEAD_BOTCHECK_SECRET_KEY are needed for "
+            + BOTCHECK_PROVIDER
+        )
     if problems:
         raise ImproperlyConfigured(
             "Production settings are incomplete: " + "; ".join(problems) + ". See README.md."
@@ -197,11 +215,16 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --------------------------------------------------------------------------------------
 # Accounts and passwords
 # --------------------------------------------------------------------------------------
+# Argon2id, with parameters chosen and measured in bench/bench_accounts.py (see
+# masthead/readers/hashers.py). Hashes made with other Argon2 parameters still verify
+# (they are encoded in the hash) and are upgraded at the next sign-in.
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "masthead.readers.hashers.ReaderArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
+    # 6+ characters with an upper, a lower and a digit; refuses absurd sizes.
+    {"NAME": "masthead.readers.validators.PasswordRulesValidator"},
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
@@ -212,26 +235,63 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
 
-# django-allauth: our policy lives in one adapter (masthead.readers.adapter).
+# django-allauth: our policy lives in one adapter (masthead.readers.adapter), our
+# rules in our forms (masthead.readers.forms).
 ACCOUNT_ADAPTER = "masthead.readers.adapter.ReaderAccountAdapter"
+ACCOUNT_FORMS = {
+    "signup": "masthead.readers.forms.RegistrationForm",
+    "login": "masthead.readers.forms.ReaderLoginForm",
+    "request_login_code": "masthead.readers.forms.ReaderRequestLoginCodeForm",
+    "reset_password": "masthead.readers.forms.ReaderResetPasswordForm",
+}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = True
+# Reading never waits for verification (the reader is signed in at once); commenting
+# and newsletters check for a verified address themselves.
 ACCOUNT_EMAIL_VERIFICATION = "optional"
+ACCOUNT_EMAIL_CONFIRMATION_HMAC = True  # the key is derived from the address's id
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False  # mail scanners follow links; a person presses a button
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_SESSION_REMEMBER = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = True
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
+ACCOUNT_PASSWORD_INPUT_RENDER_VALUE = False
+# Rate limits, counted in the default cache (Redis in production, so shared by every
+# app server). "key" is the email address. allauth applies its own actions; the last
+# three are ours: signup per address (readers.forms), and the admin sign-in forms
+# (readers.ratelimit).
+ACCOUNT_RATE_LIMITS = {
+    "signup": "20/m/ip,100/h/ip",
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "reset_password": "20/m/ip,5/m/key,10/h/key",
+    "reset_password_from_key": "20/m/ip",
+    "request_login_code": "20/m/ip,3/m/key,10/h/key",
+    "confirm_email": "1/3m/key",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+    "reauthenticate": "10/m/user",
+    "signup_address": "5/m/key,20/h/key",
+    "admin_login": "10/m/ip,5/5m/key",
+}
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 USERSESSIONS_TRACK_ACTIVITY = True
 # The email is unique case-insensitively through a functional unique constraint on
 # Lower("email") (readers.User.Meta), which is stronger than the case-sensitive
 # `unique=True` this check asks for.
 SILENCED_SYSTEM_CHECKS = ["auth.E003", "auth.W004"]
+
+# The bot check (masthead.readers.botcheck). ALTCHA's difficulty: the browser tries on
+# average half this many SHA-256 hashes (well under a second on a phone).
+ALTCHA_MAX_NUMBER = 50_000
+ALTCHA_EXPIRES_SECONDS = 60 * 60
 
 # --------------------------------------------------------------------------------------
 # Internationalisation

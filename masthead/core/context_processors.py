@@ -15,6 +15,8 @@ from wagtail.models import Page, Site
 
 from .middleware import has_session_cookie
 
+MESSAGE_COOKIE = "messages"  # django.contrib.messages' CookieStorage.cookie_name
+
 
 @dataclass(frozen=True)
 class NavLink:
@@ -56,8 +58,11 @@ def site_chrome(request: HttpRequest) -> dict[str, object]:
         site = Site.find_for_request(request)
         return (site.site_name if site else "") or "Masthead"
 
+    may_be_signed_in = has_session_cookie(request)
     return {
-        "may_be_signed_in": has_session_cookie(request),
+        "may_be_signed_in": may_be_signed_in,
+        # Reading messages may load the session, so only look when there can be some.
+        "may_have_messages": may_be_signed_in or MESSAGE_COOKIE in request.COOKIES,
         "site_name": SimpleLazyObject(site_name),
         "nav_sections": SimpleLazyObject(lambda: navigation.sections),
         "footer_links": SimpleLazyObject(lambda: navigation.footer),

@@ -9,7 +9,6 @@ run creates no rows, no revisions and no files, and never undoes an editor's cha
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -104,11 +103,7 @@ class _Loader:
         user = user_model.objects.filter(email__iexact=EDITOR.email).first()
         created = user is None
         if user is None:
-            password = (
-                getattr(settings, "MASTHEAD_DEMO_PASSWORD", "")
-                or os.environ.get("MASTHEAD_DEMO_PASSWORD", "")
-                or DEFAULT_DEMO_PASSWORD
-            )
+            password = settings.MASTHEAD_DEMO_PASSWORD or DEFAULT_DEMO_PASSWORD
             user = user_model.objects.create_superuser(
                 email=EDITOR.email,
                 password=password,

@@ -1,0 +1,381 @@
+"""The registration form: the newsroom's rules, applied on the server (the authority).
+
+Invariants:
+- Every field's message is ours, says what to fix, and belongs to that field; a
+  re-rendered form keeps everything typed except the password and the bot-check answer
+  (a solved challenge is good once, so the page solves a fresh one).
+- An address that already has an account, in any letter case, never changes what the
+  page says beyond "check your inbox": no account is created, the owner is emailed a
+  notice with a sign-in link, and an Argon2 hash is still computed so the response
+  takes as long as a real registration. A lost race for the same address (two
+  requests at once) ends the same way, through the database constraint.
+- A filled honeypot, too, looks like success to the bot and creates nothing.
+- The per-address signup limit and the bot check run before any account is created.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from allauth.account.adapter import get_adapter
+from allauth.account.forms import (
+    LoginForm,
+    RequestLoginCodeForm,
+    ResetPasswordForm,
+    SignupForm,
+)
+from allauth.core import context as allauth_context
+from allauth.core import ratelimit
+from django import forms
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
+from django.db.models.functions import Lower
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from masthead.newsletters.selectors import newsletters_offered
+
+from . import validators
+from .botcheck import BotCheck, bot_check
+from .models import LegalDocument, normalize_email_address
+from .ratelimit import client_ip
+from .services import SIGNUP_SOURCE, AddressTaken, Origin, legal_pages_in_force, reader_register
+
+HONEYPOT_FIELD = "reference"
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %m %Y"]
+
+
+def _request() -> HttpRequest | None:
+    return allauth_context.request
+
+
+def email_normalise(value: str) -> str:
+    """Trim and lower-case the address, domain (IDN included) and local part alike.
+
+    The issue asks for the domain in lower case; the local part is lower-cased too
+    because allauth looks addresses up in lower case (password reset, sign-in by code,
+    its EmailAddress rows): an account stored as "Zoe@..." would never get its reset
+    email. Mail providers treat the local part without regard to case in practice, and
+    one account per address is case-insensitive anyway.
+    """
+    return normalize_email_address(value).lower()
+
+
+class ReaderEmailField(forms.EmailField):
+    default_error_messages = {
+        "required": _("Enter your email address."),
+        "invalid": _("Enter an email address in the right format, like name@example.com."),
+        "max_length": _("Your email address must be %(limit_value)d characters or fewer."),
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 254)
+        kwargs.setdefault(
+            "widget",
+            forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+        )
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> str:
+        return email_normalise(super().to_python(value))
+
+
+class PersonNameField(forms.CharField):
+    def __init__(self, *, noun: str, autocomplete: str, **kwargs: Any) -> None:
+        self.noun = noun
+        super().__init__(
+            strip=True,
+            widget=forms.TextInput(attrs={"autocomplete": autocomplete, "spellcheck": "false"}),
+            error_messages={"required": format_lazy(_("Enter your {noun}."), noun=noun)},
+            **kwargs,
+        )
+
+    def clean(self, value: Any) -> str:
+        value = super().clean(value)
+        return validators.validate_person_name(value, label=str(self.noun))
+
+
+class DateOfBirthField(forms.DateField):
+    default_error_messages = {
+        "required": _("Enter your date of birth."),
+        "invalid": _("Enter your date of birth as a real date, for example 27/03/1990."),
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            input_formats=DATE_INPUT_FORMATS,
+            widget=forms.DateInput(
+                format="%Y-%m-%d", attrs={"type": "date", "autocomplete": "bday"}
+            ),
+            **kwargs,
+        )
+
+    def to_python(self, value: Any) -> datetime.date | None:
+        if isinstance(value, str):
+            value = " ".join(value.split())
+        try:
+            return super().to_python(value)
+        except (OverflowError, ValueError) as error:  # e.g. year 0 or 99999
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from error
+
+    def clean(self, value: Any) -> datetime.date:
+        born = super().clean(value)
+        return validators.validate_date_of_birth(born, today=timezone.localdate())
+
+
+class NewsletterChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.name
+
+
+class RegistrationForm(SignupForm):
+    """allauth's signup form with our fields and rules (ACCOUNT_FORMS["signup"])."""
+
+    email = ReaderEmailField(label=_("Email address"))
+    first_name = PersonNameField(
+        label=_("First name"), noun=_("first name"), autocomplete="given-name"
+    )
+    last_name = PersonNameField(
+        label=_("Last name"), noun=_("last name"), autocomplete="family-name"
+    )
+    date_of_birth = DateOfBirthField(
+        label=_("Date of birth"),
+        help_text=_("You must be 18 or over to register."),
+    )
+    newsletters = NewsletterChoiceField(
+        label=_("Newsletters"),
+        queryset=newsletters_offered(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    field_order = ["email", "password1", "first_name", "last_name", "date_of_birth", "newsletters"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = gettext("Email address")
+        self.fields["email"].help_text = gettext(
+            "We'll send a link to confirm it. We never show it to other readers."
+        )
+        password = self.fields["password1"]
+        password.label = gettext("Password")
+        password.help_text = validators.PasswordRulesValidator().get_help_text()
+        password.error_messages["required"] = gettext("Enter a password.")
+        password.widget.attrs.pop("placeholder", None)
+        password.widget.attrs.update({"autocomplete": "new-password", "spellcheck": "false"})
+        # Honeypot: invisible to people (and to assistive technology), tempting to bots.
+        self.fields[HONEYPOT_FIELD] = forms.CharField(
+            required=False,
+            label=gettext("Leave this field empty"),
+            widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+        )
+        self.bot_check: BotCheck = bot_check()
+        self.fields[self.bot_check.field_name] = forms.CharField(
+            required=False, widget=forms.HiddenInput
+        )
+
+    # -- rendering helpers ---------------------------------------------------------------
+    @property
+    def legal_pages(self) -> dict[str, Any]:
+        if not hasattr(self, "_legal_pages"):
+            self._legal_pages = legal_pages_in_force()
+        return self._legal_pages
+
+    @property
+    def consent_links(self) -> dict[str, str]:
+        """Each legal document's name, linked to its live page when there is one."""
+        links: dict[str, str] = {}
+        for document in LegalDocument:
+            page = self.legal_pages.get(document.value)
+            label = str(document.label)
+            links[document.value] = (
+                format_html('<a href="{}">{}</a>', page.url, label) if page else label
+            )
+        return links
+
+    @property
+    def bot_check_widget(self) -> Any:
+        return self.bot_check.widget()
+
+    @property
+    def honeypot(self) -> forms.BoundField:
+        return self[HONEYPOT_FIELD]
+
+    @property
+    def bot_check_field(self) -> forms.BoundField:
+        return self[self.bot_check.field_name]
+
+    @property
+    def person_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in ("email", "password1", "first_name", "last_name")]
+
+    def error_summary(self) -> list[tuple[str, str]]:
+        """(anchor id, message) for every error, in field order, for the summary box."""
+        rows: list[tuple[str, str]] = []
+        for message in self.non_field_errors():
+            rows.append(("", message))
+        for name, field in self.fields.items():
+            if name == HONEYPOT_FIELD or name not in self.errors:
+                continue
+            bound = self[name]
+            anchor = bound.id_for_label or bound.auto_id
+            if isinstance(field.widget, forms.CheckboxSelectMultiple):
+                anchor = f"{bound.auto_id}_0"
+            if name == self.bot_check.field_name:
+                anchor = "botcheck"
+            for message in self.errors[name]:
+                rows.append((anchor, message))
+        return rows
+
+    # -- cleaning -------------------------------------------------------------------------
+    def clean_email(self) -> str:
+        value = self.cleaned_data["email"]
+        value = get_adapter().clean_email(value)
+        request = _request()
+        if request is not None and not ratelimit.consume(
+            request, action="signup_address", key=value.lower()
+        ):
+            raise ValidationError(
+                gettext(
+                    "There have been too many attempts to register with this address. "
+                    "Wait a few minutes and try again."
+                ),
+                code="rate_limited",
+            )
+        return self.validate_unique_email(value)
+
+    def validate_unique_email(self, value: str) -> str:
+        """Note an existing account (any letter case) without ever saying so.
+
+        allauth, with optional verification, would put "already registered" on the
+        page; our policy is the inbox notice instead (see `try_save`).
+        """
+        from allauth.account.internal.userkit import filter_users_by_email
+
+        # Lower("email") is what the unique index covers, so this is an index lookup.
+        self.account_already_exists = bool(filter_users_by_email(value)) or (
+            get_user_model()
+            .objects.alias(email_lower=Lower("email"))
+            .filter(email_lower=value.lower())
+            .exists()
+        )
+        return value
+
+    def clean_password1(self) -> str:
+        password = self.cleaned_data.get("password1", "")
+        if len(password) > validators.PASSWORD_MAX_LENGTH:
+            # Refused before any validator or hasher sees it.
+            raise ValidationError(validators.password_problems(password))
+        return password
+
+    def clean(self) -> dict[str, Any]:
+        # BaseSignupForm.clean (email2/phone), skipping SignupForm.clean: its password
+        # check builds a user without the names, and the names matter for similarity.
+        cleaned = super(SignupForm, self).clean()
+        password = cleaned.get("password1")
+        if password:
+            user = get_user_model()(
+                email=cleaned.get("email") or "",
+                first_name=cleaned.get("first_name") or "",
+                last_name=cleaned.get("last_name") or "",
+            )
+            try:
+                password_validation.validate_password(password, user)
+            except ValidationError as error:
+                self.add_error("password1", error)
+        if not self._bot_check_passed():
+            self.add_error(self.bot_check.field_name, self.bot_check.failure_message())
+        return cleaned
+
+    def _bot_check_passed(self) -> bool:
+        if self.cleaned_data.get(HONEYPOT_FIELD):
+            return True  # handled in try_save: the bot is shown a fake success
+        answer = self.data.get(self.bot_check.field_name, "")
+        request = _request()
+        return self.bot_check.verify(answer, remote_ip=client_ip(request) if request else None)
+
+    # -- saving ---------------------------------------------------------------------------
+    def try_save(self, request: HttpRequest) -> tuple[Any, HttpResponse | None]:
+        adapter = get_adapter()
+        if self.cleaned_data.get(HONEYPOT_FIELD):
+            make_password(self.cleaned_data["password1"])
+            return None, adapter.respond_email_verification_sent(request, None)
+        if self.account_already_exists:
+            return None, self._respond_existing(request)
+        try:
+            user = self.save(request)
+        except AddressTaken:
+            return None, self._respond_existing(request)
+        return user, None
+
+    def _respond_existing(self, request: HttpRequest) -> HttpResponse:
+        # The same Argon2 work a real registration does, so timing tells nothing.
+        make_password(self.cleaned_data["password1"])
+        email = self.cleaned_data["email"]
+        # One notice per address per cooldown, so nobody can flood an inbox with them.
+        if ratelimit.consume(request, action="confirm_email", key=email.lower()):
+            get_adapter().send_account_already_exists_mail(email)
+        return get_adapter().respond_email_verification_sent(request, None)
+
+    def save(self, request: HttpRequest) -> Any:
+        data = self.cleaned_data
+        return reader_register(
+            email=data["email"],
+            password=data["password1"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            date_of_birth=data["date_of_birth"],
+            newsletters=data.get("newsletters") or [],
+            origin=Origin.from_request(request, source=SIGNUP_SOURCE),
+            base_url=request.build_absolute_uri("/"),
+        )
+
+
+class ReaderLoginForm(LoginForm):
+    """allauth's sign-in form with our labels (ACCOUNT_FORMS["login"])."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        login = self.fields["login"]
+        login.label = gettext("Email address")
+        login.widget.attrs.pop("placeholder", None)
+        login.error_messages["required"] = gettext("Enter your email address.")
+        password = self.fields["password"]
+        password.label = gettext("Password")
+        password.widget.attrs.pop("placeholder", None)
+        password.error_messages["required"] = gettext("Enter your password.")
+        password.help_text = ""
+
+
+def _plain_email_field(form: forms.Form) -> None:
+    """Our label and messages on an allauth email field, without a placeholder."""
+    field = form.fields["email"]
+    field.label = gettext("Email address")
+    field.widget.attrs.pop("placeholder", None)
+    field.widget.attrs["autocomplete"] = "email"
+    field.error_messages["required"] = gettext("Enter your email address.")
+    field.error_messages["invalid"] = gettext(
+        "Enter an email address in the right format, like name@example.com."
+    )
+
+
+class ReaderRequestLoginCodeForm(RequestLoginCodeForm):
+    """allauth's "email me a sign-in code" form with our wording."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _plain_email_field(self)
+
+
+class ReaderResetPasswordForm(ResetPasswordForm):
+    """allauth's password reset request with our wording; it reveals nothing either way."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _plain_email_field(self)

@@ -1,0 +1,180 @@
+"""The bot check: ALTCHA made and verified here; the hosted providers' server-side check."""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import json
+
+import pytest
+from django.core.cache import cache
+
+from masthead.readers import botcheck
+from masthead.readers.botcheck import AltchaCheck, SiteverifyCheck, altcha_key, bot_check
+from masthead.readers.tests.registration_support import solved_altcha
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(settings):
+    settings.ALTCHA_MAX_NUMBER = 2000
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _payload(answer: str) -> dict:
+    return json.loads(base64.b64decode(answer))
+
+
+def _encode(payload: dict) -> str:
+    return base64.b64encode(json.dumps(payload).encode()).decode()
+
+
+def test_a_solved_challenge_verifies_once():
+    answer = solved_altcha()
+    assert AltchaCheck().verify(answer) is True
+    assert AltchaCheck().verify(answer) is False  # replayed
+
+
+def test_challenges_are_signed_with_a_key_derived_from_the_secret_key(settings):
+    key = altcha_key()
+    assert key and settings.SECRET_KEY not in key
+    settings.SECRET_KEY = "another-secret-key-for-this-test-" + "x" * 40
+    assert altcha_key() != key
+
+
+def test_a_challenge_signed_with_another_key_fails(settings):
+    answer = solved_altcha()
+    settings.SECRET_KEY = "another-secret-key-for-this-test-" + "x" * 40
+    assert AltchaCheck().verify(answer) is False
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda p: {**p, "number": p["number"] + 1},
+        lambda p: {**p, "signature": "0" * 64},
+        lambda p: {**p, "salt": p["salt"].replace("expires=", "expires=9")},
+        lambda p: {**p, "algorithm": "MD5"},
+        lambda p: {k: v for k, v in p.items() if k != "signature"},
+    ],
+)
+def test_a_tampered_answer_fails(tamper):
+    answer = _encode(tamper(_payload(solved_altcha())))
+    assert AltchaCheck().verify(answer) is False
+
+
+@pytest.mark.parametrize("answer", ["", "%%%", "bm90IGpzb24=", "W10=", "x" * 3000])
+def test_garbage_fails_quietly(answer):
+    assert AltchaCheck().verify(answer) is False
+
+
+def test_an_expired_challenge_fails(time_machine):
+    time_machine.move_to(datetime.datetime(2030, 1, 1, 12, tzinfo=datetime.UTC), tick=False)
+    answer = solved_altcha()
+    time_machine.move_to(datetime.datetime(2030, 1, 1, 14, tzinfo=datetime.UTC), tick=False)
+    assert AltchaCheck().verify(answer) is False
+
+
+def test_the_challenge_uses_sha256_and_the_configured_difficulty(settings):
+    settings.ALTCHA_MAX_NUMBER = 1234
+    challenge = AltchaCheck().challenge()
+    assert challenge["algorithm"] == "SHA-256"
+    assert challenge["maxNumber"] == 1234
+    assert "expires=" in challenge["salt"]
+
+
+# --------------------------------------------------------------------------------------
+# Hosted providers, against a fake siteverify endpoint
+# --------------------------------------------------------------------------------------
+class FakeSiteverify:
+    def __init__(self, answer: dict | Exception) -> None:
+        self.answer = answer
+        self.calls: list[tuple[str, dict]] = []
+
+    def __call__(self, url: str, data: dict) -> dict:
+        self.calls.append((url, data))
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer
+
+
+@pytest.mark.parametrize(
+    ("name", "url", "field"),
+    [
+        ("recaptcha", "https://www.google.com/recaptcha/api/siteverify", "g-recaptcha-response"),
+        ("hcaptcha", "https://api.hcaptcha.com/siteverify", "h-captcha-response"),
+        (
+            "turnstile",
+            "https://challenges.cloudflare.com/turnstile/v0/siteverify",
+            "cf-turnstile-response",
+        ),
+    ],
+)
+def test_hosted_providers_check_the_token_server_side(settings, name, url, field):
+    settings.BOTCHECK_PROVIDER = name
+    settings.BOTCHECK_SITE_KEY = "site-key"
+    settings.BOTCHECK_SECRET_KEY = "secret-key"
+    check = bot_check()
+    assert isinstance(check, SiteverifyCheck)
+    assert check.field_name == field
+    fake = FakeSiteverify({"success": True})
+    check.http_post = fake
+    assert check.verify("token-123", remote_ip="203.0.113.5") is True
+    assert fake.calls == [
+        (url, {"secret": "secret-key", "response": "token-123", "remoteip": "203.0.113.5"})
+    ]
+    widget = check.widget()
+    assert widget.context["site_key"] == "site-key"
+    assert "secret" not in json.dumps(widget.context)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [{"success": False}, {"success": "true"}, {}, TimeoutError("down"), ValueError("bad json")],
+)
+def test_hosted_providers_refuse_on_failure_or_outage(answer):
+    check = SiteverifyCheck(
+        name="turnstile",
+        site_key="s",
+        secret_key="k",
+        http_post=FakeSiteverify(answer),
+        **botcheck.PROVIDERS["turnstile"],
+    )
+    assert check.verify("token") is False
+
+
+def test_an_empty_token_is_refused_without_calling_the_provider():
+    fake = FakeSiteverify({"success": True})
+    check = SiteverifyCheck(
+        name="hcaptcha",
+        site_key="s",
+        secret_key="k",
+        http_post=fake,
+        **botcheck.PROVIDERS["hcaptcha"],
+    )
+    assert check.verify("") is False
+    assert fake.calls == []
+
+
+def test_the_registration_form_uses_the_configured_provider(settings, db, client):
+    settings.BOTCHECK_PROVIDER = "turnstile"
+    settings.BOTCHECK_SITE_KEY = "site-key-xyz"
+    settings.BOTCHECK_SECRET_KEY = "secret"
+    html = client.get("/accounts/signup/").content.decode()
+    assert 'class="cf-turnstile" data-sitekey="site-key-xyz"' in html
+    assert "challenges.cloudflare.com/turnstile/v0/api.js" in html
+    assert "altcha-solver.js" not in html
+
+
+def test_the_default_page_loads_no_third_party_script(db, client):
+    html = client.get("/accounts/signup/").content.decode()
+    assert "altcha-solver.js" in html
+    assert 'data-challenge-url="/accounts/altcha/challenge/"' in html
+    for host in ("google.com", "hcaptcha.com", "cloudflare.com", "cdn", "unpkg", "jsdelivr"):
+        assert host not in html
+
+
+def test_an_unknown_provider_is_a_configuration_error():
+    with pytest.raises(ValueError):
+        bot_check("captchaland")

@@ -1,0 +1,21 @@
+"""URLs for registration and sign-in.
+
+Invariant: allauth's views are used as they are, but every one of them is wrapped so
+its responses carry `Cache-Control: private, no-store` (`account_urlpatterns`).
+"""
+
+from __future__ import annotations
+
+from allauth import urls as allauth_urls
+from django.urls import path
+from wagtail.utils.urlpatterns import decorate_urlpatterns
+
+from . import views
+
+app_name = "readers"
+
+urlpatterns = [
+    path("altcha/challenge/", views.altcha_challenge, name="altcha-challenge"),
+]
+
+account_urlpatterns = decorate_urlpatterns(list(allauth_urls.urlpatterns), views.private_no_store)
