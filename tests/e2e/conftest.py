@@ -1,0 +1,494 @@
+"""The browser harness: the demo newsroom on a live server, driven by Debian's Chromium.
+
+Invariants:
+- Only /usr/bin/chromium is ever launched (never a browser Playwright downloads). Where
+  it is absent the browser tests skip with a reason; with MASTHEAD_REQUIRE_BROWSER=1
+  (set by .ci/run) they fail instead, so CI can never pass by skipping them. The same
+  goes for axe-core (node_modules/axe-core/axe.min.js, from `npm ci`).
+- The demo newsroom (`manage.py load_demo`) is loaded once per tests/e2e package and
+  served by pytest-django's `live_server`. Every journey starts from exactly that
+  newsroom: pytest-django's serialized rollback reloads it before each test (from a
+  copy taken after `load_demo`), so what one journey writes never reaches another, and
+  on leaving the package the database is put back as migrations left it.
+- Browser state never leaks either: every test gets fresh browser contexts (no cookies).
+- Test code that touches the ORM while Playwright runs does it inside `with orm():` (a
+  fixture): Playwright's sync API keeps an event loop running in this thread, which
+  Django otherwise refuses.
+- Every page a test opened is screenshotted into test-artifacts/e2e/<database>/ when it
+  fails; journeys also save a full-page screenshot of each step they check.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connections
+from django.db.utils import DEFAULT_DB_ALIAS
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE_JS = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS_ROOT = Path(settings.BASE_DIR) / "test-artifacts" / "e2e"
+REQUIRED = os.environ.get("MASTHEAD_REQUIRE_BROWSER", "") not in ("", "0", "false")
+
+# WCAG 2.0, 2.1 and 2.2 at levels A and AA, as axe-core tags them.
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+BLOCKING_IMPACTS = ("serious", "critical")
+
+VIEWPORTS: dict[str, dict[str, Any]] = {
+    "desktop": {"viewport": {"width": 1280, "height": 900}},
+    "phone": {
+        "viewport": {"width": 390, "height": 844},
+        "device_scale_factor": 2,
+        "is_mobile": True,
+        "has_touch": True,
+    },
+}
+
+# Requests a browser makes on its own; a 404 for them is not the page's fault.
+IGNORED_PATHS = {"/favicon.ico"}
+
+
+def _unavailable(reason: str) -> None:
+    if REQUIRED:
+        pytest.fail(f"{reason} (MASTHEAD_REQUIRE_BROWSER is set, so this fails, not skips)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _browser_required(request: pytest.FixtureRequest) -> None:
+    if request.node.get_closest_marker("browser") and not CHROMIUM.exists():
+        _unavailable(f"{CHROMIUM} is absent: `apt-get install chromium` to run browser tests")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media() -> None:
+    """Overrides the root conftest's per-test MEDIA_ROOT for the journeys.
+
+    The demo's images are written once per package into the session's temporary
+    MEDIA_ROOT (tests/conftest.py); a fresh folder per test would leave the live server
+    without them.
+    """
+
+
+@contextlib.contextmanager
+def _orm_allowed() -> Iterator[None]:
+    """Let this thread use the ORM while Playwright's event loop is running in it.
+
+    Playwright's sync API drives an asyncio loop in the calling thread, so Django sees
+    "an async context" and refuses ORM calls. The loop is idle whenever Python code
+    runs (Playwright switches to it only inside its own calls), so the guard is a false
+    alarm here and is lifted for the block.
+    """
+    key = "DJANGO_ALLOW_ASYNC_UNSAFE"
+    before = os.environ.get(key)
+    os.environ[key] = "true"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = before
+
+
+@pytest.fixture
+def orm() -> Callable[[], contextlib.AbstractContextManager[None]]:
+    """`with orm(): Reader.objects.create(...)`: ORM calls from a test that drives a page.
+
+    Writes are committed at once (no transaction wraps a journey), so the live server
+    sees them; after the test the database goes back to the demo newsroom. While the
+    browser runs, these calls use their own database connection (see `browser`):
+    finish writing before the page asks for what you wrote.
+    """
+    return _orm_allowed
+
+
+# --------------------------------------------------------------------------------------
+# The live newsroom
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ArticleFacts:
+    title: str
+    path: str
+    authors: list[str]
+    access: str  # the effective access level: free, registration or premium
+
+
+@dataclass(frozen=True)
+class LiveSite:
+    """The live server's address and what the demo newsroom is known to contain."""
+
+    url: str
+    site_name: str
+    lead: ArticleFacts
+    articles: list[ArticleFacts] = field(default_factory=list)
+    # Screenshots of this run; one folder per database so CI's two runs keep theirs.
+    artifacts: Path = ARTIFACTS_ROOT
+
+    def __call__(self, path: str) -> str:
+        return self.url + path
+
+
+def _article_facts(article: Any) -> ArticleFacts:
+    path = article.get_url()
+    # Single-site installs give relative URLs; keep only the path either way.
+    path = re.sub(r"^https?://[^/]+", "", path or "")
+    return ArticleFacts(
+        title=article.title,
+        path=path,
+        authors=[byline.author.name for byline in article.bylines.all()],
+        access=article.effective_access,
+    )
+
+
+@dataclass(frozen=True)
+class Newsroom:
+    """What the demo newsroom is known to contain, read once after `load_demo`."""
+
+    site_name: str
+    lead: ArticleFacts
+    articles: list[ArticleFacts]
+    artifacts: Path
+
+
+def _newsroom_facts() -> Newsroom:
+    from wagtail.models import Site
+
+    from masthead.content.models import HomePage
+    from masthead.content.selectors import front_page, live_articles
+
+    site = Site.objects.get(is_default_site=True)
+    home = HomePage.objects.get(pk=site.root_page_id)
+    front = front_page(home=home)
+    assert front.lead is not None, "load_demo made no lead story for the front page"
+    articles = live_articles().descendant_of(home).prefetch_related("bylines__author")
+    artifacts = ARTIFACTS_ROOT / connections[DEFAULT_DB_ALIAS].vendor
+    shutil.rmtree(artifacts, ignore_errors=True)  # no stale screenshot from an earlier run
+    artifacts.mkdir(parents=True, exist_ok=True)
+    return Newsroom(
+        site_name=site.site_name,
+        lead=_article_facts(front.lead),
+        articles=[_article_facts(a) for a in articles],
+        artifacts=artifacts,
+    )
+
+
+def _loadable(snapshot: str) -> str:
+    """The snapshot with content types first.
+
+    Building some rows (Wagtail's workflow tasks) looks up their content type, which
+    creates it when the table is empty; the snapshot's own content type row would then
+    clash with it. Loading content types first makes that lookup find them.
+    """
+    objects = json.loads(snapshot)
+    objects.sort(key=lambda obj: obj["model"] != "contenttypes.contenttype")
+    return json.dumps(objects)
+
+
+def _restore(connection: Any, snapshot: str) -> None:
+    # As TransactionTestCase does: sequences keep counting, so rows restored with their
+    # old ids never collide with the next insert.
+    call_command(
+        "flush", interactive=False, inhibit_post_migrate=True, reset_sequences=False, verbosity=0
+    )
+    connection.creation.deserialize_db_from_string(snapshot)
+
+
+@pytest.fixture(scope="package")
+def _demo_newsroom(django_db_setup: None, django_db_blocker: Any) -> Iterator[Newsroom]:
+    """Load the demo once per package and make it the state each journey starts from.
+
+    pytest-django's serialized rollback puts the database back to
+    `connection._test_serialized_contents` before every test that asks for it (the
+    database as migrations left it, kept when the test database was made). For this
+    package that copy is swapped for one taken after `load_demo`, so each journey
+    starts from the whole demo newsroom at the cost of a reload, not a `load_demo`;
+    leaving the package swaps the original back and restores it.
+    """
+    connection = connections[DEFAULT_DB_ALIAS]
+    migrated = getattr(connection, "_test_serialized_contents", None)
+    if migrated is None:
+        pytest.fail(
+            "pytest-django kept no copy of the migrated database: journeys must use the "
+            "`live_site` fixture (it asks for live_server and serialized rollback)"
+        )
+    migrated = _loadable(migrated)
+    with django_db_blocker.unblock():
+        # Start from the migrated state whatever ran before (a transactional test may
+        # have emptied every table, Wagtail's root page included).
+        _restore(connection, migrated)
+        call_command("load_demo", verbosity=0)
+        newsroom = _newsroom_facts()
+        demo = _loadable(connection.creation.serialize_db_to_string())
+    connection._test_serialized_contents = demo
+    try:
+        yield newsroom
+    finally:
+        connection._test_serialized_contents = migrated
+        with django_db_blocker.unblock():
+            _restore(connection, migrated)
+
+
+@pytest.fixture
+def live_site(
+    _demo_newsroom: Newsroom, live_server: Any, django_db_serialized_rollback: None
+) -> LiveSite:
+    """The demo newsroom on pytest-django's live server, fresh for each test.
+
+    `live_server` makes the test transactional (the server thread sees committed data)
+    and `django_db_serialized_rollback` reloads the demo newsroom before the test, so
+    whatever a journey writes (a reader, a comment) is gone before the next one.
+    """
+    return LiveSite(
+        url=live_server.url,
+        site_name=_demo_newsroom.site_name,
+        lead=_demo_newsroom.lead,
+        articles=_demo_newsroom.articles,
+        artifacts=_demo_newsroom.artifacts,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Chromium through Playwright
+# --------------------------------------------------------------------------------------
+@pytest.fixture
+def browser(live_site: LiveSite) -> Iterator[Any]:
+    """Chromium, started for each test after its database is ready, closed before
+    the database is reset.
+
+    Per test, not per package: while Playwright's sync API runs, an asyncio loop counts
+    as running in this thread, and Django then hands this thread a second set of
+    database connections. pytest-django's per-test database work must happen outside
+    that window, on the connections it set up. Starting Chromium costs under a second.
+    """
+    if not CHROMIUM.exists():
+        _unavailable(f"{CHROMIUM} is absent: `apt-get install chromium` to run browser tests")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    setattr(item, f"_report_{report.when}", report)
+    return report
+
+
+def _artifact_name(nodeid: str, label: str) -> str:
+    test = nodeid.split("::", 1)[-1]
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{test}--{label}").strip("_")[:150]
+
+
+@dataclass
+class PageProblems:
+    """What went wrong in the browser while a page was open."""
+
+    js_errors: list[str] = field(default_factory=list)
+    bad_responses: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def _page_problems() -> dict[int, PageProblems]:
+    return {}
+
+
+@pytest.fixture
+def new_page(
+    browser: Any,
+    live_site: LiveSite,
+    request: pytest.FixtureRequest,
+    _page_problems: dict[int, PageProblems],
+) -> Iterator[Callable[..., Any]]:
+    """`new_page("desktop")` or `new_page("phone")`: a tab in a fresh browser context.
+
+    Relative URLs resolve against the live site: `page.goto("/")`.
+    """
+    opened: list[tuple[Any, Any]] = []
+
+    def make(device: str = "desktop") -> Any:
+        context = browser.new_context(base_url=live_site.url, **VIEWPORTS[device])
+        context.set_default_timeout(10_000)
+        page = context.new_page()
+        seen = _page_problems.setdefault(id(page), PageProblems())
+        page.on("pageerror", lambda exc: seen.js_errors.append(str(exc)))
+        page.on(
+            "console",
+            lambda msg: seen.console_errors.append(msg.text) if msg.type == "error" else None,
+        )
+
+        def on_response(response: Any) -> None:
+            url = response.url
+            if url.startswith(live_site.url) and response.status >= 400:
+                path = url[len(live_site.url) :]
+                if path.split("?", 1)[0] not in IGNORED_PATHS:
+                    seen.bad_responses.append(f"{response.status} {path}")
+
+        page.on("response", on_response)
+        opened.append((context, page))
+        return page
+
+    yield make
+
+    failed = getattr(request.node, "_report_call", None)
+    for index, (context, page) in enumerate(opened):
+        if failed is not None and failed.failed and not page.is_closed():
+            name = _artifact_name(request.node.nodeid, f"FAILED-{index}")
+            with contextlib.suppress(Exception):
+                page.screenshot(
+                    path=str(live_site.artifacts / f"{name}.png"), full_page=True, scale="css"
+                )
+        context.close()
+
+
+@pytest.fixture
+def page(new_page: Callable[..., Any]) -> Any:
+    """A desktop-sized tab (1280x900)."""
+    return new_page("desktop")
+
+
+@pytest.fixture
+def phone_page(new_page: Callable[..., Any]) -> Any:
+    """A phone-sized tab (390x844, touch, mobile viewport meta honoured)."""
+    return new_page("phone")
+
+
+@pytest.fixture
+def screenshot(request: pytest.FixtureRequest, live_site: LiveSite) -> Callable[[Any, str], Path]:
+    """`screenshot(page, "front-page")`: a full-page PNG under test-artifacts/e2e/<db>/."""
+
+    def take(page: Any, label: str) -> Path:
+        path = live_site.artifacts / f"{_artifact_name(request.node.nodeid, label)}.png"
+        page.screenshot(path=str(path), full_page=True, scale="css")
+        return path
+
+    return take
+
+
+@pytest.fixture
+def assert_no_browser_errors(_page_problems: dict[int, PageProblems]) -> Callable[[Any], None]:
+    """`assert_no_browser_errors(page)`: no uncaught JS error, no 4xx/5xx from our site."""
+
+    def check(page: Any) -> None:
+        seen = _page_problems[id(page)]
+        lines = [f"  uncaught JS error: {e}" for e in seen.js_errors]
+        lines += [f"  failed request: {r}" for r in seen.bad_responses]
+        if lines:
+            pytest.fail(f"the browser reported problems on {page.url}:\n" + "\n".join(lines))
+
+    return check
+
+
+# --------------------------------------------------------------------------------------
+# Accessibility: axe-core
+# --------------------------------------------------------------------------------------
+_RUN_AXE = """
+async (tags) => {
+  const results = await axe.run(document, {
+    runOnly: { type: "tag", values: tags },
+    resultTypes: ["violations"],
+  });
+  return results.violations.map((v) => ({
+    id: v.id,
+    impact: v.impact,
+    help: v.help,
+    helpUrl: v.helpUrl,
+    nodes: v.nodes.map((n) => ({ target: n.target.join(" "), summary: n.failureSummary })),
+  }));
+}
+"""
+
+
+def _inject_axe(page: Any) -> None:
+    page.add_script_tag(path=str(AXE_JS))
+    if page.evaluate("typeof window.axe") == "undefined":
+        # A Content-Security-Policy blocked the inline script; DevTools evaluation is
+        # exempt from CSP, so load it that way rather than weakening the page's policy.
+        session = page.context.new_cdp_session(page)
+        session.send("Runtime.evaluate", {"expression": AXE_JS.read_text(encoding="utf-8")})
+        session.detach()
+
+
+def format_violations(violations: list[dict[str, Any]], url: str, kind: str) -> str:
+    lines = [f"axe-core found {len(violations)} {kind} WCAG violation(s) on {url}:"]
+    for v in violations:
+        lines.append(f"- [{v['impact']}] {v['id']}: {v['help']} ({v['helpUrl']})")
+        for node in v["nodes"][:10]:
+            lines.append(f"    at {node['target']}")
+            for detail in (node["summary"] or "").splitlines():
+                lines.append(f"       {detail}")
+        if len(v["nodes"]) > 10:
+            lines.append(f"    ... and {len(v['nodes']) - 10} more element(s)")
+    return "\n".join(lines)
+
+
+def _run_axe(page: Any) -> list[dict[str, Any]]:
+    """Inject axe-core and run it, riding out a navigation that is still under way.
+
+    A click that follows a link returns before the next page has loaded; injecting
+    into a document being replaced fails ("context was destroyed", no <head> yet), so
+    wait for the load and try again.
+    """
+    from playwright.sync_api import Error as PlaywrightError
+
+    for attempt in range(4):
+        page.wait_for_load_state("load")
+        try:
+            _inject_axe(page)
+            return page.evaluate(_RUN_AXE, WCAG_TAGS)
+        except PlaywrightError:
+            if attempt == 3:
+                raise
+            page.wait_for_timeout(250)
+    raise AssertionError("unreachable")
+
+
+@pytest.fixture
+def assert_accessible() -> Callable[..., list[dict[str, Any]]]:
+    """`assert_accessible(page)`: fail on serious or critical WCAG 2.x A/AA violations.
+
+    Call it once the page meant is showing (after an `expect` on something only that
+    page has): right after a click, the previous page may still be the one in view.
+    Minor and moderate findings are printed (shown with -rA or on failure) and returned.
+    """
+    if not AXE_JS.exists():
+        _unavailable(f"{AXE_JS} is absent: run `npm ci` to check accessibility")
+
+    def check(page: Any) -> list[dict[str, Any]]:
+        violations = _run_axe(page)
+        blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
+        others = [v for v in violations if v["impact"] not in BLOCKING_IMPACTS]
+        if others:
+            print(format_violations(others, page.url, "minor/moderate"))
+        if blocking:
+            pytest.fail(format_violations(blocking, page.url, "serious/critical"), pytrace=False)
+        return violations
+
+    return check
