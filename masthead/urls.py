@@ -25,6 +25,7 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),
     path("healthz", core_views.healthz, name="healthz"),
+    path("access/", include("masthead.access.urls")),
     path("accounts/", include(reader_urls)),
     path("accounts/", include(reader_urls.account_urlpatterns)),
     path("account/", include("masthead.readers.account.urls")),

@@ -1,6 +1,13 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccessConfig(AppConfig):
     name = "masthead.access"
     label = "access"
+    verbose_name = _("Access: the wall and the meter")
+
+    def ready(self) -> None:
+        from . import signals
+
+        signals.connect()

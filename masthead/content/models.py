@@ -349,6 +349,16 @@ class ArticlePage(NewsroomPageMixin, Page):
         context.update(article_page_context(article=self, request=request))
         return context
 
+    def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        # The access decision is made once, here, before anything renders; the template
+        # is handed only the blocks the reader may see (masthead.access).
+        from masthead.access.selectors import article_access
+        from masthead.access.views import finish_article_response
+
+        access = article_access(request=request, article=self)
+        response = super().serve(request, *args, **kwargs)
+        return finish_article_response(response, access)
+
 
 class InfoPage(NewsroomPageMixin, Page):
     """A plain page: about us, terms of use, the privacy notice."""

@@ -3,7 +3,8 @@
 Invariant: any string a reader types is safe. The query is reduced to words (letters
 and digits of any script), cut to a sane length, and handed to the backend as plain
 text, so no quote, operator or bracket reaches the full-text engine's own syntax.
-Results carry only the headline and standfirst, never the body.
+Results carry only the headline and standfirst, never the body, and a gated article
+is found only by words anyone may read in it (see `search_articles`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.paginator import EmptyPage, Page, Paginator
 from django.db import DatabaseError
@@ -20,6 +22,7 @@ from . import selectors
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 12
+MAX_RESULTS = 500
 _NOT_WORD = re.compile(r"[^\w]+", re.UNICODE)
 
 logger = logging.getLogger("masthead.search")
@@ -37,21 +40,40 @@ def search_terms(query: str) -> str:
     return " ".join(words[:MAX_TERMS])
 
 
+def _publicly_matches(article: Any, words: list[str]) -> bool:
+    """True when every search word is in what anyone may read of the article: its
+    headline and standfirst. A gated article must not be found by withheld words."""
+    public = f"{article.title} {article.standfirst}".casefold()
+    return all(word.casefold() in public for word in words)
+
+
 def search_articles(*, query: str, page: int, per_page: int) -> SearchResults | None:
-    """One page of results, or None when `page` is past the end."""
+    """One page of results, or None when `page` is past the end.
+
+    The index covers every article's body, so a gated article is kept only when the
+    words are also in its headline or standfirst: otherwise searching for a withheld
+    sentence would reveal which article holds it. Results are capped at MAX_RESULTS.
+    """
     terms = search_terms(query)
     if not terms:
         return SearchResults(page=Paginator([], per_page).page(1), total=0)
-    hits = selectors.searchable_articles().search(PlainText(terms), order_by_relevance=True)
-    paginator = Paginator(hits, per_page)
+    words = terms.split()
+    try:
+        hits = list(
+            selectors.searchable_articles().search(PlainText(terms), order_by_relevance=True)[
+                :MAX_RESULTS
+            ]
+        )
+    except DatabaseError:
+        logger.warning("search failed for terms %r", terms, exc_info=True)
+        return SearchResults(page=Paginator([], per_page).page(1), total=0)
+    visible = [a for a in hits if a.effective_access == "free" or _publicly_matches(a, words)]
+    paginator = Paginator(visible, per_page)
     try:
         result_page = paginator.page(page)
     except EmptyPage:
         if page == 1:
             return SearchResults(page=paginator.page(1), total=0)
         return None
-    except DatabaseError:
-        logger.warning("search failed for terms %r", terms, exc_info=True)
-        return SearchResults(page=Paginator([], per_page).page(1), total=0)
     result_page.object_list = selectors.listing_with_images(result_page.object_list)
     return SearchResults(page=result_page, total=paginator.count)

@@ -89,7 +89,15 @@ def article_serving_queryset() -> QuerySet[ArticlePage]:
 def page_for_path(*, root: Page, path_components: list[str]) -> Page | None:
     """The live page at `root`/a/b/c/, found in one or two queries instead of one per level."""
     url_path = root.url_path + "/".join(path_components) + "/"
-    article = article_serving_queryset().filter(url_path=url_path, live=True).first()
+    from masthead.access.selectors import with_access_settings
+
+    # The site's access settings ride along in the same query (one subquery), so
+    # deciding who may read the article costs no query of its own.
+    article = (
+        with_access_settings(article_serving_queryset(), root_page_id=root.pk)
+        .filter(url_path=url_path, live=True)
+        .first()
+    )
     if article is not None:
         return article
     row = (
@@ -130,6 +138,10 @@ def related_articles(*, article: ArticlePage, tag_ids: list[int]) -> list[Articl
 
 
 def article_page_context(*, article: ArticlePage, request: HttpRequest) -> dict[str, Any]:
+    """Everything the article template shows. The body comes only as `access.lead` and
+    `access.rest`: the blocks this reader may see (masthead.access decides)."""
+    from masthead.access.selectors import article_access
+
     tags = list(article.tags.all())
     related = related_articles(article=article, tag_ids=[t.pk for t in tags])
     image_ids = [article.hero_image_id, *(a.hero_image_id for a in related)]
@@ -138,7 +150,15 @@ def article_page_context(*, article: ArticlePage, request: HttpRequest) -> dict[
     _attach_heroes([article, *related], images)
     with preloaded_images(images):
         list(article.body)  # binds every block now, so body images come from the pool
-    return {"tags": tags, "related_articles": related, "authors": article.authors}
+    # Without a decision made by ArticlePage.serve (a preview, a password prompt), this
+    # decides now without drawing on the allowance: it fails closed.
+    access = article_access(request=request, article=article, countable=False)
+    return {
+        "tags": tags,
+        "related_articles": related,
+        "authors": article.authors,
+        "access": access,
+    }
 
 
 def _attach_heroes(articles: Iterable[ArticlePage], images: dict[int, Any]) -> None:

@@ -2,7 +2,10 @@
 
 Invariant: a response is marked public only when the request carried no session
 cookie, the view did not touch the session or set a cookie, and the view did not set
-its own Cache-Control. Anything else from a signed-in reader is private.
+its own Cache-Control. Anything else from a signed-in reader is private. A response
+that holds text an article withholds from others (`response.holds_gated_text`, set by
+masthead.access) always leaves `private, no-store`, whatever else was set on it.
+Public pages never vary on the raw Cookie header.
 """
 
 from __future__ import annotations
@@ -26,6 +29,14 @@ class PublicCacheMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
+        if getattr(response, "holds_gated_text", False):
+            # Belt and braces: nothing a view or decorator did can make it shareable.
+            if "public" in response.get("Cache-Control", "") or "no-store" not in response.get(
+                "Cache-Control", ""
+            ):
+                del response["Cache-Control"]
+                patch_cache_control(response, private=True, no_store=True)
+            return response
         if response.has_header("Cache-Control"):
             return response
         if request.method not in ("GET", "HEAD"):

@@ -99,7 +99,9 @@ def og_image_url(context: dict, image: Any) -> str:
 
 @register.simple_tag(takes_context=True)
 def article_json_ld(context: dict, article: Any) -> SafeString:
-    """NewsArticle structured data. It never carries the article body."""
+    """NewsArticle structured data. It never carries the article body (no articleBody):
+    `isAccessibleForFree` says whether the article is gated, and `hasPart` marks the
+    gated part only where it is actually in the page."""
     request = context.get("request")
     url = article.get_full_url(request)
     site_name = str(context.get("site_name") or "Masthead")
@@ -129,6 +131,15 @@ def article_json_ld(context: dict, article: Any) -> SafeString:
         "publisher": {"@type": "NewsMediaOrganization", "name": site_name},
         "isAccessibleForFree": article.effective_access == "free",
     }
+    # Google's paywalled-content markup: point at the gated part only when it is in
+    # this page (a reader with access); a lead-in page has no gated part to point at.
+    access = context.get("access")
+    if access is not None and access.decision.gated and access.rest:
+        data["hasPart"] = {
+            "@type": "WebPageElement",
+            "isAccessibleForFree": False,
+            "cssSelector": ".article__gated",
+        }
     if article.section:
         data["articleSection"] = article.section.title
     tags = context.get("tags")

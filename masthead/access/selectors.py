@@ -1,0 +1,359 @@
+"""Reads for the access rules: who the reader is, what they may read, what is left.
+
+Invariants:
+- `article_access` asks the policy once per request and article (and again only when a
+  concurrent request took the reader's last premium article first), and hands the
+  template exactly the blocks the reader may see: `lead` and `rest`. For a reader
+  without access `rest` is empty, so no template can render withheld text by mistake.
+- A request without a session cookie is anonymous without loading the session, so an
+  anonymous page does not vary on Cookie and stays cacheable by a CDN. A forged or
+  tampered session cookie, or one whose account is gone or inactive, is anonymous.
+- Access is never granted on a User-Agent or Referer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from django.core import signing
+from django.db.models import JSONField, QuerySet, Subquery
+from django.db.models.functions import JSONObject
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from wagtail.models import Site
+
+from masthead.core.middleware import has_session_cookie
+
+from . import services
+from .crawlers import is_verified_crawler
+from .models import AccessSettings, MeterRead
+from .policy import (
+    ANONYMOUS,
+    NO_METER,
+    AccessDecision,
+    Level,
+    MeterState,
+    Reader,
+    Wall,
+    decide,
+)
+
+REQUEST_ATTR = "_masthead_access"
+FREE_READS_COOKIE = "mh_free_reads"
+FREE_READS_SALT = "masthead.access.free-reads"
+FREE_READS_MAX_AGE = 40 * 24 * 60 * 60
+CONTINUE_ANCHOR = "continue"
+# The reader-accounts app's sign-up form fragment, embedded in the wall when it exists.
+SIGNUP_FRAGMENT_URL_NAME = "account_signup_fragment"
+
+
+@dataclass
+class ArticleAccess:
+    """What the article template is handed: the decision and the blocks it may render."""
+
+    decision: AccessDecision
+    body: Any
+    access_settings: AccessSettings
+    article_path: str
+    article_id: int = 0
+    registered: bool = False
+    set_cookie: tuple[str, str] | None = None
+    benefits: list[str] = field(default_factory=list)
+
+    @cached_property
+    def _blocks(self) -> tuple[list[Any], list[Any]]:
+        # Split on first use (while rendering), after the page's selectors have bound
+        # the body with its images preloaded.
+        lead, rest = split_body(self.body, self.access_settings.lead_in_paragraphs)
+        if not self.decision.gated:
+            return lead + rest, []
+        if not self.decision.full:
+            return lead, []
+        return lead, rest
+
+    @property
+    def lead(self) -> list[Any]:
+        return self._blocks[0]
+
+    @property
+    def rest(self) -> list[Any]:
+        """Empty unless the reader has access: withheld blocks are never handed out."""
+        return self._blocks[1]
+
+    @property
+    def wall(self) -> str:
+        return str(self.decision.wall)
+
+    @property
+    def holds_gated_text(self) -> bool:
+        """The response carries text the article withholds from others: never shared."""
+        return self.decision.full and self.decision.gated
+
+    @property
+    def continue_url(self) -> str:
+        return f"{self.article_path}#{CONTINUE_ANCHOR}"
+
+    @property
+    def signup_url(self) -> str:
+        return (
+            _account_url("account_signup", "/accounts/signup/")
+            + "?next="
+            + quote(self.continue_url, safe="/")
+        )
+
+    @property
+    def login_url(self) -> str:
+        return (
+            _account_url("account_login", "/accounts/login/")
+            + "?next="
+            + quote(self.continue_url, safe="/")
+        )
+
+    @property
+    def beacon_url(self) -> str:
+        """The wall's counter endpoint, or "" while /access/ is not mounted."""
+        try:
+            return reverse("access:wall-event")
+        except NoReverseMatch:
+            return ""
+
+    @property
+    def form_url(self) -> str:
+        """The registration form fragment to embed in the wall (reader accounts), or ""
+        while that endpoint does not exist: then the wall links to the sign-up page."""
+        try:
+            base = reverse(SIGNUP_FRAGMENT_URL_NAME)
+        except NoReverseMatch:
+            return ""
+        return base + "?next=" + quote(self.continue_url, safe="/")
+
+    @property
+    def body_url(self) -> str:
+        """Where the page's script fetches the full body after signing in from the
+        wall, or "" while /access/ is not mounted."""
+        try:
+            return reverse("access:article-body", kwargs={"article_id": self.article_id})
+        except NoReverseMatch:
+            return ""
+
+    @property
+    def show_meter(self) -> bool:
+        return self.decision.remaining is not None and self.registered
+
+
+def _account_url(name: str, fallback: str) -> str:
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return fallback
+
+
+def split_body(body: Any, lead_in_paragraphs: int) -> tuple[list[Any], list[Any]]:
+    """The lead-in and the rest: up to the first 'wall here' marker if there is one,
+    else up to and including the Nth paragraph. Marker blocks themselves are dropped."""
+    blocks = list(body)
+    marker = next((i for i, b in enumerate(blocks) if b.block_type == "wall_marker"), None)
+    if marker is not None:
+        cut = marker
+    else:
+        cut = len(blocks)
+        seen = 0
+        for i, block in enumerate(blocks):
+            if block.block_type == "paragraph":
+                seen += 1
+                if seen >= lead_in_paragraphs:
+                    cut = i + 1
+                    break
+    lead = [b for b in blocks[:cut] if b.block_type != "wall_marker"]
+    rest = [b for b in blocks[cut:] if b.block_type != "wall_marker"]
+    return lead, rest
+
+
+SETTINGS_ATTR = "_access_settings_row"
+_SETTINGS_FIELDS = [
+    f.attname for f in AccessSettings._meta.concrete_fields if f.attname != "site_id"
+]
+
+
+def with_access_settings(queryset: QuerySet[Any], *, root_page_id: int) -> QuerySet[Any]:
+    """Annotate pages with their site's AccessSettings row (as JSON, in a subquery), so
+    serving an article needs no separate settings query. Missing row: None."""
+    row = (
+        AccessSettings.objects.filter(site__root_page_id=root_page_id)
+        .order_by("-site__is_default_site", "site_id")
+        .values(row=JSONObject(site_id="site_id", **{name: name for name in _SETTINGS_FIELDS}))[:1]
+    )
+    return queryset.annotate(**{SETTINGS_ATTR: Subquery(row, output_field=JSONField())})
+
+
+def access_settings_for(request: HttpRequest, article: Any | None = None) -> AccessSettings:
+    """The site's settings: from the row the article was served with when there is one,
+    else Wagtail's per-request lookup (which creates the row with defaults)."""
+    row = getattr(article, SETTINGS_ATTR, None) if article is not None else None
+    if isinstance(row, str):
+        row = json.loads(row)
+    if isinstance(row, dict):
+        # Several sites (host names) may share a root page: use the row only when it
+        # belongs to the request's own site (Wagtail caches that lookup on the request).
+        site = Site.find_for_request(request)
+        if site is not None and row.get("site_id") == site.pk:
+            # from_db takes values in the model's field order.
+            names = [f.attname for f in AccessSettings._meta.concrete_fields]
+            return AccessSettings.from_db("default", names, [row.get(name) for name in names])
+    return AccessSettings.for_request(request)
+
+
+def signed_in_reader(request: HttpRequest) -> Any | None:
+    """The active signed-in user, or None; never loads the session without a cookie."""
+    if not has_session_cookie(request):
+        return None
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    return user
+
+
+def _free_reads(
+    request: HttpRequest, now: dt.datetime, allowance: int, article_id: int
+) -> tuple[MeterState, list[int]]:
+    """A visitor's registration reads this month, from a signed cookie.
+
+    A visitor can always clear cookies, so this is a courtesy, not a meter; a tampered
+    cookie counts as an allowance used up, so forging one grants nothing.
+    """
+    month = services.month_of(now).strftime("%Y-%m")
+    raw = request.COOKIES.get(FREE_READS_COOKIE)
+    if raw is None:
+        return MeterState(allowance=allowance, countable=request.method == "GET"), []
+    try:
+        value = signing.get_cookie_signer(salt=FREE_READS_SALT).unsign(
+            raw, max_age=FREE_READS_MAX_AGE
+        )
+        cookie_month, _, ids = value.partition(":")
+        read = [int(i) for i in ids.split(",") if i] if cookie_month == month else []
+    except (signing.BadSignature, ValueError):
+        return MeterState(allowance=allowance, used=allowance, countable=False), []
+    return (
+        MeterState(
+            allowance=allowance,
+            used=len(read),
+            already_opened=article_id in read,
+            countable=request.method == "GET",
+        ),
+        read,
+    )
+
+
+def _free_reads_cookie(now: dt.datetime, read: list[int]) -> str:
+    month = services.month_of(now).strftime("%Y-%m")
+    value = f"{month}:{','.join(str(i) for i in read)}"
+    return signing.get_cookie_signer(salt=FREE_READS_SALT).sign(value)
+
+
+def article_access(
+    *, request: HttpRequest, article: Any, now: dt.datetime | None = None, countable: bool = True
+) -> ArticleAccess:
+    """Decide once for this request and article (cached on the request), counting the
+    view against the meter when the policy says it counts."""
+    cached = getattr(request, REQUEST_ATTR, None)
+    if cached is not None and cached.get(article.pk) is not None:
+        return cached[article.pk]
+    now = now or timezone.now()
+    local_now = timezone.localtime(now)
+    config = access_settings_for(request, article)
+    previewing = bool(getattr(request, "is_preview", False))
+    countable = countable and request.method == "GET" and not previewing
+    level = Level(article.effective_access)
+    user = signed_in_reader(request) if level is not Level.FREE else None
+    set_cookie: tuple[str, str] | None = None
+
+    if level is Level.FREE:
+        decision = decide(ANONYMOUS, article, NO_METER, local_now)
+    elif previewing:
+        decision = decide(Reader(previewing=True), article, NO_METER, local_now)
+    elif user is not None:
+        if user.is_staff or user.is_superuser:
+            decision = decide(Reader(registered=True, unlimited=True), article, NO_METER, local_now)
+        elif level is Level.PREMIUM:
+            outcome = services.meter_view(
+                user_id=user.pk,
+                article=article,
+                access_settings=config,
+                now=now,
+                countable=countable,
+            )
+            decision = outcome.decision
+            if decision.wall is Wall.PREMIUM and countable:
+                services.wall_event_record(article_id=article.pk, kind="premium_wall")
+        else:
+            decision = decide(Reader(registered=True), article, NO_METER, local_now)
+    else:
+        crawler = config.verify_crawlers and is_verified_crawler(request)
+        meter, read = NO_METER, []
+        if level is Level.REGISTRATION and config.anonymous_registration_reads and not crawler:
+            meter, read = _free_reads(request, now, config.anonymous_registration_reads, article.pk)
+        decision = decide(Reader(verified_crawler=crawler), article, meter, local_now)
+        if decision.counts:
+            set_cookie = (FREE_READS_COOKIE, _free_reads_cookie(now, [*read, article.pk]))
+
+    result = ArticleAccess(
+        decision=decision,
+        body=article.body,
+        access_settings=config,
+        article_path=urlsplit(article.get_url(request) or "/").path or "/",
+        article_id=article.pk,
+        registered=user is not None,
+        set_cookie=set_cookie,
+        benefits=config.benefits(),
+    )
+    if cached is None:
+        cached = {}
+        setattr(request, REQUEST_ATTR, cached)
+    cached[article.pk] = result
+    return result
+
+
+def premium_reads_this_month(user: Any, *, now: dt.datetime | None = None) -> list[MeterRead]:
+    """The premium articles counted against the reader's allowance this month, newest
+    first, with the article joined (for the account page)."""
+    month = services.month_of(now or timezone.now())
+    return list(
+        MeterRead.objects.filter(user=user, month=month)
+        .select_related("article")
+        .order_by("-first_read_at")
+    )
+
+
+@dataclass(frozen=True)
+class MeterSummary:
+    allowance: int
+    used: int
+    renews_at: dt.datetime
+    articles: list[MeterRead]
+
+    @property
+    def remaining(self) -> int:
+        return max(self.allowance - self.used, 0)
+
+
+def meter_summary(
+    *, user: Any, request: HttpRequest, now: dt.datetime | None = None
+) -> MeterSummary:
+    """The reader's allowance, how much is used and what was read, this month."""
+    from .policy import next_month_start
+
+    now = now or timezone.now()
+    config = access_settings_for(request)
+    articles = premium_reads_this_month(user, now=now)
+    return MeterSummary(
+        allowance=config.premium_allowance,
+        used=len(articles),
+        renews_at=next_month_start(timezone.localtime(now)),
+        articles=articles,
+    )

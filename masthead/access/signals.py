@@ -1,0 +1,82 @@
+"""Signal receivers: cache purges, and crediting a registration to the wall behind it.
+
+Invariant: receivers only purge caches or turn an event into a service call (the
+project's rule for signals); a failure here never breaks publishing or signing up.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+from wagtail.signals import page_published, page_unpublished
+
+from .models import AccessSettings, WallEvent
+from .purge import purge_later
+from .services import wall_event_record
+
+logger = logging.getLogger("masthead.access")
+
+
+def _listing_urls(page: Any) -> list[str]:
+    """The page and the listings and feeds it appears in."""
+    urls = [page.get_full_url()]
+    for ancestor in page.get_ancestors().specific().filter(depth__gt=1):
+        base = ancestor.get_full_url()
+        if base:
+            urls += [base, base + "rss/", base + "atom/", base + "feeds/rss/", base + "feeds/atom/"]
+    return urls
+
+
+@receiver(page_published)
+@receiver(page_unpublished)
+def purge_on_publish(sender: Any, instance: Any, **kwargs: Any) -> None:
+    try:
+        urls = _listing_urls(instance)
+        if hasattr(instance, "articles"):  # a section: its articles' access may follow it
+            urls += [a.get_full_url() for a in instance.articles.all()[:500]]
+        purge_later(urls)
+    except Exception:
+        logger.warning("could not work out what to purge for %s", instance, exc_info=True)
+
+
+@receiver(post_save, sender=AccessSettings)
+def purge_on_settings_change(sender: Any, instance: AccessSettings, **kwargs: Any) -> None:
+    # The wall's words and the lead-in length appear on every gated page.
+    purge_later([], everything=True)
+
+
+def article_for_next(request: Any, next_url: str) -> Any | None:
+    """The live article a `next` address (from the wall's links) points at, if any."""
+    from wagtail.models import Site
+
+    from masthead.content.models import ArticlePage
+
+    path = urlsplit(next_url or "").path
+    if not path.startswith("/") or path.startswith("//") or path == "/":
+        return None
+    site = Site.find_for_request(request)
+    if site is None:
+        return None
+    url_path = site.root_page.url_path + path.lstrip("/")
+    return ArticlePage.objects.live().filter(url_path=url_path).only("pk").first()
+
+
+def credit_registration(request: Any, user: Any, **kwargs: Any) -> None:
+    """allauth's user_signed_up: count a completed registration for the article whose
+    wall sent the reader (the `next` address the wall's links carry)."""
+    if request is None:
+        return
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    article = article_for_next(request, next_url)
+    if article is not None:
+        wall_event_record(article_id=article.pk, kind=WallEvent.COMPLETED)
+
+
+def connect() -> None:
+    from allauth.account.signals import user_signed_up
+
+    user_signed_up.connect(credit_registration, dispatch_uid="access-credit-registration")

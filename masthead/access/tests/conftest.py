@@ -1,0 +1,78 @@
+"""A small newsroom with one article of each access level, and readers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from masthead.content.models import AccessLevel, ArticlePage
+from masthead.content.tests.factories import make_article, make_home, make_section, paragraph
+
+# Planted deep in the gated articles: it must never reach a reader without access.
+MARKER = "Quillfeather-marker the harbourmaster kept the ledger under the ninth flagstone"
+LEAD = ["Lead one sentence.", "Lead two sentence.", "Lead three sentence."]
+PASSWORD = "a-long-test-password-1"
+
+
+def gated_body(marker: str = MARKER) -> list[dict[str, Any]]:
+    return [
+        *[paragraph(text) for text in LEAD],
+        paragraph("Withheld four."),
+        {"type": "crosshead", "value": "Withheld crosshead"},
+        {"type": "pull_quote", "value": {"quote": f"Quote: {marker}", "attribution": "Z"}},
+        {"type": "fact_box", "value": {"title": "Facts", "body": f"<p>{marker}</p>"}},
+        paragraph(marker),
+    ]
+
+
+@dataclass
+class Newsroom:
+    free: ArticlePage
+    registration: ArticlePage
+    premium: ArticlePage
+    others: list[ArticlePage]
+
+
+@pytest.fixture
+def newsroom(db) -> Newsroom:
+    home = make_home()
+    free_section = make_section(parent=home, title="News", access=AccessLevel.FREE)
+    reg_section = make_section(parent=home, title="Features", access=AccessLevel.REGISTRATION)
+    premium_section = make_section(parent=home, title="Investigations", access=AccessLevel.PREMIUM)
+    return Newsroom(
+        free=make_article(section=free_section, title="A free story", hero=False),
+        registration=make_article(
+            section=reg_section, title="A registration story", body=gated_body(), hero=False
+        ),
+        premium=make_article(
+            section=premium_section,
+            title="A premium story",
+            body=gated_body(),
+            tags=["harbour"],
+            hero=False,
+        ),
+        others=[
+            make_article(section=premium_section, title=f"Premium {i}", hero=False)
+            for i in range(6)
+        ],
+    )
+
+
+def make_reader(email: str = "reader@example.com", **extra: Any) -> Any:
+    return get_user_model().objects.create_user(
+        email=email, password=PASSWORD, first_name="Ada", last_name="Reader", **extra
+    )
+
+
+@pytest.fixture
+def reader(db) -> Any:
+    return make_reader()
+
+
+@pytest.fixture
+def reader_client(client, reader) -> Any:
+    client.force_login(reader)
+    return client
