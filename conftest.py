@@ -15,3 +15,14 @@ def _tasks_run_immediately(settings):
     # The database backend needs a worker process; tests run each task as it is
     # enqueued instead. Tests of the queue itself override TASKS again.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # Rate-limit counters and cached lookups live in the cache; on SQLite user ids repeat
+    # between tests, so a counter left over would change what the next test sees.
+    from django.core.cache import caches
+
+    for alias in ("default", "renditions"):
+        caches[alias].clear()
+    yield

@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    "django.contrib.humanize",
 ]
 
 MIDDLEWARE = [
@@ -243,6 +244,7 @@ ACCOUNT_FORMS = {
     "login": "masthead.readers.forms.ReaderLoginForm",
     "request_login_code": "masthead.readers.forms.ReaderRequestLoginCodeForm",
     "reset_password": "masthead.readers.forms.ReaderResetPasswordForm",
+    "add_email": "masthead.readers.email_change.ReaderAddEmailForm",
 }
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
@@ -252,6 +254,10 @@ ACCOUNT_PREVENT_ENUMERATION = True
 # Reading never waits for verification (the reader is signed in at once); commenting
 # and newsletters check for a verified address themselves.
 ACCOUNT_EMAIL_VERIFICATION = "optional"
+# One address per reader; a new one replaces it only once verified (readers.email_change).
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True  # tell the old address when the address changes
+ACCOUNT_REAUTHENTICATION_REQUIRED = True  # a stolen session cannot change the address
 ACCOUNT_EMAIL_CONFIRMATION_HMAC = True  # the key is derived from the address's id
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False  # mail scanners follow links; a person presses a button
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False

@@ -9,6 +9,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from masthead.content import sitemaps as content_sitemaps
 from masthead.core import views as core_views
 from masthead.readers import urls as reader_urls
+from masthead.readers.email_change import ReaderEmailView
 from masthead.readers.ratelimit import admin_login_rate_limited
 
 handler404 = "masthead.core.views.page_not_found"
@@ -26,6 +27,8 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("healthz", core_views.healthz, name="healthz"),
     path("access/", include("masthead.access.urls")),
+    # allauth's email page, with the guards in masthead.readers.email_change.
+    path("accounts/email/", ReaderEmailView.as_view(), name="account_email"),
     path("accounts/", include(reader_urls)),
     path("accounts/", include(reader_urls.account_urlpatterns)),
     path("account/", include("masthead.readers.account.urls")),

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailAddress
 from allauth.core import context
 from django.db import transaction
 from django.db.models.functions import Lower
@@ -102,6 +103,14 @@ class ReaderAccountAdapter(DefaultAccountAdapter):
             .only("pk")
             .first()
         )
+        if user is None:
+            # Registration also treats an address another reader has verified as taken.
+            owner = (
+                EmailAddress.objects.filter(email__iexact=email, verified=True)
+                .values_list("user_id", flat=True)
+                .first()
+            )
+            user = User.objects.filter(pk=owner).only("pk").first() if owner else None
         if user is None:
             return
         next_path = ""

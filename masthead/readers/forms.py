@@ -25,6 +25,7 @@ from allauth.account.forms import (
     ResetPasswordForm,
     SignupForm,
 )
+from allauth.account.models import EmailAddress
 from allauth.core import context as allauth_context
 from allauth.core import ratelimit
 from django import forms
@@ -256,14 +257,15 @@ class RegistrationForm(SignupForm):
         allauth, with optional verification, would put "already registered" on the
         page; our policy is the inbox notice instead (see `try_save`).
         """
-        from allauth.account.internal.userkit import filter_users_by_email
-
-        # Lower("email") is what the unique index covers, so this is an index lookup.
-        self.account_already_exists = bool(filter_users_by_email(value)) or (
+        # An account holds the address (Lower("email") is what the unique index
+        # covers), or another reader has *verified* it. Someone else's unverified
+        # secondary address must not block its owner from registering.
+        self.account_already_exists = (
             get_user_model()
             .objects.alias(email_lower=Lower("email"))
             .filter(email_lower=value.lower())
             .exists()
+            or EmailAddress.objects.filter(email__iexact=value, verified=True).exists()
         )
         return value
 

@@ -56,6 +56,7 @@ EXEMPT: dict[str, str] = {
     "wagtailadmin.EditingSession": "who is editing a page; " + _EDITORIAL,
     "wagtailadmin.FormState": "admin form drafts; " + _EDITORIAL,
     "wagtailusers.UserProfile": "admin interface preferences; " + _EDITORIAL,
+    "readers.User_user_permissions": "per-user admin permissions; " + _EDITORIAL,
     "wagtailimages.Image": "editorial images' uploader; " + _EDITORIAL,
     "wagtaildocs.Document": "editorial documents' uploader; " + _EDITORIAL,
 }
@@ -142,10 +143,12 @@ def covered_models() -> set[str]:
 
 
 def models_pointing_at_user() -> set[str]:
-    """Labels of every installed model declaring a FK or one-to-one to the user model."""
+    """Labels of every installed model declaring a FK or one-to-one to the user model,
+    including the hidden tables behind many-to-many fields (a future "follows" or
+    "attendees" field is caught too)."""
     user_model = apps.get_model(settings.AUTH_USER_MODEL)
     found: set[str] = set()
-    for model in apps.get_models():
+    for model in apps.get_models(include_auto_created=True):
         for f in model._meta.get_fields():
             # Fields a model inherits from a concrete parent are the parent's to cover.
             if (
@@ -206,6 +209,7 @@ def _export_account(user: Any) -> dict[str, Any]:
             "date_joined": user.date_joined,
             "last_login": user.last_login,
             "has_password": user.has_usable_password(),
+            "groups": sorted(user.groups.values_list("name", flat=True)),
         },
         "email_addresses": [
             {"email": a.email, "verified": a.verified, "primary": a.primary}
@@ -259,6 +263,7 @@ register_exporter(
         "readers.ConsentRecord",
         "account.EmailAddress",
         "usersessions.UserSession",
+        "readers.User_groups",
     ],
 )
 register_eraser("account", _erase_account)

@@ -8,7 +8,8 @@ Invariants:
 - Every limit is counted by allauth's rate limiter in the default cache, which is
   Redis in production, so limits hold across app servers.
 - The Django and Wagtail admin sign-in forms are limited per IP and per address
-  (the "admin_login" rates in ACCOUNT_RATE_LIMITS) before the password is checked.
+  (the "admin_login" rates in ACCOUNT_RATE_LIMITS) before the password is checked;
+  a successful sign-in clears the address's count, so only failures add up.
 """
 
 from __future__ import annotations
@@ -41,6 +42,12 @@ def admin_login_rate_limited(view: Callable[..., HttpResponse]) -> Callable[...,
             )
             if response is not None:
                 return response
+            response = view(request, *args, **kwargs)
+            if request.user.is_authenticated:
+                # Only failed attempts count towards the per-address limit, so nobody can
+                # lock an editor out by posting their address with a wrong password.
+                ratelimit.clear(request, action=ADMIN_LOGIN_ACTION, key=login.lower() or "-")
+            return response
         return view(request, *args, **kwargs)
 
     return wrapped

@@ -306,3 +306,9 @@ def test_an_erasure_code_expires_and_is_refused_after_five_wrong_tries(client, m
         response = client.post(reverse("account:delete"), {"code": code, "confirm": "on"})
     assert response.status_code == 200
     assert User.objects.filter(pk=reader.pk).exists()
+
+
+def test_hidden_many_to_many_tables_count_as_pointing_at_the_reader():
+    from masthead.readers import privacy
+
+    assert "readers.User_groups" in privacy.models_pointing_at_user()

@@ -1,0 +1,61 @@
+"""Changing a reader's email address: only ever to an address they have proved is theirs.
+
+Invariants:
+- With ACCOUNT_CHANGE_EMAIL the new address replaces the old one only once its owner
+  follows the verification link (allauth's flow).
+- An address that another account already uses is never attached to this one; the
+  page answers exactly as if it had been (a verification email "sent"), so the form
+  cannot be used to find out who has an account.
+- An unverified address can never be made the primary one by hand, so nobody can sign
+  in with an address they do not control.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.forms import AddEmailForm
+from allauth.account.models import EmailAddress
+from allauth.account.views import EmailView
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.db.models.functions import Lower
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+
+def address_held_by_another_account(*, email: str, user: Any) -> bool:
+    return (
+        get_user_model()
+        .objects.alias(email_lower=Lower("email"))
+        .filter(email_lower=email.lower())
+        .exclude(pk=user.pk)
+        .exists()
+    )
+
+
+class ReaderAddEmailForm(AddEmailForm):
+    def save(self, request: HttpRequest) -> EmailAddress:
+        email = self.cleaned_data["email"]
+        if address_held_by_another_account(email=email, user=self.user):
+            # Unsaved: nothing is stored or sent, and the page reads as if it were.
+            return EmailAddress(user=self.user, email=email)
+        return super().save(request)
+
+
+class ReaderEmailView(EmailView):
+    def _action_primary(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        email_address = self._get_email_address(request)
+        if email_address is not None and not email_address.verified:
+            messages.error(
+                request,
+                _("Follow the link we emailed to that address first; then it becomes yours."),
+            )
+            return redirect(request.path)
+        return super()._action_primary(request, *args, **kwargs)
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().dispatch(request, *args, **kwargs)
+        response["Cache-Control"] = "private, no-store"
+        return response

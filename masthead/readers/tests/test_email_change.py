@@ -1,0 +1,107 @@
+"""An address becomes a reader's only when they prove it is theirs, and the email page
+never tells anyone which addresses have accounts."""
+
+from __future__ import annotations
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+
+from masthead.readers.tests.registration_support import (
+    PASSWORD,
+    make_legal_pages,
+    registration_data,
+)
+
+pytestmark = pytest.mark.django_db
+User = get_user_model()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits():
+    cache.clear()
+
+
+def _reader(email: str, *, verified: bool = True) -> User:
+    user = User.objects.create_user(email, PASSWORD, first_name="Ada", last_name="Reader")
+    EmailAddress.objects.create(user=user, email=email, primary=True, verified=verified)
+    return user
+
+
+def _signed_in(client, user) -> None:
+    # A real sign-in, then the password again: changing the address asks for it.
+    response = client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    response = client.post("/accounts/reauthenticate/", {"password": PASSWORD})
+    assert response.status_code == 302
+
+
+def test_changing_the_address_asks_for_the_password_again(client):
+    reader = _reader("again@example.org")
+    client.post("/accounts/login/", {"login": reader.email, "password": PASSWORD})
+    response = client.post("/accounts/email/", {"action_add": "", "email": "new@example.org"})
+    assert response["Location"].startswith("/accounts/reauthenticate/")
+    assert not EmailAddress.objects.filter(email="new@example.org").exists()
+
+
+def test_adding_an_address_another_account_holds_attaches_nothing_and_reads_the_same(client):
+    owner = _reader("owner@example.org")
+    attacker = _reader("attacker@example.org", verified=False)
+    _signed_in(client, attacker)
+    taken = client.post("/accounts/email/", {"action_add": "", "email": "Owner@Example.org"})
+    fresh = client.post("/accounts/email/", {"action_add": "", "email": "fresh@example.org"})
+    assert taken.status_code == fresh.status_code == 302
+    assert not EmailAddress.objects.filter(user=attacker, email__iexact=owner.email).exists()
+    assert EmailAddress.objects.filter(user=attacker, email="fresh@example.org").exists()
+
+
+def test_an_unverified_address_cannot_be_made_primary_by_hand(client):
+    reader = _reader("reader@example.org", verified=False)
+    pending = EmailAddress.objects.create(user=reader, email="claimed@example.org")
+    _signed_in(client, reader)
+    client.post("/accounts/email/", {"action_primary": "", "email": pending.email})
+    reader.refresh_from_db()
+    assert reader.email == "reader@example.org"
+
+
+def test_someone_elses_unverified_address_does_not_block_its_owner_registering(client):
+    squatter = _reader("squatter@example.org")
+    EmailAddress.objects.create(user=squatter, email="victim@example.org", verified=False)
+    make_legal_pages()
+    response = client.post("/accounts/signup/", registration_data(email="victim@example.org"))
+    assert response.status_code == 302
+    assert User.objects.filter(email="victim@example.org").exists()
+
+
+def test_the_sessions_page_renders(client):
+    reader = _reader("sessions@example.org")
+    _signed_in(client, reader)
+    assert client.get("/accounts/sessions/").status_code == 200
+
+
+def test_successful_admin_sign_ins_do_not_use_up_the_per_address_limit(client):
+    editor = User.objects.create_superuser("editor@example.org", PASSWORD)
+    for _ in range(8):
+        response = client.post("/admin/login/", {"username": editor.email, "password": PASSWORD})
+        assert response.status_code == 302
+        client.logout()
+
+
+def test_a_new_address_replaces_the_old_one_once_verified(client, mailoutbox):
+    from allauth.account.models import EmailConfirmationHMAC
+
+    reader = _reader("before@example.org")
+    _signed_in(client, reader)
+    client.post("/accounts/email/", {"action_add": "", "email": "after@example.org"})
+    reader.refresh_from_db()
+    assert reader.email == "before@example.org"  # nothing changes until it is proved
+    pending = EmailAddress.objects.get(user=reader, email="after@example.org")
+    key = EmailConfirmationHMAC(pending).key
+    assert client.post(f"/accounts/confirm-email/{key}/").status_code == 302
+    reader.refresh_from_db()
+    assert reader.email == "after@example.org"
+    assert list(EmailAddress.objects.filter(user=reader).values_list("email", flat=True)) == [
+        "after@example.org"
+    ]
+    assert any("before@example.org" in m.to for m in mailoutbox)  # the old address is told
