@@ -6,7 +6,7 @@ PY     := $(BIN)/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: demo test install lint format lock bench run worker migrate check-deploy clean
+.PHONY: demo test install lint format lock bench bench-accounts bench-access migrate check-deploy clean
 
 $(BIN)/.installed: requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Masthead needs Python 3.11 or newer")'
@@ -50,6 +50,12 @@ format: install
 
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+bench-accounts: install
+	$(PY) bench/bench_accounts.py $(BENCH_ARGS)
+
+bench-access: install
+	$(PY) bench/bench_access.py $(BENCH_ARGS)
 
 check-deploy: install
 	MASTHEAD_PRODUCTION=1 MASTHEAD_ALLOWED_HOSTS=news.example \
