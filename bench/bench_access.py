@@ -18,7 +18,7 @@ Three figures, each a ratio against a baseline measured in the same run:
    the uncached gated article (straight from the app) for reference.
 
 Invariants: reuses bench/run.py's environment and server helpers (production settings,
-a database of its own: PostgreSQL `masthead_access_helper` and Redis database 5, both
+a database of its own: PostgreSQL `masthead_bench_access` and Redis database 10, both
 emptied first); every process started here is stopped and the database dropped, even
 on failure; only loopback is used.
 """
