@@ -23,7 +23,7 @@ from django.core import signing
 from django.db.models import JSONField, QuerySet, Subquery
 from django.db.models.functions import JSONObject
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from wagtail.models import Site
@@ -49,7 +49,7 @@ FREE_READS_COOKIE = "mh_free_reads"
 FREE_READS_SALT = "masthead.access.free-reads"
 FREE_READS_MAX_AGE = 40 * 24 * 60 * 60
 CONTINUE_ANCHOR = "continue"
-# The reader-accounts app's sign-up form fragment, embedded in the wall when it exists.
+# The reader-accounts app's sign-up form fragment, embedded in the wall.
 SIGNUP_FRAGMENT_URL_NAME = "account_signup_fragment"
 
 
@@ -101,57 +101,30 @@ class ArticleAccess:
 
     @property
     def signup_url(self) -> str:
-        return (
-            _account_url("account_signup", "/accounts/signup/")
-            + "?next="
-            + quote(self.continue_url, safe="/")
-        )
+        return reverse("account_signup") + "?next=" + quote(self.continue_url, safe="/")
 
     @property
     def login_url(self) -> str:
-        return (
-            _account_url("account_login", "/accounts/login/")
-            + "?next="
-            + quote(self.continue_url, safe="/")
-        )
+        return reverse("account_login") + "?next=" + quote(self.continue_url, safe="/")
 
     @property
     def beacon_url(self) -> str:
-        """The wall's counter endpoint, or "" while /access/ is not mounted."""
-        try:
-            return reverse("access:wall-event")
-        except NoReverseMatch:
-            return ""
+        return reverse("access:wall-event")
 
     @property
     def form_url(self) -> str:
-        """The registration form fragment to embed in the wall (reader accounts), or ""
-        while that endpoint does not exist: then the wall links to the sign-up page."""
-        try:
-            base = reverse(SIGNUP_FRAGMENT_URL_NAME)
-        except NoReverseMatch:
-            return ""
-        return base + "?next=" + quote(self.continue_url, safe="/")
+        """The registration form fragment (reader accounts) that wall.js embeds in the
+        wall; without JavaScript the wall links to the sign-up page instead."""
+        return reverse(SIGNUP_FRAGMENT_URL_NAME) + "?next=" + quote(self.continue_url, safe="/")
 
     @property
     def body_url(self) -> str:
-        """Where the page's script fetches the full body after signing in from the
-        wall, or "" while /access/ is not mounted."""
-        try:
-            return reverse("access:article-body", kwargs={"article_id": self.article_id})
-        except NoReverseMatch:
-            return ""
+        """Where the page's script fetches the full body after signing in from the wall."""
+        return reverse("access:article-body", kwargs={"article_id": self.article_id})
 
     @property
     def show_meter(self) -> bool:
         return self.decision.remaining is not None and self.registered
-
-
-def _account_url(name: str, fallback: str) -> str:
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return fallback
 
 
 def split_body(body: Any, lead_in_paragraphs: int) -> tuple[list[Any], list[Any]]:

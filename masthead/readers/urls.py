@@ -1,6 +1,7 @@
 """URLs for registration and sign-in.
 
-Invariant: allauth's views are used as they are, but every one of them is wrapped so
+Invariant: allauth's views are used as they are (the wall's sign-up fragment is
+allauth's signup view with a fragment template), but every one of them is wrapped so
 its responses carry `Cache-Control: private, no-store` (`account_urlpatterns`).
 """
 
@@ -18,4 +19,11 @@ urlpatterns = [
     path("altcha/challenge/", views.altcha_challenge, name="altcha-challenge"),
 ]
 
-account_urlpatterns = decorate_urlpatterns(list(allauth_urls.urlpatterns), views.private_no_store)
+account_urlpatterns = decorate_urlpatterns(
+    [
+        # The registration form embedded in an article's wall (access.selectors.form_url).
+        path("signup/fragment/", views.signup_fragment, name="account_signup_fragment"),
+        *allauth_urls.urlpatterns,
+    ],
+    views.private_no_store,
+)

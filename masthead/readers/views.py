@@ -6,6 +6,11 @@ Invariants:
   cookie and reads no session, so the page around it stays cacheable.
 - Every page under /accounts/ is sent `Cache-Control: private, no-store` (applied to
   allauth's URL patterns in readers.urls), since they show or change a reader's own data.
+- The sign-up fragment (the form embedded in an article's wall) is allauth's own signup
+  view with a fragment template: the same form, adapter, rate limits, records, emails
+  and anti-enumeration as the sign-up page. It never answers with a redirect (a fetch
+  would follow it into a whole page): signed in is a 200 carrying
+  `HX-Trigger: masthead:signed-in`, everything else is a fragment to show in place.
 """
 
 from __future__ import annotations
@@ -14,8 +19,11 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from allauth.account.views import SignupView
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import render
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.decorators.http import require_GET
 
@@ -50,3 +58,52 @@ def too_many_requests(request: HttpRequest, exception: Exception | None = None) 
     response["Retry-After"] = "60"
     add_never_cache_headers(response)
     return response
+
+
+SIGNED_IN_EVENT = "masthead:signed-in"
+
+
+class SignupFragmentView(SignupView):
+    """The registration form as an HTML fragment, for the wall to embed and submit."""
+
+    template_name = "account/signup_fragment.html"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request.user.is_authenticated:
+            # Already signed in (another tab, say): the wall may continue at once.
+            return self.signed_in_response()
+        response = super().dispatch(request, *args, **kwargs)
+        if response.status_code == 429:
+            response = render(request, "account/too_many_fragment.html", status=429)
+            response["Retry-After"] = "60"
+        elif response.status_code in (301, 302, 303):
+            # Not expected with our settings; say where to go rather than let the
+            # browser's fetch follow the redirect into a whole page.
+            location = response["Location"]
+            response = render(request, "account/signed_in_fragment.html", status=200)
+            response["HX-Redirect"] = location
+        return response
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["form_action"] = reverse("account_signup_fragment")
+        return context
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        if self.user is not None and self.request.user.is_authenticated:
+            return self.signed_in_response()
+        if self.user is None:
+            # An address that already has an account, or a bot that filled the
+            # honeypot: the form said "check your inbox" by redirecting to that page.
+            return TemplateResponse(self.request, "account/verification_sent_fragment.html")
+        return response
+
+    def signed_in_response(self) -> HttpResponse:
+        response = render(self.request, "account/signed_in_fragment.html")
+        response["HX-Trigger"] = SIGNED_IN_EVENT
+        response["X-Masthead-Signed-In"] = "1"
+        return response
+
+
+signup_fragment = SignupFragmentView.as_view()

@@ -95,6 +95,12 @@ def test_reader_manages_their_account(
     assert_accessible(page)
     page.get_by_role("button", name="Allow marketing email again").click()
 
+    # The premium articles counted this month (none yet), with the allowance.
+    nav.get_by_role("link", name="Premium articles").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your premium articles")
+    expect(page.locator("[data-meter-remaining]")).to_have_text("5")
+    assert_accessible(page)
+
     # Consent history shows the choices.
     nav.get_by_role("link", name="Consent history").click()
     expect(page.get_by_role("cell", name="Stopped all marketing email")).to_be_visible()
@@ -146,7 +152,9 @@ def test_reader_manages_their_account(
     assert_no_browser_errors(page)
 
 
-@pytest.mark.parametrize("path", ["/account/", "/account/newsletters/", "/account/history/"])
+@pytest.mark.parametrize(
+    "path", ["/account/", "/account/newsletters/", "/account/reading/", "/account/history/"]
+)
 def test_account_pages_do_not_scroll_sideways_on_a_phone(phone_page, live_site, orm, path):
     with orm():
         email, _ = _make_reader_and_newsletter()

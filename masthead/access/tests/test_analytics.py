@@ -29,7 +29,6 @@ def _count(article, kind: str) -> int:
     return row.count if row else 0
 
 
-@pytest.mark.urls("masthead.access.tests.urls")
 def test_the_beacon_counts_impressions_and_starts(client, newsroom):
     html = client.get(newsroom.registration.url).content.decode()
     assert 'data-beacon="/access/wall-event/"' in html
@@ -46,7 +45,6 @@ def test_the_beacon_counts_impressions_and_starts(client, newsroom):
     assert _count(newsroom.registration, "started") == 1
 
 
-@pytest.mark.urls("masthead.access.tests.urls")
 @pytest.mark.parametrize(
     "data",
     [

@@ -255,7 +255,6 @@ def test_access_settings_come_with_the_article_query(rf, newsroom):
     )
 
 
-@pytest.mark.urls("masthead.access.tests.urls")
 def test_the_body_fragment_follows_the_same_decision(client, newsroom, reader):
     url = f"/access/articles/{newsroom.registration.pk}/body/"
     html = client.get(newsroom.registration.url).content.decode()
@@ -274,7 +273,6 @@ def test_the_body_fragment_follows_the_same_decision(client, newsroom, reader):
     assert client.post(url).status_code in (403, 404, 405)
 
 
-@pytest.mark.urls("masthead.access.tests.urls")
 def test_the_body_fragment_counts_a_premium_article_once(reader_client, newsroom):
     url = f"/access/articles/{newsroom.premium.pk}/body/"
     assert MARKER in reader_client.get(url).content.decode()
@@ -282,15 +280,14 @@ def test_the_body_fragment_counts_a_premium_article_once(reader_client, newsroom
     assert MeterMonth.objects.get().used == 1
 
 
-def test_the_wall_links_the_form_fragment_only_when_it_exists(client, newsroom, settings):
-    html = client.get(newsroom.registration.url).content.decode()
-    assert "data-form-url" not in html
-    settings.ROOT_URLCONF = "masthead.access.tests.urls_with_form"
+def test_the_wall_links_the_form_fragment(client, newsroom):
     response = client.get(newsroom.registration.url)
     html = response.content.decode()
     match = re.search(r'data-form-url="([^"]+)"', html)
     assert match
-    assert unquote(match.group(1).split("next=", 1)[1]) == newsroom.registration.url + "#continue"
+    base, _, query = match.group(1).partition("?next=")
+    assert base == "/accounts/signup/fragment/"
+    assert unquote(query) == newsroom.registration.url + "#continue"
     # Still the same page for every visitor: the form and its token come separately.
     assert "public" in response["Cache-Control"] and not response.cookies
     assert "csrfmiddlewaretoken" not in html

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.profile, name="profile"),
     path("newsletters/", views.newsletters, name="newsletters"),
     path("newsletters/switch/", views.marketing_switch, name="marketing-switch"),
+    path("reading/", views.reading, name="reading"),
     path("history/", views.history, name="history"),
     path("sessions/", views.sessions, name="sessions"),
     path("data/", views.data, name="data"),

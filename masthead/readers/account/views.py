@@ -57,6 +57,7 @@ def account_page(view: View) -> View:
 TITLES = {
     "profile": gettext_lazy("Your profile"),
     "newsletters": gettext_lazy("Newsletters and email"),
+    "reading": gettext_lazy("Your premium articles"),
     "history": gettext_lazy("Consent history"),
     "sessions": gettext_lazy("Where you're signed in"),
     "data": gettext_lazy("Download your data"),
@@ -130,6 +131,19 @@ def marketing_switch(request: HttpRequest) -> HttpResponse:
             request, _("Marketing email is allowed again. Choose the newsletters you want.")
         )
     return redirect("account:newsletters")
+
+
+@account_page
+@require_GET
+def reading(request: HttpRequest) -> HttpResponse:
+    from masthead.access.selectors import meter_summary
+
+    return _render(
+        request,
+        "reading.html",
+        "reading",
+        meter=meter_summary(user=request.user, request=request),
+    )
 
 
 @account_page

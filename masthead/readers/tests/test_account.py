@@ -4,6 +4,7 @@ preferences recorded in the ledger, and forms that keep what was typed."""
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 import time_machine
@@ -20,6 +21,7 @@ pytestmark = pytest.mark.django_db
 PAGES = [
     "account:profile",
     "account:newsletters",
+    "account:reading",
     "account:history",
     "account:sessions",
     "account:data",
@@ -230,3 +232,41 @@ def test_sessions_page_lists_sessions_and_signs_out_the_others(client, reader):
 
     assert client.get(reverse("account:sessions")).status_code == 200
     assert other.get(reverse("account:sessions")).status_code == 302
+
+
+def test_reading_lists_the_premium_articles_counted_this_month(signed_in, reader):
+    from masthead.content.models import AccessLevel
+    from masthead.content.tests.factories import make_article, make_section
+
+    premium = make_section(title="Investigations", access=AccessLevel.PREMIUM)
+    free = make_article(section=make_section(title="News"), title="A free story", hero=False)
+    first, second, third = (
+        make_article(section=premium, title=f"Premium {i}", hero=False) for i in range(3)
+    )
+    with time_machine.travel(datetime.datetime(2025, 5, 20, 9, tzinfo=datetime.UTC)):
+        signed_in.get(first.url)  # last month: renewed since, not listed
+    with time_machine.travel(TODAY):
+        signed_in.get(second.url)
+    with time_machine.travel(TODAY + datetime.timedelta(hours=1)):
+        signed_in.get(third.url)
+        signed_in.get(second.url)  # re-reading never counts again
+        signed_in.get(free.url)  # free articles never count
+        response = signed_in.get(reverse("account:reading"))
+    html = response.content.decode()
+    assert response.status_code == 200 and _no_store(response)
+
+    def fact(name: str) -> str:
+        return re.search(rf"data-meter-{name}[^>]*>([^<]+)<", html).group(1)
+
+    assert (fact("allowance"), fact("used"), fact("remaining")) == ("5", "2", "3")
+    assert fact("renews") == "1 July 2025"
+    counted = html.split("data-meter-articles", 1)[1].split("</ul>", 1)[0]
+    listed = re.findall(r'<li><a href="([^"]+)">([^<]+)</a>', counted)
+    # Newest first, each linked to the article.
+    assert listed == [(third.url, third.title), (second.url, second.title)]
+    assert first.title not in html
+
+
+def test_reading_says_so_when_nothing_was_counted(signed_in):
+    html = signed_in.get(reverse("account:reading")).content.decode()
+    assert "You haven't opened any premium articles this month." in html

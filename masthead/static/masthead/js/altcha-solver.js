@@ -8,15 +8,17 @@
  * crypto.subtle where available (any HTTPS page, or localhost), else a small built-in
  * SHA-256 so plain-HTTP development still works. The server is the authority: it checks
  * the signature, the expiry, and that an answer is used once.
+ *
+ * `window.MastheadAltcha.init(root)` starts the check on a form inserted later (the
+ * registration form wall.js embeds in an article's wall); each box is started once.
+ * Its submit listener runs before any added later and holds the submission back (the
+ * default prevented, propagation stopped) until the answer is in, then submits again
+ * with requestSubmit(), so a script that submits the form by fetch only ever sees the
+ * submission that carries the answer.
  */
 (function () {
   "use strict";
 
-  var box = document.querySelector("[data-altcha]");
-  if (!box) return;
-  var form = box.closest("form");
-  var answer = box.querySelector("[data-altcha-answer]");
-  var status = box.querySelector("[data-altcha-status]");
   var encoder = new TextEncoder();
   var BATCH = 400;
 
@@ -102,48 +104,65 @@
     return batch(0);
   }
 
-  function say(text) { if (status) status.textContent = text; }
+  function start(box) {
+    if (box.hasAttribute("data-altcha-started")) return;
+    box.setAttribute("data-altcha-started", "");
+    var form = box.closest("form");
+    var answer = box.querySelector("[data-altcha-answer]");
+    var status = box.querySelector("[data-altcha-status]");
 
-  var solved = null;
-  var working = fetch(box.getAttribute("data-challenge-url"), {
-    credentials: "omit",
-    cache: "no-store",
-    headers: { Accept: "application/json" },
-  })
-    .then(function (response) {
-      if (!response.ok) throw new Error("challenge " + response.status);
-      return response.json();
-    })
-    .then(function (challenge) {
-      return solve(challenge).then(function (number) {
-        var payload = {
-          algorithm: challenge.algorithm,
-          challenge: challenge.challenge,
-          number: number,
-          salt: challenge.salt,
-          signature: challenge.signature,
-        };
-        answer.value = btoa(JSON.stringify(payload));
-        solved = true;
-        box.setAttribute("data-altcha-state", "verified");
-        say(box.getAttribute("data-verified-text") || "\u2713");
-      });
-    })
-    .catch(function () {
-      solved = false;
-      box.setAttribute("data-altcha-state", "failed");
-    });
+    function say(text) { if (status) status.textContent = text; }
 
-  if (form) {
-    form.addEventListener("submit", function (event) {
-      if (solved !== null) return;
-      event.preventDefault();
-      var button = form.querySelector("[type=submit]");
-      if (button) button.setAttribute("aria-disabled", "true");
-      working.then(function () {
-        if (button) button.removeAttribute("aria-disabled");
-        form.submit();
+    var solved = null;
+    var working = fetch(box.getAttribute("data-challenge-url"), {
+      credentials: "omit",
+      cache: "no-store",
+      headers: { Accept: "application/json" },
+    })
+      .then(function (response) {
+        if (!response.ok) throw new Error("challenge " + response.status);
+        return response.json();
+      })
+      .then(function (challenge) {
+        return solve(challenge).then(function (number) {
+          var payload = {
+            algorithm: challenge.algorithm,
+            challenge: challenge.challenge,
+            number: number,
+            salt: challenge.salt,
+            signature: challenge.signature,
+          };
+          answer.value = btoa(JSON.stringify(payload));
+          solved = true;
+          box.setAttribute("data-altcha-state", "verified");
+          say(box.getAttribute("data-verified-text") || "\u2713");
+        });
+      })
+      .catch(function () {
+        solved = false;
+        box.setAttribute("data-altcha-state", "failed");
       });
-    });
+
+    if (form) {
+      form.addEventListener("submit", function (event) {
+        if (solved !== null) return;
+        event.preventDefault();
+        var button = form.querySelector("[type=submit]");
+        if (button) button.setAttribute("aria-disabled", "true");
+        event.stopImmediatePropagation();
+        working.then(function () {
+          if (button) button.removeAttribute("aria-disabled");
+          if (form.requestSubmit) form.requestSubmit();
+          else form.submit();
+        });
+      });
+    }
   }
+
+  function init(root) {
+    (root || document).querySelectorAll("[data-altcha]").forEach(start);
+  }
+
+  window.MastheadAltcha = { init: init };
+  init(document);
 })();

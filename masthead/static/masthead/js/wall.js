@@ -8,7 +8,7 @@
 //    reader may now read is fetched (private, never cached) and swapped in for the
 //    lead-in and the wall, and focus moves to where the lead-in stopped (#continue).
 //    Without JavaScript the sign-up and sign-in pages redirect back to #continue.
-// 3. The form in place: see below (active once reader accounts serve the fragment).
+// 3. The registration form in place: see below.
 (() => {
   const wall = document.querySelector("[data-wall]");
   if (!wall) return;
@@ -64,30 +64,56 @@
   document.addEventListener("masthead:signed-in", continueInPlace);
 
   // 3. The registration form in place: fetch the reader-accounts fragment into the
-  //    slot, submit it with fetch, show what comes back (errors keep what was typed),
-  //    and continue in place once the server says the reader is signed in.
+  //    slot (private, with its own CSRF token: this page stays the same for everyone),
+  //    start the bot check and the form's helps on it (altcha-solver.js and
+  //    registration.js, loaded with this page), submit it with fetch, show what comes
+  //    back (errors keep what was typed), and continue in place once the server says
+  //    the reader is signed in. The bot check's own submit listener is added first: it
+  //    holds the submission back until its answer is in (then submits again).
   const slot = wall.querySelector("[data-form-slot][data-form-url]");
   if (!slot) return;
   const signedIn = (response) =>
     response.headers.get("X-Masthead-Signed-In") === "1" ||
     (response.headers.get("HX-Trigger") || "").includes("masthead:signed-in");
+  const answer = (response) => {
+    if (signedIn(response)) {
+      document.dispatchEvent(new Event("masthead:signed-in"));
+      return null;
+    }
+    const elsewhere = response.headers.get("HX-Redirect");
+    if (elsewhere) {
+      window.location.assign(elsewhere);
+      return null;
+    }
+    return response.text();
+  };
   const show = (html) => {
     slot.innerHTML = html;
+    if (window.MastheadAltcha) window.MastheadAltcha.init(slot);
+    if (window.MastheadRegistration) window.MastheadRegistration.init(slot);
     slot.querySelectorAll("form").forEach((form) => {
       form.addEventListener("submit", async (event) => {
+        if (event.defaultPrevented) return; // the bot check is still working
         event.preventDefault();
         send("started");
-        const response = await fetch(form.action || slot.dataset.formUrl, {
-          method: "POST",
-          body: new FormData(form),
-          credentials: "same-origin",
-          headers: { "HX-Request": "true", Accept: "text/html" },
-        });
-        if (signedIn(response)) {
-          document.dispatchEvent(new Event("masthead:signed-in"));
-          return;
+        const button = form.querySelector("[type=submit]");
+        if (button) button.setAttribute("aria-disabled", "true");
+        let html = null;
+        try {
+          const response = await fetch(form.getAttribute("action") || slot.dataset.formUrl, {
+            method: "POST",
+            body: new FormData(form),
+            credentials: "same-origin",
+            headers: { "HX-Request": "true", Accept: "text/html" },
+          });
+          html = await answer(response);
+        } catch (error) {
+          return; // the network failed: the form stays as typed, to send again
+        } finally {
+          if (button) button.removeAttribute("aria-disabled");
         }
-        show(await response.text());
+        if (html === null) return;
+        show(html);
         const summary = slot.querySelector("[role=alert], .error-summary");
         if (summary) summary.focus();
       });
@@ -98,7 +124,7 @@
     headers: { "HX-Request": "true", Accept: "text/html" },
     cache: "no-store",
   })
-    .then((response) => (response.ok ? response.text() : null))
+    .then((response) => (response.ok ? answer(response) : null))
     .then((html) => {
       if (html) show(html);
     })
