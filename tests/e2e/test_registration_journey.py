@@ -245,3 +245,20 @@ def test_sign_in_errors_pass_axe(page, assert_accessible, screenshot):
     expect(page.locator("[data-error-summary]")).to_be_focused()
     assert_accessible(page)
     screenshot(page, "sign-in-errors")
+
+
+def test_rules_show_as_hints_while_the_reader_types(page, live_site, assert_accessible):
+    page.goto(_signup_url_for(live_site.lead.path))
+    page.get_by_label("First name").fill("R2D2")
+    page.get_by_label("Email address").fill("not-an-address")
+    page.get_by_label("Date of birth").fill(UNDER_AGE)
+    page.get_by_label("Last name").focus()
+    expect(page.locator("#id_first_name_live")).to_contain_text("contain numbers")
+    expect(page.locator("#id_email_live")).to_contain_text("name@example.com")
+    expect(page.locator("#id_date_of_birth_live")).to_have_text(
+        "You must be 18 or over to register."
+    )
+    page.get_by_label("First name").fill("Zoë")
+    page.get_by_label("Last name").focus()
+    expect(page.locator("#id_first_name_live")).to_have_text("")
+    assert_accessible(page)

@@ -5,6 +5,8 @@
  *   announce it; its links move focus to the field they name.
  * - Password requirements tick themselves off as the reader types, with one polite
  *   announcement of how many are met; a "Show password" toggle.
+ * - Email, names and date of birth get a polite hint as soon as what is typed breaks
+ *   a rule (the messages come from the page, so they are translated like the rest).
  * Without JavaScript the forms work the same, minus these hints.
  */
 (function () {
@@ -81,6 +83,74 @@
       }
     }
   }
+
+  // The same rules as masthead/readers/validators.py, as hints only.
+  var NAME = /^[\p{L}\p{M}]+(?:[ '\u2019\u02bc\-\u2010][\p{L}\p{M}]+)*$/u;
+  var checks = {
+    email: function (v) {
+      return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v) ? "" : "email";
+    },
+    name: function (v) {
+      v = v.trim().replace(/\s+/g, " ").normalize("NFC");
+      if (/\p{Nd}/u.test(v)) return "name-digits";
+      if (Array.from(v).length > 40) return "name-long";
+      return NAME.test(v) ? "" : "name-characters";
+    },
+    dob: function (v) {
+      var parts = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
+      if (!parts) return "";
+      var born = new Date(+parts[1], +parts[2] - 1, +parts[3]);
+      var today = new Date();
+      today.setHours(0, 0, 0, 0);
+      if (born >= today) return "dob-future";
+      var age = today.getFullYear() - born.getFullYear();
+      var birthday = new Date(today.getFullYear(), born.getMonth(), born.getDate());
+      if (born.getMonth() === 1 && born.getDate() === 29 && birthday.getMonth() !== 1) {
+        birthday = new Date(today.getFullYear(), 2, 1); // 29 Feb counts from 1 March
+      }
+      if (today < birthday) age--;
+      if (age > 120) return "dob-old";
+      return age < 18 ? "dob-young" : "";
+    },
+  };
+
+  function liveHints(form) {
+    if (!once(form)) return;
+    [
+      ["id_email", "email"],
+      ["id_first_name", "name"],
+      ["id_last_name", "name"],
+      ["id_date_of_birth", "dob"],
+    ].forEach(function (pair) {
+      var input = form.querySelector("#" + pair[0]);
+      if (!input) return;
+      var hint = document.createElement("p");
+      hint.className = "field__live";
+      hint.id = pair[0] + "_live";
+      hint.setAttribute("aria-live", "polite");
+      input.insertAdjacentElement("afterend", hint);
+      var described = input.getAttribute("aria-describedby");
+      input.setAttribute("aria-describedby", (described ? described + " " : "") + hint.id);
+      var timer = null;
+      var show = function () {
+        var value = input.value.trim();
+        var problem = value ? checks[pair[1]](value) : "";
+        hint.textContent = problem ? form.getAttribute("data-hint-" + problem) || "" : "";
+      };
+      input.addEventListener("input", function () {
+        clearTimeout(timer);
+        timer = setTimeout(show, 600);
+      });
+      input.addEventListener("blur", show);
+    });
+  }
+
+  var baseInit = init;
+  init = function (root) {
+    baseInit(root);
+    var form = (root || document).querySelector("[data-registration-form]");
+    if (form) liveHints(form);
+  };
 
   window.MastheadRegistration = { init: init };
   init(document);
