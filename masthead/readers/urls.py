@@ -11,6 +11,8 @@ from allauth import urls as allauth_urls
 from django.urls import path
 from wagtail.utils.urlpatterns import decorate_urlpatterns
 
+from masthead.core.http import private_no_store
+
 from . import views
 
 app_name = "readers"
@@ -25,5 +27,5 @@ account_urlpatterns = decorate_urlpatterns(
         path("signup/fragment/", views.signup_fragment, name="account_signup_fragment"),
         *allauth_urls.urlpatterns,
     ],
-    views.private_no_store,
+    private_no_store,
 )

@@ -15,8 +15,6 @@ Invariants:
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from allauth.account.views import SignupView
@@ -28,19 +26,6 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.decorators.http import require_GET
 
 from .botcheck import AltchaCheck
-
-
-def private_no_store(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Mark a view's responses as personal: never stored by any cache."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        add_never_cache_headers(response)
-        patch_cache_control(response, private=True, no_store=True)
-        return response
-
-    return wrapped
 
 
 @require_GET

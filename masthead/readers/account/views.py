@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from allauth.core import ratelimit
@@ -22,11 +21,11 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from masthead.core.http import private_no_store as no_store
 from masthead.newsletters import selectors as newsletter_selectors
 from masthead.readers import privacy
 from masthead.readers.models import ConsentRecord
@@ -35,18 +34,6 @@ from . import services
 from .forms import DeleteAccountForm, NewsletterChoiceForm, ProfileForm
 
 View = Callable[..., HttpResponseBase]
-
-
-def no_store(view: View) -> View:
-    """Mark the response (whatever it is) as never to be stored by any cache."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        response = view(request, *args, **kwargs)
-        patch_cache_control(response, private=True, no_store=True)
-        return response
-
-    return wrapped
 
 
 def account_page(view: View) -> View:
