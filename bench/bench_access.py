@@ -172,21 +172,10 @@ print("CHECK=" + json.dumps({{"reads": reads, "used": used}}))
 
 
 def shell(backend: bench.Backend, script: str, marker: str) -> Any:
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "shell", "--no-imports", "-c", script],
-        cwd=ROOT,
-        env=backend.env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=900,
-    )
-    for line in result.stdout.splitlines():
-        if line.startswith(marker + "="):
-            return json.loads(line[len(marker) + 1 :])
-    bench.log(result.stdout[-3000:])
-    bench.log(result.stderr[-5000:])
-    raise SystemExit(f"the {marker} step failed (exit {result.returncode})")
+    found = bench.manage_shell(backend, script, marker)
+    if found is None:
+        raise SystemExit(f"the {marker} step failed")
+    return found
 
 
 # --------------------------------------------------------------------------------------

@@ -191,6 +191,26 @@ def manage(backend: Backend, *command: str) -> float:
     return time.perf_counter() - started
 
 
+def manage_shell(backend: Backend, script: str, marker: str) -> Any:
+    """Run `script` in `manage.py shell` and return the JSON it printed as MARKER=...,
+    or None (after logging the output) when it printed none."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "shell", "--no-imports", "-c", script],
+        cwd=ROOT,
+        env=backend.env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+    for line in result.stdout.splitlines():
+        if line.startswith(marker + "="):
+            return json.loads(line[len(marker) + 1 :])
+    log(result.stdout[-3000:])
+    log(result.stderr[-5000:])
+    return None
+
+
 def pick_article(backend: Backend) -> tuple[str, str]:
     """A free article's path and headline: free, so every reader gets the full render."""
     script = (
@@ -199,18 +219,8 @@ def pick_article(backend: Backend) -> tuple[str, str]:
         "a = live_articles().filter(effective_access='free').first() or live_articles().first()\n"
         "print('ARTICLE=' + json.dumps([a.get_url(), a.title] if a else None))\n"
     )
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "shell", "--no-imports", "-c", script],
-        cwd=ROOT,
-        env=backend.env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    match = re.search(r"^ARTICLE=(.*)$", result.stdout, re.M)
-    found = json.loads(match.group(1)) if match else None
+    found = manage_shell(backend, script, "ARTICLE")
     if not found:
-        log(result.stderr[-3000:])
         raise SystemExit("could not find a published article after load_demo")
     url, title = found
     # Single-site installs give relative URLs; keep only the path either way.
