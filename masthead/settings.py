@@ -53,6 +53,8 @@ MASTHEAD_DEMO_PASSWORD: str = env.str("MASTHEAD_DEMO_PASSWORD", default="masthea
 BOTCHECK_PROVIDER: str = env.str("MASTHEAD_BOTCHECK", default="altcha")
 BOTCHECK_SITE_KEY: str = env.str("MASTHEAD_BOTCHECK_SITE_KEY", default="")
 BOTCHECK_SECRET_KEY: str = env.str("MASTHEAD_BOTCHECK_SECRET_KEY", default="")
+# Staff need a second factor (TOTP app or passkey) to use the admins (masthead.readers.mfa).
+MASTHEAD_REQUIRE_STAFF_MFA: bool = env.bool("MASTHEAD_REQUIRE_STAFF_MFA", default=PRODUCTION)
 
 if PRODUCTION:
     problems = []
@@ -108,6 +110,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "allauth.usersessions",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -131,6 +134,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "masthead.readers.mfa.StaffSecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
@@ -271,9 +275,11 @@ ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = True
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 ACCOUNT_PASSWORD_INPUT_RENDER_VALUE = False
 # Rate limits, counted in the default cache (Redis in production, so shared by every
-# app server). "key" is the email address. allauth applies its own actions; the last
-# three are ours: signup per address (readers.forms), and the admin sign-in forms
-# (readers.ratelimit).
+# app server). "key" is the email address, except for "login_failed", which our adapter
+# keys per (address, source IP) so nobody elsewhere can lock a reader out; over
+# "login_failed_address" (every source together) a password is only checked with a
+# solved bot check (readers.ratelimit). allauth applies its own actions; signup per
+# address is ours (readers.forms).
 ACCOUNT_RATE_LIMITS = {
     "signup": "20/m/ip,100/h/ip",
     "login": "30/m/ip",
@@ -286,9 +292,15 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/m/user",
     "reauthenticate": "10/m/user",
     "signup_address": "5/m/key,20/h/key",
-    "admin_login": "10/m/ip,5/5m/key",
+    "login_failed_address": "20/h/key",
 }
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+# Two-factor sign-in (allauth.mfa; required of staff by masthead.readers.mfa). Passkeys
+# are a second factor, not a way in on their own: one door, one set of locks.
+MFA_ADAPTER = "masthead.readers.mfa.MastheadMFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION  # http://127.0.0.1 in development
 USERSESSIONS_TRACK_ACTIVITY = True
 # The email is unique case-insensitively through a functional unique constraint on
 # Lower("email") (readers.User.Meta), which is stronger than the case-sensitive

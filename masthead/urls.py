@@ -1,16 +1,15 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
-from wagtail.admin.views.account import LoginView as WagtailLoginView
 from wagtail.documents import urls as wagtaildocs_urls
 
 from masthead.content import sitemaps as content_sitemaps
 from masthead.core import views as core_views
+from masthead.readers import doors
 from masthead.readers import urls as reader_urls
 from masthead.readers.email_change import ReaderEmailView
-from masthead.readers.ratelimit import admin_login_rate_limited
 
 handler404 = "masthead.core.views.page_not_found"
 handler500 = "masthead.core.views.server_error"
@@ -18,10 +17,12 @@ handler500 = "masthead.core.views.server_error"
 handler429 = "masthead.readers.views.too_many_requests"
 
 urlpatterns = [
-    # The admin sign-in forms, rate limited per IP and per address, ahead of the admins'
-    # own routes for the same paths (the names stay the admins' own).
-    path("admin/login/", admin_login_rate_limited(WagtailLoginView.as_view())),
-    path("django-admin/login/", admin_login_rate_limited(admin.site.login)),
+    # One door in (masthead.readers.doors): the admins' sign-in and reset pages, and
+    # Wagtail's front-end login, redirect to allauth's, ahead of their own routes.
+    path("admin/login/", doors.wagtail_admin_login),
+    re_path(r"^admin/password_reset/(?P<rest>.*)$", doors.admin_password_reset),
+    path("django-admin/login/", doors.django_admin_login),
+    path("_util/login/", doors.frontend_login),
     path("admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),

@@ -63,6 +63,10 @@ class ReaderAccountAdapter(DefaultAccountAdapter):
         "too_many_login_attempts": _(
             "There have been too many attempts to sign in. Wait a few minutes and try again."
         ),
+        "sign_in_bot_check": _(
+            "There have been many attempts to sign in to this account. Wait for the "
+            "automatic check under the form to confirm you're a person, then sign in again."
+        ),
         "incorrect_code": _("That code is not right. Check the email we sent and try again."),
         "rate_limited": _("You're going a little fast. Wait a moment and try again."),
         "enter_current_password": _("Enter your current password."),
@@ -139,6 +143,26 @@ class ReaderAccountAdapter(DefaultAccountAdapter):
         if message_template in QUIET_MESSAGES:
             return
         super().add_message(request, level, message_template, *args, **kwargs)
+
+    # -- sign-in limits (masthead.readers.ratelimit) --------------------------------------
+    def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        # Replaces allauth's per-address lockout: limits per (address, source) and a
+        # bot check, not a lockout, over the per-address limit.
+        from . import ratelimit
+
+        address_key = self._get_login_attempts_cache_key(request, **credentials)
+        try:
+            self._login_failed_rl_usage = ratelimit.sign_in_attempt_begin(request, address_key)
+        except ratelimit.TooManyFromHere:
+            raise self.validation_error("too_many_login_attempts") from None
+        except ratelimit.PersonCheckNeeded:
+            raise self.validation_error("sign_in_bot_check") from None
+
+    def _delete_login_attempts_cached_email(self, request: HttpRequest, **credentials: Any) -> None:
+        from . import ratelimit
+
+        address_key = self._get_login_attempts_cache_key(request, **credentials)
+        ratelimit.sign_in_attempts_clear(request, address_key)
 
     # -- signup --------------------------------------------------------------------------
     def get_signup_redirect_url(self, request: HttpRequest) -> str:

@@ -1,4 +1,4 @@
-"""The client's IP address, and rate limits on the sign-ins allauth does not handle.
+"""The client's IP address, and the locks on password sign-in.
 
 Invariants:
 - The client IP is what allauth computes (one definition for every limit): with N
@@ -7,22 +7,30 @@ Invariants:
   to that header is ignored. With no proxy configured, REMOTE_ADDR.
 - Every limit is counted by allauth's rate limiter in the default cache, which is
   Redis in production, so limits hold across app servers.
-- The Django and Wagtail admin sign-in forms are limited per IP and per address
-  (the "admin_login" rates in ACCOUNT_RATE_LIMITS) before the password is checked;
-  a successful sign-in clears the address's count, so only failures add up.
+- There is one password door: allauth's sign-in (the admin sign-ins and Wagtail's
+  front-end login redirect to it, see masthead.readers.doors). Every password check
+  made there, and every re-authentication, passes `sign_in_attempt_begin` first:
+  * "login_failed" (allauth's action) is keyed by the address *and* the source IP, so
+    wrong guesses from one place never lock the reader out from another;
+  * "login_failed_address" counts wrong guesses for the address from everywhere. Over
+    it, a password is checked only with a solved bot check: a guess spread across many
+    IPs is slowed, but the real reader is never locked out (the check is automatic in
+    their browser, and sign-in by emailed code is untouched).
+  A successful sign-in rolls its own attempt back, so only failures add up.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
+from dataclasses import dataclass, field
 
-from allauth.core import ratelimit
+from allauth.core.internal import ratelimit as allauth_ratelimit
 from allauth.core.internal.httpkit import get_client_ip
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 
-ADMIN_LOGIN_ACTION = "admin_login"
+# allauth's own action, which our adapter keys per (address, source IP).
+LOGIN_FAILED_ACTION = "login_failed"
+# Ours: failures for one address from every source together.
+LOGIN_FAILED_ADDRESS_ACTION = "login_failed_address"
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -30,24 +38,71 @@ def client_ip(request: HttpRequest) -> str | None:
     return get_client_ip(request)
 
 
-def admin_login_rate_limited(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Wrap an admin login view: POSTs over the limit get a 429, never reach the password."""
+def _source(request: HttpRequest) -> str:
+    # allauth's own notion of the source, with IPv6 truncated to its prefix, so one
+    # host cannot rotate through its /64 to get fresh counts.
+    return allauth_ratelimit.get_ip(request)
 
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.method == "POST":
-            login = (request.POST.get("username") or request.POST.get("email") or "").strip()
-            response = ratelimit.consume_or_429(
-                request, action=ADMIN_LOGIN_ACTION, key=login.lower() or "-"
-            )
-            if response is not None:
-                return response
-            response = view(request, *args, **kwargs)
-            if request.user.is_authenticated:
-                # Only failed attempts count towards the per-address limit, so nobody can
-                # lock an editor out by posting their address with a wrong password.
-                ratelimit.clear(request, action=ADMIN_LOGIN_ACTION, key=login.lower() or "-")
-            return response
-        return view(request, *args, **kwargs)
 
-    return wrapped
+class TooManyFromHere(Exception):
+    """Too many wrong passwords for this address from this source: wait."""
+
+
+class PersonCheckNeeded(Exception):
+    """Too many wrong passwords for this address from everywhere: solve the bot check."""
+
+
+@dataclass
+class SignInAttempt:
+    """What one password check used of the limits, to be given back if it succeeds."""
+
+    usages: list[allauth_ratelimit.RateLimitUsage] = field(default_factory=list)
+
+    def rollback(self) -> None:
+        for usage in self.usages:
+            usage.rollback()
+
+
+def _consume(
+    request: HttpRequest, action: str, key: str, *, dry_run: bool = False
+) -> allauth_ratelimit.RateLimitUsage | None:
+    return allauth_ratelimit.consume(
+        request, app="allauth.account", action=action, key=key, dry_run=dry_run
+    )
+
+
+def sign_in_attempt_begin(request: HttpRequest, address_key: str) -> SignInAttempt:
+    """Count one password check for `address_key`, or refuse it before it is made.
+
+    Raises TooManyFromHere over the per (address, source) limit, PersonCheckNeeded
+    over the per-address limit unless the request carries a solved bot check.
+    """
+    attempt = SignInAttempt()
+    here = _consume(request, LOGIN_FAILED_ACTION, f"{address_key}|{_source(request)}")
+    if here is None:
+        raise TooManyFromHere
+    attempt.usages.append(here)
+    everywhere = _consume(request, LOGIN_FAILED_ADDRESS_ACTION, address_key)
+    if everywhere is not None:
+        attempt.usages.append(everywhere)
+        return attempt
+    from .botcheck import bot_check
+
+    check = bot_check()
+    answer = request.POST.get(check.field_name, "") if request.method == "POST" else ""
+    if answer and check.verify(answer, remote_ip=client_ip(request)):
+        return attempt
+    # Ask for the check on the re-rendered form (see account/login.html).
+    request.masthead_sign_in_bot_check = check  # type: ignore[attr-defined]
+    # This attempt checked no password: give it back, so asking costs the reader nothing.
+    attempt.rollback()
+    raise PersonCheckNeeded
+
+
+def sign_in_attempts_clear(request: HttpRequest, address_key: str) -> None:
+    """Forget the address's failures (after a password reset, which is limited itself)."""
+    for action, key in (
+        (LOGIN_FAILED_ACTION, f"{address_key}|{_source(request)}"),
+        (LOGIN_FAILED_ADDRESS_ACTION, address_key),
+    ):
+        allauth_ratelimit.clear(request, app="allauth.account", action=action, key=key)
