@@ -293,6 +293,7 @@ ACCOUNT_RATE_LIMITS = {
     "reauthenticate": "10/m/user",
     "signup_address": "5/m/key,20/h/key",
     "login_failed_address": "20/h/key",
+    "page_password": "10/m/ip,5/5m/key",
 }
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 # Two-factor sign-in (allauth.mfa; required of staff by masthead.readers.mfa). Passkeys

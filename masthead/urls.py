@@ -2,14 +2,17 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
+from wagtail import views as wagtail_views
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
+from wagtail.documents.views import serve as wagtaildocs_serve
 
 from masthead.content import sitemaps as content_sitemaps
 from masthead.core import views as core_views
 from masthead.readers import doors
 from masthead.readers import urls as reader_urls
 from masthead.readers.email_change import ReaderEmailView
+from masthead.readers.ratelimit import page_password_rate_limited
 
 handler404 = "masthead.core.views.page_not_found"
 handler500 = "masthead.core.views.server_error"
@@ -23,6 +26,15 @@ urlpatterns = [
     re_path(r"^admin/password_reset/(?P<rest>.*)$", doors.admin_password_reset),
     path("django-admin/login/", doors.django_admin_login),
     path("_util/login/", doors.frontend_login),
+    # Wagtail's shared-password forms (private pages, documents), under the same limits.
+    path(
+        "_util/authenticate_with_password/<int:page_view_restriction_id>/<int:page_id>/",
+        page_password_rate_limited(wagtail_views.authenticate_with_password),
+    ),
+    path(
+        "documents/authenticate_with_password/<int:restriction_id>/",
+        page_password_rate_limited(wagtaildocs_serve.authenticate_with_password),
+    ),
     path("admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),

@@ -17,15 +17,21 @@ Invariants:
     IPs is slowed, but the real reader is never locked out (the check is automatic in
     their browser, and sign-in by emailed code is untouched).
   A successful sign-in rolls its own attempt back, so only failures add up.
+- Wagtail's shared passwords for private pages and document collections are the same
+  kind of door and get the same policy ("page_password": per source, and per
+  restriction and source).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any
 
 from allauth.core.internal import ratelimit as allauth_ratelimit
 from allauth.core.internal.httpkit import get_client_ip
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 # allauth's own action, which our adapter keys per (address, source IP).
 LOGIN_FAILED_ACTION = "login_failed"
@@ -106,3 +112,29 @@ def sign_in_attempts_clear(request: HttpRequest, address_key: str) -> None:
         (LOGIN_FAILED_ADDRESS_ACTION, address_key),
     ):
         allauth_ratelimit.clear(request, app="allauth.account", action=action, key=key)
+
+
+# Wagtail's shared passwords on private pages and document collections.
+PAGE_PASSWORD_ACTION = "page_password"  # noqa: S105 (an action name)
+
+
+def page_password_rate_limited(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Wrap Wagtail's page or document password form with the sign-in policy: per source,
+    and per (restriction, source), so nobody can lock the readers of a page out. Only
+    wrong passwords count: a right one (a redirect onwards) gives its attempt back."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method != "POST":
+            return view(request, *args, **kwargs)
+        restriction = kwargs.get("page_view_restriction_id") or kwargs.get("restriction_id")
+        key = f"{view.__module__}:{restriction}|{_source(request)}"
+        usage = _consume(request, PAGE_PASSWORD_ACTION, key)
+        if usage is None:
+            return allauth_ratelimit.respond_429(request)
+        response = view(request, *args, **kwargs)
+        if response.status_code in (301, 302, 303):
+            usage.rollback()
+        return response
+
+    return wrapped

@@ -238,3 +238,30 @@ def test_a_password_reset_lifts_the_limit_for_the_address(client, reader, mailou
     client.post(form_url, {"password1": "New-harbour-99", "password2": "New-harbour-99"})
     own = Client()
     assert _sign_in(own, reader.email, "New-harbour-99", "198.51.100.7").status_code == 302
+
+
+# --------------------------------------------------------------------------------------
+# Wagtail's shared passwords on private pages
+# --------------------------------------------------------------------------------------
+def test_page_passwords_are_limited_per_source_without_locking_out_other_readers():
+    from wagtail.models import Page, PageViewRestriction
+
+    page = Page.objects.get(depth=2)
+    restriction = PageViewRestriction.objects.create(
+        page=page, restriction_type=PageViewRestriction.PASSWORD, password="open-sesame"
+    )
+    url = f"/_util/authenticate_with_password/{restriction.pk}/{page.pk}/"
+    guesser = Client()
+    statuses = [
+        guesser.post(
+            url, {"password": f"guess-{i}", "return_url": "/"}, REMOTE_ADDR="203.0.113.9"
+        ).status_code
+        for i in range(6)
+    ]
+    assert 429 not in statuses[:5]
+    assert statuses[5] == 429
+    reader = Client()
+    response = reader.post(
+        url, {"password": "open-sesame", "return_url": "/"}, REMOTE_ADDR="198.51.100.7"
+    )
+    assert response.status_code == 302

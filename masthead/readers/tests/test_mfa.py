@@ -90,6 +90,20 @@ def test_a_password_alone_does_not_open_the_admin(client, required, editor_with_
     assert client.get("/admin/")["Location"].startswith("/admin/login/")
     wrong = client.post("/accounts/2fa/authenticate/", {"code": "000000"})
     assert wrong.status_code == 200
+    assert "account-page" in wrong.content.decode()  # our layout
+    assert not _signed_in(client)
+
+
+def test_signing_in_by_emailed_code_asks_for_the_second_factor_too(
+    client, required, editor_with_totp, mailoutbox
+):
+    import re
+
+    response = client.post("/accounts/login/code/?next=/admin/", {"email": editor_with_totp.email})
+    [message] = mailoutbox
+    code = re.search(r"^\s*([A-Z0-9]{4}-?[A-Z0-9]{4})\s*$", message.body, re.M).group(1)
+    response = client.post(response["Location"], {"code": code})
+    assert response["Location"] == "/accounts/2fa/authenticate/"
     assert not _signed_in(client)
 
 
