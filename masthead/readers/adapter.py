@@ -150,7 +150,7 @@ class ReaderAccountAdapter(DefaultAccountAdapter):
         # bot check, not a lockout, over the per-address limit.
         from . import ratelimit
 
-        address_key = self._get_login_attempts_cache_key(request, **credentials)
+        address_key = self._sign_in_address_key(**credentials)
         try:
             self._login_failed_rl_usage = ratelimit.sign_in_attempt_begin(request, address_key)
         except ratelimit.TooManyFromHere:
@@ -161,8 +161,14 @@ class ReaderAccountAdapter(DefaultAccountAdapter):
     def _delete_login_attempts_cached_email(self, request: HttpRequest, **credentials: Any) -> None:
         from . import ratelimit
 
-        address_key = self._get_login_attempts_cache_key(request, **credentials)
-        ratelimit.sign_in_attempts_clear(request, address_key)
+        ratelimit.sign_in_attempts_clear(request, self._sign_in_address_key(**credentials))
+
+    @staticmethod
+    def _sign_in_address_key(**credentials: Any) -> str:
+        # The address alone: allauth's own key starts with the request's Host header,
+        # and "News.Example", "news.example:443"... would each get a fresh count.
+        login = credentials.get("email") or credentials.get("username") or ""
+        return f"address:{str(login).strip().lower()}"
 
     # -- signup --------------------------------------------------------------------------
     def get_signup_redirect_url(self, request: HttpRequest) -> str:

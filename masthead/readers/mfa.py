@@ -4,7 +4,8 @@ Invariants:
 - Where staff second factors are required (MASTHEAD_REQUIRE_STAFF_MFA, on by default
   in production), no page of the Wagtail admin or the Django admin is served to a
   staff member unless this session proved a second factor: one without an
-  authenticator is sent to set up TOTP, one with an authenticator who signed in
+  authenticator is sent to set up TOTP (after confirming their email address if they
+  have not: allauth's precondition for an authenticator), one with an authenticator who signed in
   without it (a session from before it was set up, say) is asked for a code first.
   Only the admins' sign-out stays open.
 - Signing in itself is allauth's (masthead.readers.doors), whose MFA stage asks for
@@ -19,6 +20,7 @@ from collections.abc import Callable
 from urllib.parse import urlencode, urlsplit
 
 from allauth.account.internal.flows.login import get_authentication_records
+from allauth.account.models import EmailAddress
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
@@ -57,6 +59,10 @@ def is_staff_member(user: AbstractBaseUser) -> bool:
     )
 
 
+def has_verified_address(user: AbstractBaseUser) -> bool:
+    return EmailAddress.objects.filter(user=user, verified=True).exists()
+
+
 def session_has_second_factor(request: HttpRequest) -> bool:
     """True when this session's sign-in (or a later check) used an authenticator."""
     records = get_authentication_records(request, request.user)
@@ -86,6 +92,17 @@ class StaffSecondFactorMiddleware:
         user = request.user
         if not is_staff_member(user):
             return None  # the admins send everyone else to sign in themselves
+        if not is_mfa_enabled(user, SECOND_FACTORS) and not has_verified_address(user):
+            # allauth adds an authenticator only to a proven address (an unproven one
+            # could be a squatter's), and `createsuperuser` proves none.
+            messages.info(
+                request,
+                _(
+                    "The editors' admin needs two-factor sign-in. First confirm your "
+                    "email address: send the verification email below and follow its link."
+                ),
+            )
+            return HttpResponseRedirect(reverse("account_email"))
         if not is_mfa_enabled(user, SECOND_FACTORS):
             messages.info(
                 request,

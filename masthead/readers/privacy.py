@@ -267,3 +267,20 @@ register_exporter(
     ],
 )
 register_eraser("account", _erase_account)
+
+
+# --------------------------------------------------------------------------------------
+# Two-factor sign-in (allauth.mfa; see masthead.readers.mfa). What kind of authenticator
+# and when it was added and used; never its secrets (TOTP key, recovery codes, passkey
+# credential), which would let whoever holds the export sign in. Deleted with the account.
+# --------------------------------------------------------------------------------------
+def _export_two_factor(user: Any) -> list[dict[str, Any]]:
+    from allauth.mfa.models import Authenticator
+
+    return [
+        {"type": a.type, "created_at": a.created_at, "last_used_at": a.last_used_at}
+        for a in Authenticator.objects.filter(user=user).order_by("pk")
+    ]
+
+
+register_exporter("two_factor", _export_two_factor, covers=["mfa.Authenticator"])

@@ -265,3 +265,22 @@ def test_page_passwords_are_limited_per_source_without_locking_out_other_readers
         url, {"password": "open-sesame", "return_url": "/"}, REMOTE_ADDR="198.51.100.7"
     )
     assert response.status_code == 302
+
+
+def test_the_host_header_does_not_reset_the_count(settings, reader):
+    settings.ALLOWED_HOSTS = ["news.example"]
+    guesser = Client()
+    for host in ["news.example", "NEWS.example", "news.example:80", "News.Example", "news.example"]:
+        guesser.post(
+            LOGIN,
+            {"login": reader.email, "password": WRONG},
+            REMOTE_ADDR="203.0.113.9",
+            HTTP_HOST=host,
+        )
+    response = guesser.post(
+        LOGIN,
+        {"login": reader.email, "password": PASSWORD},
+        REMOTE_ADDR="203.0.113.9",
+        HTTP_HOST="news.example:8080",
+    )
+    assert "too many attempts" in _errors(response)

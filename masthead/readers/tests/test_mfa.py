@@ -73,6 +73,14 @@ def test_staff_without_an_authenticator_are_sent_to_set_one_up(client, required,
     assert response["Location"] == "/accounts/2fa/totp/activate/"
 
 
+def test_staff_with_an_unconfirmed_address_are_asked_to_confirm_it_first(client, required):
+    editor = User.objects.create_superuser("new.editor@example.org", PASSWORD)
+    client.force_login(editor)
+    assert client.get("/admin/")["Location"] == "/accounts/email/"
+    EmailAddress.objects.create(user=editor, email=editor.email, primary=True, verified=True)
+    assert client.get("/admin/")["Location"] == "/accounts/2fa/totp/activate/"
+
+
 @pytest.mark.parametrize("path", ["/admin/", "/django-admin/"])
 def test_an_admin_session_that_skipped_the_second_factor_is_asked_for_it(
     client, required, editor_with_totp, path
@@ -227,3 +235,12 @@ def test_passkeys_belong_to_the_sites_own_host(settings, rf):
     with context.request_context(rf.get("/", HTTP_HOST="evil.example")):
         entity = MastheadMFAAdapter().get_public_key_credential_rp_entity()
     assert entity["id"] == "news.example"
+
+
+def test_the_data_export_lists_authenticators_without_their_secrets(editor_with_totp):
+    from masthead.readers import privacy
+
+    exported = privacy.export_for(editor_with_totp)["sections"]["two_factor"]
+    assert [row["type"] for row in exported] == ["totp"]
+    assert SECRET not in repr(exported)
+    assert "secret" not in repr(exported)
