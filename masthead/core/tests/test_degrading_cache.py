@@ -106,7 +106,7 @@ def test_ping_asks_redis_whatever_the_breaker_says(dead_cache, clock, monkeypatc
     assert connections[0] == 2
 
 
-def test_connections_time_out_quickly_unless_configured(dead_cache):
+def test_connections_time_out_quickly_by_default(dead_cache):
     options = dead_cache._cache._pool_options
     assert options["socket_connect_timeout"] <= 1 and options["socket_timeout"] <= 1
     assert "STRICT_KEY_PREFIXES" not in options and "RETRY_SECONDS" not in options
