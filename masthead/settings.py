@@ -137,6 +137,7 @@ MIDDLEWARE = [
     "masthead.readers.mfa.StaffSecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "masthead.core.cache.CacheUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "masthead.urls"
@@ -185,15 +186,19 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 if REDIS_URL:
+    # With Redis down, reads are misses and writes are skipped (pages and sessions go on
+    # from the database), except rate-limit counters, which refuse politely instead of
+    # letting everything through (masthead.core.cache).
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "masthead.core.cache.DegradingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "masthead",
             "TIMEOUT": 300,
+            "OPTIONS": {"STRICT_KEY_PREFIXES": ["allauth:rl:"]},
         },
         "renditions": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "masthead.core.cache.DegradingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "masthead-renditions",
             "TIMEOUT": 3600,

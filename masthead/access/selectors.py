@@ -9,6 +9,8 @@ Invariants:
   anonymous page does not vary on Cookie and stays cacheable by a CDN. A forged or
   tampered session cookie, or one whose account is gone or inactive, is anonymous.
 - Access is never granted on a User-Agent or Referer.
+- A speculative load (prefetch, prerender) never counts against any allowance: only a
+  navigation the reader made draws on it.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from wagtail.models import Site
 
+from masthead.core.http import is_speculative
 from masthead.core.middleware import has_session_cookie
 
 from . import services
@@ -193,7 +196,7 @@ def signed_in_reader(request: HttpRequest) -> Any | None:
 
 
 def _free_reads(
-    request: HttpRequest, now: dt.datetime, allowance: int, article_id: int
+    request: HttpRequest, now: dt.datetime, allowance: int, article_id: int, countable: bool
 ) -> tuple[MeterState, list[int]]:
     """A visitor's registration reads this month, from a signed cookie.
 
@@ -203,7 +206,7 @@ def _free_reads(
     month = services.month_of(now).strftime("%Y-%m")
     raw = request.COOKIES.get(FREE_READS_COOKIE)
     if raw is None:
-        return MeterState(allowance=allowance, countable=request.method == "GET"), []
+        return MeterState(allowance=allowance, countable=countable), []
     try:
         value = signing.get_cookie_signer(salt=FREE_READS_SALT).unsign(
             raw, max_age=FREE_READS_MAX_AGE
@@ -217,7 +220,7 @@ def _free_reads(
             allowance=allowance,
             used=len(read),
             already_opened=article_id in read,
-            countable=request.method == "GET",
+            countable=countable,
         ),
         read,
     )
@@ -241,7 +244,9 @@ def article_access(
     local_now = timezone.localtime(now)
     config = access_settings_for(request, article)
     previewing = bool(getattr(request, "is_preview", False))
-    countable = countable and request.method == "GET" and not previewing
+    countable = (
+        countable and request.method == "GET" and not previewing and not is_speculative(request)
+    )
     level = Level(article.effective_access)
     user = signed_in_reader(request) if level is not Level.FREE else None
     set_cookie: tuple[str, str] | None = None
@@ -270,7 +275,9 @@ def article_access(
         crawler = config.verify_crawlers and is_verified_crawler(request)
         meter, read = NO_METER, []
         if level is Level.REGISTRATION and config.anonymous_registration_reads and not crawler:
-            meter, read = _free_reads(request, now, config.anonymous_registration_reads, article.pk)
+            meter, read = _free_reads(
+                request, now, config.anonymous_registration_reads, article.pk, countable
+            )
         decision = decide(Reader(verified_crawler=crawler), article, meter, local_now)
         if decision.counts:
             set_cookie = (FREE_READS_COOKIE, _free_reads_cookie(now, [*read, article.pk]))

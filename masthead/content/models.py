@@ -28,6 +28,8 @@ from wagtail.models import Orderable, Page, PageViewRestriction
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
+from masthead.core.http import is_speculative, refuse_speculation
+
 from .blocks import ArticleBodyBlock
 
 
@@ -356,6 +358,11 @@ class ArticlePage(NewsroomPageMixin, Page):
         from masthead.access.views import finish_article_response
 
         access = article_access(request=request, article=self)
+        if is_speculative(request) and not access.decision.full:
+            # A prefetch was not counted, so it may only show what the reader has
+            # without counting; a wall kept for the click could hide text the reader
+            # may read, so the browser is told to fetch the page when it is opened.
+            return refuse_speculation()
         response = super().serve(request, *args, **kwargs)
         return finish_article_response(response, access)
 

@@ -1,7 +1,11 @@
 """Small HTTP helpers shared by apps.
 
-Invariant: a response wrapped by `private_no_store` is never kept by any cache, shared
-or private, whatever the view set.
+Invariants:
+- A response wrapped by `private_no_store` is never kept by any cache, shared or
+  private, whatever the view set.
+- `is_speculative` is true only for requests a browser sends before the reader asked
+  for the page (prefetch or prerender); a refusal from `refuse_speculation` is an error
+  status, which browsers never keep for the real navigation.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
@@ -28,3 +32,32 @@ def private_no_store(view: View) -> View:
         return response
 
     return wrapped
+
+
+# Headers browsers send on speculative loads: Sec-Purpose (speculation rules, Chromium's
+# link prefetch: "prefetch" or "prefetch;prerender"), Purpose (older Chromium and
+# Safari) and X-Moz (Firefox's link prefetch).
+_SPECULATION_HEADERS = ("Sec-Purpose", "Purpose", "X-Moz")
+
+
+def is_speculative(request: HttpRequest) -> bool:
+    """True when the browser is fetching the page ahead of a navigation that may never come."""
+    for name in _SPECULATION_HEADERS:
+        value = request.headers.get(name, "")
+        if value.split(";", 1)[0].strip().lower() == "prefetch":
+            return True
+    return False
+
+
+def refuse_speculation() -> HttpResponse:
+    """Turn a speculative load away so the browser fetches the page for real on click.
+
+    Browsers keep only 2xx answers to a prefetch; a 503 with Retry-After 0 is the
+    status servers (and CDNs) use to say "not ahead of time", and no-store keeps every
+    cache from answering the real navigation with it.
+    """
+    response = HttpResponse(status=503, content_type="text/plain")
+    response["Retry-After"] = "0"
+    add_never_cache_headers(response)
+    patch_cache_control(response, private=True, no_store=True)
+    return response
