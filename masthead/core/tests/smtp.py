@@ -33,6 +33,7 @@ class Recorder:
         self.flowing = threading.Event()
         self.flowing.set()
         self.in_data = threading.Event()
+        self.abandoned = threading.Event()
         # Set to False when "the cause is fixed" (the mailbox now exists).
         self.refusing = True
 
@@ -48,8 +49,13 @@ class Recorder:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.in_data.set()
-        while not self.flowing.is_set():
-            await asyncio.sleep(0.02)  # cancelled here if the client goes away
+        try:
+            while not self.flowing.is_set():
+                await asyncio.sleep(0.02)
+        except asyncio.CancelledError:
+            # aiosmtpd cancels the handler when the client goes away: nothing accepted.
+            self.abandoned.set()
+            raise
         if server.transport is None:
             return "421 Connection gone"
         with self.lock:
