@@ -305,3 +305,26 @@ def email_retry(*, email_id: int) -> bool:
         if queued:
             transaction.on_commit(lambda: _schedule(email_id))
     return bool(queued)
+
+
+def emails_to(*, address: str) -> list[dict[str, Any]]:
+    """What was emailed to `address` (for the reader's data export): no bodies are kept."""
+    return [
+        {
+            "subject": row.subject,
+            "status": row.status,
+            "queued_at": row.created_at,
+            "sent_at": row.sent_at,
+        }
+        for row in OutboxEmail.objects.filter(recipient__iexact=address).order_by("created_at")
+    ]
+
+
+def emails_forget(*, address: str) -> int:
+    """Delete every outbox row addressed to `address` (erasure); return how many.
+
+    Rows not yet rendered carry no address; they name the reader only by ids, and their
+    renderer cancels them once those rows are gone.
+    """
+    deleted, _ = OutboxEmail.objects.filter(recipient__iexact=address).delete()
+    return deleted
