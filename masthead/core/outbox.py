@@ -72,8 +72,9 @@ def renderer(func: R) -> R:
 
 
 def _renderer_for(path: str) -> Renderer:
-    if path not in _RENDERERS:
-        # The module may simply not be imported yet in this process.
+    if path not in _RENDERERS and path.startswith("masthead."):
+        # The module may simply not be imported yet in this process (only our own
+        # modules are imported on a row's say-so).
         module = path.rsplit(".", 1)[0]
         try:
             __import__(module)

@@ -268,3 +268,11 @@ def _closed_port() -> int:
     from .smtp import free_port
 
     return free_port()
+
+
+def test_a_row_naming_an_unregistered_renderer_is_retried_not_run(smtp_settings):
+    row = OutboxEmail.objects.create(key="x", renderer="os.system", message_id="<x@x>")
+    assert outbox.deliver(row.pk) == OutboxStatus.QUEUED
+    row.refresh_from_db()
+    assert "UnknownRenderer" in row.last_error
+    assert smtp_settings.recorder.messages == []
