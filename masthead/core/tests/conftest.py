@@ -39,8 +39,15 @@ def smtp_settings(settings, smtp_server: SMTPServer) -> SMTPServer:
 
 
 @pytest.fixture
-def shared_database(transactional_db: None, tmp_path: Path) -> Iterator[dict[str, str]]:
-    """Environment variables that point a worker process at this test's database."""
+def shared_database(
+    django_db_serialized_rollback: None, transactional_db: None, tmp_path: Path
+) -> Iterator[dict[str, str]]:
+    """Environment variables that point a worker process at this test's database.
+
+    Serialized rollback, as every transactional test here: the flush afterwards would
+    otherwise take the rows migrations made (Wagtail's root page, content types) with
+    it, for every test that follows.
+    """
     connection = connections["default"]
     connection.ensure_connection()
     if connection.vendor == "postgresql":
