@@ -30,10 +30,11 @@ demo: install
 	@echo
 	@echo "  Masthead is running at http://$(HOST):$(PORT)/"
 	@echo "  Editors' admin: http://$(HOST):$(PORT)/admin/  (editor@masthead.example / $${MASTHEAD_DEMO_PASSWORD:-masthead-demo})"
-	@echo "  Press Ctrl+C to stop the site and the task worker."
+	@echo "  Press Ctrl+C to stop the site, the task worker and the email sweeper."
 	@echo
 	@trap 'kill 0' INT TERM EXIT; \
 	$(PY) manage.py db_worker & \
+	$(PY) manage.py deliver_outbox --loop & \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install

@@ -56,6 +56,20 @@ BOTCHECK_SECRET_KEY: str = env.str("MASTHEAD_BOTCHECK_SECRET_KEY", default="")
 # Staff need a second factor (TOTP app or passkey) to use the admins (masthead.readers.mfa).
 MASTHEAD_REQUIRE_STAFF_MFA: bool = env.bool("MASTHEAD_REQUIRE_STAFF_MFA", default=PRODUCTION)
 
+
+# Durable email (masthead.core.outbox): seconds an SMTP conversation may hang; seconds a
+# worker holds an email before it is presumed dead (must exceed the SMTP timeout);
+# backoff between retries (doubling from the base up to the cap, jittered); attempts
+# before an email is marked failed for staff to see.
+EMAIL_TIMEOUT: int = env.int("MASTHEAD_EMAIL_TIMEOUT", default=30)
+OUTBOX_LEASE_SECONDS: int = env.int("MASTHEAD_OUTBOX_LEASE_SECONDS", default=300)
+OUTBOX_RETRY_BASE_SECONDS: float = env.float("MASTHEAD_OUTBOX_RETRY_BASE_SECONDS", default=30)
+OUTBOX_RETRY_MAX_SECONDS: float = env.float("MASTHEAD_OUTBOX_RETRY_MAX_SECONDS", default=3600)
+OUTBOX_MAX_ATTEMPTS: int = env.int("MASTHEAD_OUTBOX_MAX_ATTEMPTS", default=16)
+# Seconds a task may stay RUNNING before its worker is presumed dead and the task is
+# queued again (masthead.core.taskqueue); longer than the longest legitimate task.
+TASKS_STALE_SECONDS: int = env.int("MASTHEAD_TASK_STALE_SECONDS", default=900)
+
 if PRODUCTION:
     problems = []
     if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure"):

@@ -7,8 +7,9 @@ Invariants:
 - a redirect after signing up, in or out only ever goes to a path on this site: a
   relative URL starting with a single "/" (no scheme, no host, no backslash), so
   `//evil.example`, `https:evil.example` and `/\\evil.example` are all refused;
-- verification, welcome and existing-account emails go through the task queue,
-  enqueued on commit with ids only. Emails that carry a one-time secret (sign-in
+- verification, welcome and existing-account emails go through core's durable outbox
+  (written in the current transaction, delivered by the workers, retried until sent),
+  with ids only. Emails that carry a one-time secret (sign-in
   codes, password-reset links) are sent by allauth during the request, so the secret
   is never written to the task table.
 """
@@ -21,11 +22,12 @@ from urllib.parse import urlsplit
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
 from allauth.core import context
-from django.db import transaction
 from django.db.models.functions import Lower
 from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
+
+from masthead.core import outbox
 
 # allauth's success messages that would pile up unseen (the reader is sent back to an
 # article, which shows no messages) or say the obvious.
@@ -87,18 +89,23 @@ class ReaderAccountAdapter(DefaultAccountAdapter):
     ) -> None:
         from allauth.account import app_settings
 
-        from .tasks import email_verification_send
+        from .emails import verification_email
 
         if app_settings.EMAIL_VERIFICATION_BY_CODE_ENABLED:
             super().send_confirmation_mail(request, emailconfirmation, signup)
             return
-        address_id = emailconfirmation.email_address.pk
-        base_url = _base_url(request)
-        transaction.on_commit(lambda: email_verification_send.enqueue(address_id, signup, base_url))
+        outbox.email_enqueue(
+            renderer=verification_email,
+            params={
+                "email_address_id": emailconfirmation.email_address.pk,
+                "signup": bool(signup),
+                "base_url": _base_url(request),
+            },
+        )
 
     def send_account_already_exists_mail(self, email: str) -> None:
+        from .emails import existing_account_email
         from .models import User
-        from .tasks import existing_account_notice_send
 
         request = context.request
         user = (
@@ -121,9 +128,9 @@ class ReaderAccountAdapter(DefaultAccountAdapter):
         if request is not None:
             candidate = request.POST.get("next") or request.GET.get("next") or ""
             next_path = candidate if is_internal_path(candidate) else ""
-        user_id, base_url = user.pk, _base_url(request)
-        transaction.on_commit(
-            lambda: existing_account_notice_send.enqueue(user_id, next_path, base_url)
+        outbox.email_enqueue(
+            renderer=existing_account_email,
+            params={"user_id": user.pk, "next_path": next_path, "base_url": _base_url(request)},
         )
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:

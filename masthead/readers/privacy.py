@@ -284,3 +284,21 @@ def _export_two_factor(user: Any) -> list[dict[str, Any]]:
 
 
 register_exporter("two_factor", _export_two_factor, covers=["mfa.Authenticator"])
+
+
+def _export_emails(user: Any) -> list[dict[str, Any]]:
+    from masthead.core import outbox
+
+    return outbox.emails_to(address=user.email)
+
+
+def _erase_emails(user: Any) -> dict[str, int]:
+    from masthead.core import outbox
+
+    return {"emails_forgotten": outbox.emails_forget(address=user.email)}
+
+
+# The outbox keeps the address and subject of each email sent (core.outbox); it has no
+# key to the user, so it is found by address.
+register_exporter("emails", _export_emails)
+register_eraser("emails", _erase_emails)

@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from masthead.core import outbox
 from masthead.newsletters.models import Newsletter
 from masthead.newsletters.services import subscriptions_set
 
@@ -100,7 +101,7 @@ def reader_register(
     The caller has validated every field; this only writes. `base_url` is the site
     address the welcome email's links use (the request's, when there is one).
     """
-    from .tasks import welcome_email_send
+    from .emails import welcome_email
 
     email = normalize_email_address(email)
     password_hash = make_password(password)
@@ -124,6 +125,10 @@ def reader_register(
         EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
         consent_record(user=user, pages=pages.values(), origin=origin, at=user.date_joined)
         subscriptions_set(user=user, newsletters=list(newsletters), source=origin.source)
-        user_id = user.pk
-        transaction.on_commit(lambda: welcome_email_send.enqueue(user_id, base_url))
+        # In this transaction: the email exists if and only if the account does.
+        outbox.email_enqueue(
+            renderer=welcome_email,
+            params={"user_id": user.pk, "base_url": base_url},
+            key=f"readers.welcome:{user.pk}",
+        )
     return user

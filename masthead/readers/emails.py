@@ -1,15 +1,15 @@
-"""Emails to readers about their account, sent by the task worker.
+"""Emails to readers about their account, delivered through core's durable outbox.
 
 Invariants:
-- Tasks take ids and plain strings (their arguments are stored as JSON), load their
-  rows when they run, and quietly do nothing if the row has gone (an account deleted
-  before the worker got to it).
-- They are enqueued with `transaction.on_commit`, so a task never looks for a row that
-  is not committed yet.
-- No secret is ever a task argument: the verification link's key is derived from the
-  address's id when the task runs (allauth's HMAC confirmation), so nothing that opens
-  an account sits in the task table. Links are absolute, built on the `base_url` of the
-  request that caused the email (a host Django already checked against ALLOWED_HOSTS).
+- Each email is an outbox renderer: it takes ids and plain strings (stored as JSON on
+  the outbox row, written in the transaction that causes the email), loads its rows
+  when the email is sent, and returns None if the row has gone (an account deleted
+  before the worker got to it), which cancels the email.
+- No secret is ever stored: the verification link's key is derived from the address's
+  id when the email is rendered (allauth's HMAC confirmation), so nothing that opens an
+  account sits in the outbox or task table. Links are absolute, built on the
+  `base_url` of the request that caused the email (a host Django already checked
+  against ALLOWED_HOSTS).
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
-from django_tasks import task
+
+from masthead.core import outbox
 
 logger = logging.getLogger("masthead.readers")
 
@@ -33,24 +34,23 @@ def _base(base_url: str) -> str:
     return (base_url or settings.WAGTAILADMIN_BASE_URL).rstrip("/")
 
 
-def email_render_send(name: str, *, to: str, context: dict[str, Any]) -> None:
-    """Render readers/email/<name>_{subject,message}.txt (+ .html if present) and send."""
+def email_render(name: str, *, to: str, context: dict[str, Any]) -> EmailMultiAlternatives:
+    """Render readers/email/<name>_{subject,message}.txt into a message for `to`."""
     context = {"site_name": settings.WAGTAIL_SITE_NAME, **context}
     subject = " ".join(render_to_string(f"{EMAIL_TEMPLATES}/{name}_subject.txt", context).split())
     text = render_to_string(f"{EMAIL_TEMPLATES}/{name}_message.txt", context).strip() + "\n"
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
-    message.send()
+    return EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
 
 
-@task()
-def welcome_email_send(user_id: int, base_url: str = "") -> None:
+@outbox.renderer
+def welcome_email(*, user_id: int, base_url: str = "") -> EmailMultiAlternatives | None:
     from .models import User
 
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
-        return
+        return None
     base = _base(base_url)
-    email_render_send(
+    return email_render(
         "welcome",
         to=user.email,
         context={
@@ -61,10 +61,10 @@ def welcome_email_send(user_id: int, base_url: str = "") -> None:
     )
 
 
-@task()
-def email_verification_send(
-    email_address_id: int, signup: bool = False, base_url: str = ""
-) -> None:
+@outbox.renderer
+def verification_email(
+    *, email_address_id: int, signup: bool = False, base_url: str = ""
+) -> EmailMultiAlternatives | None:
     from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 
     address = (
@@ -73,9 +73,9 @@ def email_verification_send(
         .first()
     )
     if address is None:
-        return
+        return None
     key = EmailConfirmationHMAC(address).key
-    email_render_send(
+    return email_render(
         "verify_signup" if signup else "verify",
         to=address.email,
         context={
@@ -86,17 +86,19 @@ def email_verification_send(
     )
 
 
-@task()
-def existing_account_notice_send(user_id: int, next_path: str = "", base_url: str = "") -> None:
+@outbox.renderer
+def existing_account_email(
+    *, user_id: int, next_path: str = "", base_url: str = ""
+) -> EmailMultiAlternatives | None:
     """Someone tried to register with this reader's address: tell the owner, help them in."""
     from .models import User
 
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
-        return
+        return None
     base = _base(base_url)
     query = "?" + urlencode({"next": next_path}) if next_path else ""
-    email_render_send(
+    return email_render(
         "existing_account",
         to=user.email,
         context={

@@ -1,0 +1,71 @@
+"""Fixtures for the outbox tests: a real SMTP server, and a database worker processes see.
+
+Invariant: a database shared with worker processes is a real one and is thrown away
+after the test. On PostgreSQL it is pytest-django's test database (rows committed by
+`transactional_db`). On SQLite the test database lives in memory, which no other process
+can open, so the fixture copies it (schema and all) into a file in tmp_path and points
+this process at the file too; the in-memory database is put back afterwards.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.db import connections
+
+from .smtp import SMTPServer
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SMTPServer]:
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_settings(settings, smtp_server: SMTPServer) -> SMTPServer:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = smtp_server.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 5
+    return smtp_server
+
+
+@pytest.fixture
+def shared_database(
+    django_db_serialized_rollback: None, transactional_db: None, tmp_path: Path
+) -> Iterator[dict[str, str]]:
+    """Environment variables that point a worker process at this test's database.
+
+    Serialized rollback, as every transactional test here: the flush afterwards would
+    otherwise take the rows migrations made (Wagtail's root page, content types) with
+    it, for every test that follows.
+    """
+    connection = connections["default"]
+    connection.ensure_connection()
+    if connection.vendor == "postgresql":
+        s = connection.settings_dict
+        url = f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
+        yield {"DATABASE_URL": url}
+        return
+    path = tmp_path / "shared.sqlite3"
+    copy = sqlite3.connect(path)
+    connection.connection.backup(copy)
+    copy.close()
+    in_memory, name = connection.connection, connection.settings_dict["NAME"]
+    connection.connection = None
+    connection.settings_dict["NAME"] = str(path)
+    try:
+        connection.ensure_connection()
+        yield {"MASTHEAD_SQLITE_PATH": str(path), "DATABASE_URL": ""}
+    finally:
+        connection.close()
+        connection.settings_dict["NAME"] = name
+        connection.connection = in_memory

@@ -1,0 +1,14 @@
+"""An outbox renderer for tests; worker processes import it by its dotted path."""
+
+from __future__ import annotations
+
+from django.core.mail import EmailMessage
+
+from masthead.core import outbox
+
+
+@outbox.renderer
+def note(*, to: str, n: int = 0) -> EmailMessage | None:
+    if not to:
+        return None  # what a renderer does when the row it was about has gone
+    return EmailMessage(f"Note {n}", f"This is note {n}.\n", None, [to])
