@@ -47,6 +47,7 @@ from .botcheck import BotCheck, bot_check
 from .models import LegalDocument, normalize_email_address
 from .ratelimit import client_ip
 from .services import SIGNUP_SOURCE, AddressTaken, Origin, legal_pages_in_force, reader_register
+from .signin_addresses import accounts_answering_to
 
 HONEYPOT_FIELD = "reference"
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %m %Y"]
@@ -374,6 +375,14 @@ class ReaderRequestLoginCodeForm(RequestLoginCodeForm):
         super().__init__(*args, **kwargs)
         _plain_email_field(self)
 
+    def clean_email(self) -> str:
+        email = super().clean_email()
+        if email:
+            # A code goes only to an address the account owns (readers.signin_addresses).
+            users = accounts_answering_to(email, is_active=True)
+            self._user = users[0] if users else None
+        return email
+
 
 class ReaderResetPasswordForm(ResetPasswordForm):
     """allauth's password reset request with our wording; it reveals nothing either way."""
@@ -381,3 +390,9 @@ class ReaderResetPasswordForm(ResetPasswordForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _plain_email_field(self)
+
+    def clean_email(self) -> str:
+        email = super().clean_email()
+        # A reset link goes only to an address the account owns (readers.signin_addresses).
+        self.users = accounts_answering_to(email, is_active=True)
+        return email

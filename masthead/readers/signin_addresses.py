@@ -1,0 +1,44 @@
+"""Which account an email address signs in to: only an address the account owns.
+
+Invariant: an address opens an account (password, emailed code, password reset) only
+if it is the account's current address (`User.email`, verified or not: every reader
+starts unverified and is signed in at once) or an address the reader has *verified*.
+An address a reader has asked to change to and not yet proved is nobody's yet, so it
+opens nothing; allauth on its own would accept any EmailAddress row.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.auth_backends import AuthenticationBackend
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Lower
+
+
+def accounts_answering_to(email: str, *, is_active: bool | None = None) -> list[Any]:
+    """The accounts `email` may sign in to (at most one while addresses stay unique)."""
+    email = (email or "").strip().lower()
+    if not email:
+        return []
+    verified = EmailAddress.objects.filter(user=OuterRef("pk"), email=email, verified=True)
+    users = (
+        get_user_model()
+        .objects.alias(email_lower=Lower("email"), has_verified=Exists(verified))
+        .filter(Q(email_lower=email) | Q(has_verified=True))
+    )
+    if is_active is not None:
+        users = users.filter(is_active=is_active)
+    return list(users)
+
+
+class ReaderAuthenticationBackend(AuthenticationBackend):
+    """allauth's backend, answering only to addresses the account owns (see above)."""
+
+    def _authenticate_by_email(self, email: str, password: str) -> Any:
+        for user in accounts_answering_to(email):
+            if self._check_password(user, password):
+                return user
+        return None
