@@ -19,10 +19,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
-from allauth.account.models import EmailAddress
 from allauth.core import context
 from django.db import transaction
-from django.db.models.functions import Lower
 from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
@@ -93,24 +91,12 @@ class ReaderAccountAdapter(DefaultAccountAdapter):
         transaction.on_commit(lambda: email_verification_send.enqueue(address_id, signup, base_url))
 
     def send_account_already_exists_mail(self, email: str) -> None:
-        from .models import User
+        from .signin_addresses import account_holding
         from .tasks import existing_account_notice_send
 
         request = context.request
-        user = (
-            User.objects.alias(email_lower=Lower("email"))
-            .filter(email_lower=email.lower())
-            .only("pk")
-            .first()
-        )
-        if user is None:
-            # Registration also treats an address another reader has verified as taken.
-            owner = (
-                EmailAddress.objects.filter(email__iexact=email, verified=True)
-                .values_list("user_id", flat=True)
-                .first()
-            )
-            user = User.objects.filter(pk=owner).only("pk").first() if owner else None
+        # The account registration found holding the mailbox (readers.signin_addresses).
+        user = account_holding(email)
         if user is None:
             return
         next_path = ""
@@ -139,6 +125,13 @@ class ReaderAccountAdapter(DefaultAccountAdapter):
         if message_template in QUIET_MESSAGES:
             return
         super().add_message(request, level, message_template, *args, **kwargs)
+
+    # -- addresses -----------------------------------------------------------------------
+    def clean_email(self, email: str) -> str:
+        """Every address allauth takes in (add, reset, code) in our one stored form."""
+        from .addresses import email_normalise
+
+        return email_normalise(super().clean_email(email))
 
     # -- signup --------------------------------------------------------------------------
     def get_signup_redirect_url(self, request: HttpRequest) -> str:

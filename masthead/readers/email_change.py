@@ -27,22 +27,17 @@ from allauth.account.internal.flows.email_verification import (
 from allauth.account.models import EmailAddress
 from allauth.account.views import EmailView
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from .signin_addresses import account_holding
+
 
 def address_held_by_another_account(*, email: str, user: Any) -> bool:
-    return (
-        get_user_model()
-        .objects.alias(email_lower=Lower("email"))
-        .filter(email_lower=email.lower())
-        .exclude(pk=user.pk)
-        .exists()
-    )
+    # The same mailbox in any form (readers.addresses), or verified by someone else.
+    return account_holding(email, exclude=user) is not None
 
 
 def pending_addresses(user: Any) -> Any:

@@ -25,14 +25,12 @@ from allauth.account.forms import (
     ResetPasswordForm,
     SignupForm,
 )
-from allauth.account.models import EmailAddress
 from allauth.core import context as allauth_context
 from allauth.core import ratelimit
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
-from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -42,12 +40,12 @@ from django.utils.translation import gettext_lazy as _
 
 from masthead.newsletters.selectors import newsletters_offered
 
-from . import validators
+from . import addresses, validators
 from .botcheck import BotCheck, bot_check
-from .models import LegalDocument, normalize_email_address
+from .models import LegalDocument
 from .ratelimit import client_ip
 from .services import SIGNUP_SOURCE, AddressTaken, Origin, legal_pages_in_force, reader_register
-from .signin_addresses import accounts_answering_to
+from .signin_addresses import account_holding, accounts_answering_to
 
 HONEYPOT_FIELD = "reference"
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %m %Y"]
@@ -58,15 +56,14 @@ def _request() -> HttpRequest | None:
 
 
 def email_normalise(value: str) -> str:
-    """Trim and lower-case the address, domain (IDN included) and local part alike.
+    """The stored form of a typed address (readers.addresses); ValidationError if none.
 
-    The issue asks for the domain in lower case; the local part is lower-cased too
-    because allauth looks addresses up in lower case (password reset, sign-in by code,
-    its EmailAddress rows): an account stored as "Zoe@..." would never get its reset
-    email. Mail providers treat the local part without regard to case in practice, and
-    one account per address is case-insensitive anyway.
+    The local part is lower-cased as well as the domain, because allauth looks
+    addresses up in lower case (password reset, sign-in by code, its EmailAddress
+    rows): an account stored as "Zoe@..." would never get its reset email. The domain
+    is IDNA 2008-mapped, so one mailbox typed two ways is one account.
     """
-    return normalize_email_address(value).lower()
+    return addresses.email_normalise(value)
 
 
 class ReaderEmailField(forms.EmailField):
@@ -258,16 +255,10 @@ class RegistrationForm(SignupForm):
         allauth, with optional verification, would put "already registered" on the
         page; our policy is the inbox notice instead (see `try_save`).
         """
-        # An account holds the address (Lower("email") is what the unique index
-        # covers), or another reader has *verified* it. Someone else's unverified
-        # secondary address must not block its owner from registering.
-        self.account_already_exists = (
-            get_user_model()
-            .objects.alias(email_lower=Lower("email"))
-            .filter(email_lower=value.lower())
-            .exists()
-            or EmailAddress.objects.filter(email__iexact=value, verified=True).exists()
-        )
+        # An account holds the address (the same mailbox, whatever form was typed),
+        # or another reader has *verified* it. Someone else's unverified secondary
+        # address must not block its owner from registering.
+        self.account_already_exists = account_holding(value) is not None
         return value
 
     def clean_password1(self) -> str:
@@ -354,6 +345,10 @@ class ReaderLoginForm(LoginForm):
         password.widget.attrs.pop("placeholder", None)
         password.error_messages["required"] = gettext("Enter your password.")
         password.help_text = ""
+
+    def clean_login(self) -> str:
+        # The stored form, so `x@BÜCHER.example` finds `x@xn--bcher-kva.example`.
+        return addresses.email_lookup_form(super().clean_login())
 
 
 def _plain_email_field(form: forms.Form) -> None:

@@ -17,10 +17,12 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 
+from .addresses import email_identity, email_lookup_form
+
 
 def accounts_answering_to(email: str, *, is_active: bool | None = None) -> list[Any]:
     """The accounts `email` may sign in to (at most one while addresses stay unique)."""
-    email = (email or "").strip().lower()
+    email = email_lookup_form(email)
     if not email:
         return []
     verified = EmailAddress.objects.filter(user=OuterRef("pk"), email=email, verified=True)
@@ -42,3 +44,26 @@ class ReaderAuthenticationBackend(AuthenticationBackend):
             if self._check_password(user, password):
                 return user
         return None
+
+
+def account_holding(email: str, *, exclude: Any = None) -> Any:
+    """The account that already holds `email`'s mailbox, if any (for "one account each").
+
+    It holds it when its address is the same mailbox (`email_identity`, so the forms
+    of one domain and ß/ss count as one), or when it has *verified* the address as a
+    second one. `exclude` leaves out the asking reader's own account.
+    """
+    User = get_user_model()
+    address = email_lookup_form(email)
+    users = User.objects.alias(email_lower=Lower("email")).filter(
+        Q(email_identity=email_identity(address)) | Q(email_lower=address)
+    )
+    owners = EmailAddress.objects.filter(email__iexact=address, verified=True)
+    if exclude is not None:
+        users = users.exclude(pk=exclude.pk)
+        owners = owners.exclude(user_id=exclude.pk)
+    holder = users.only("pk").first()
+    if holder is None:
+        owner_id = owners.values_list("user_id", flat=True).first()
+        holder = User.objects.filter(pk=owner_id).only("pk").first() if owner_id else None
+    return holder
