@@ -38,6 +38,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from masthead.core.numbers import BoundedModelMultipleChoiceField
 from masthead.newsletters.selectors import newsletters_offered
 
 from . import addresses, validators
@@ -128,7 +129,7 @@ class DateOfBirthField(forms.DateField):
         return validators.validate_date_of_birth(born, today=timezone.localdate())
 
 
-class NewsletterChoiceField(forms.ModelMultipleChoiceField):
+class NewsletterChoiceField(BoundedModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return obj.name
 
