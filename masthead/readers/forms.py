@@ -10,7 +10,9 @@ Invariants:
   takes as long as a real registration. A lost race for the same address (two
   requests at once) ends the same way, through the database constraint.
 - A filled honeypot, too, looks like success to the bot and creates nothing.
-- The per-address signup limit and the bot check run before any account is created.
+- The per-address signup limit and the bot check run before any account is created;
+  the per-network and site-wide limits (readers.signup_limits) before the address is
+  even looked up.
 """
 
 from __future__ import annotations
@@ -47,8 +49,18 @@ from .models import LegalDocument
 from .ratelimit import client_ip
 from .services import SIGNUP_SOURCE, AddressTaken, Origin, legal_pages_in_force, reader_register
 from .signin_addresses import account_holding, accounts_answering_to
+from .signup_limits import signup_attempt
 
 HONEYPOT_FIELD = "reference"
+SIGNUP_LIMIT_MESSAGES = {
+    "ip": lambda: gettext(
+        "There have been too many registrations from your network in the last few "
+        "minutes. Wait a few minutes and try again."
+    ),
+    "global": lambda: gettext(
+        "We're getting a great many registrations just now. Wait a few minutes and try again."
+    ),
+}
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %m %Y"]
 
 
@@ -235,9 +247,15 @@ class RegistrationForm(SignupForm):
 
     # -- cleaning -------------------------------------------------------------------------
     def clean_email(self) -> str:
+        request = _request()
+        if request is not None:
+            # Per network address and in all, tighter under a burst; decided before the
+            # address is even looked at (readers.signup_limits).
+            verdict = signup_attempt(client_ip(request))
+            if not verdict.allowed:
+                raise ValidationError(SIGNUP_LIMIT_MESSAGES[verdict.reason](), code="rate_limited")
         value = self.cleaned_data["email"]
         value = get_adapter().clean_email(value)
-        request = _request()
         if request is not None and not ratelimit.consume(
             request, action="signup_address", key=value.lower()
         ):

@@ -106,3 +106,16 @@ def existing_account_notice_send(user_id: int, next_path: str = "", base_url: st
             "reset_url": base + reverse("account_reset_password"),
         },
     )
+
+
+@task()
+def signup_burst_alert_send(attempts: int, minutes: int, level: int, ip_limit: int) -> None:
+    """Tell staff that registration is under a burst (readers.signup_limits)."""
+    from .models import User
+
+    recipients = [address for _name, address in settings.ADMINS] or list(
+        User.objects.filter(is_superuser=True, is_active=True).values_list("email", flat=True)
+    )
+    context = {"attempts": attempts, "minutes": minutes, "level": level, "ip_limit": ip_limit}
+    for address in recipients:
+        email_render_send("signup_burst_alert", to=address, context=context)
