@@ -255,7 +255,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # allauth's, refusing addresses not yet verified (readers.signin_addresses).
+    "masthead.readers.signin_addresses.ReaderAuthenticationBackend",
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
@@ -331,6 +332,18 @@ SILENCED_SYSTEM_CHECKS = ["auth.E003", "auth.W004"]
 # average half this many SHA-256 hashes (well under a second on a phone).
 ALTCHA_MAX_NUMBER = 50_000
 ALTCHA_EXPIRES_SECONDS = 60 * 60
+# Registration attempts (masthead.readers.signup_limits): per client IP and in all over
+# a window; from SIGNUP_BURST_THRESHOLD attempts in the window each doubling halves the
+# per-IP allowance and multiplies ALTCHA's work by ALTCHA_BURST_FACTOR; staff are
+# alerted (log + email to ADMINS) at most once per SIGNUP_ALERT_SECONDS.
+SIGNUP_WINDOW_SECONDS = env.int("MASTHEAD_SIGNUP_WINDOW_SECONDS", default=600)
+SIGNUP_IP_LIMIT = env.int("MASTHEAD_SIGNUP_IP_LIMIT", default=10)
+SIGNUP_BURST_THRESHOLD = env.int("MASTHEAD_SIGNUP_BURST_THRESHOLD", default=100)
+SIGNUP_BURST_MAX_LEVEL = 4
+SIGNUP_GLOBAL_LIMIT = env.int("MASTHEAD_SIGNUP_GLOBAL_LIMIT", default=2000)
+SIGNUP_ALERT_SECONDS = 60 * 60
+ALTCHA_BURST_FACTOR = 4
+ALTCHA_MAX_NUMBER_CEILING = 5_000_000
 
 # --------------------------------------------------------------------------------------
 # Internationalisation

@@ -1,4 +1,8 @@
-"""The wall's small endpoints, mounted under /access/ by the project's urls.py."""
+"""The wall's small endpoints, mounted under /access/ by the project's urls.py.
+
+Ids in paths use the `id` converter (masthead.core.numbers): range-checked, so an
+enormous number is a 404, not a database error.
+"""
 
 from django.urls import path
 
@@ -8,5 +12,5 @@ app_name = "access"
 
 urlpatterns = [
     path("wall-event/", views.wall_beacon, name="wall-event"),
-    path("articles/<int:article_id>/body/", views.article_body_fragment, name="article-body"),
+    path("articles/<id:article_id>/body/", views.article_body_fragment, name="article-body"),
 ]

@@ -20,6 +20,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from masthead.core.numbers import parse_id
+
 from .models import WallEvent
 from .selectors import FREE_READS_MAX_AGE, ArticleAccess
 from .services import wall_event_record
@@ -46,9 +48,8 @@ def finish_article_response(response: HttpResponse, access: ArticleAccess) -> Ht
 @never_cache
 def wall_beacon(request: HttpRequest) -> HttpResponse:
     kind = request.POST.get("event", "")
-    try:
-        article_id = int(request.POST.get("article", ""))
-    except ValueError:
+    article_id = parse_id(request.POST.get("article", ""))
+    if article_id is None:  # not a number, or out of any id's range
         return HttpResponseBadRequest("article")
     if kind not in BEACON_EVENTS:
         return HttpResponseBadRequest("event")

@@ -20,9 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
-from allauth.account.models import EmailAddress
 from allauth.core import context
-from django.db.models.functions import Lower
 from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
@@ -105,23 +103,11 @@ class ReaderAccountAdapter(DefaultAccountAdapter):
 
     def send_account_already_exists_mail(self, email: str) -> None:
         from .emails import existing_account_email
-        from .models import User
+        from .signin_addresses import account_holding
 
         request = context.request
-        user = (
-            User.objects.alias(email_lower=Lower("email"))
-            .filter(email_lower=email.lower())
-            .only("pk")
-            .first()
-        )
-        if user is None:
-            # Registration also treats an address another reader has verified as taken.
-            owner = (
-                EmailAddress.objects.filter(email__iexact=email, verified=True)
-                .values_list("user_id", flat=True)
-                .first()
-            )
-            user = User.objects.filter(pk=owner).only("pk").first() if owner else None
+        # The account registration found holding the mailbox (readers.signin_addresses).
+        user = account_holding(email)
         if user is None:
             return
         next_path = ""
@@ -176,6 +162,13 @@ class ReaderAccountAdapter(DefaultAccountAdapter):
         # and "News.Example", "news.example:443"... would each get a fresh count.
         login = credentials.get("email") or credentials.get("username") or ""
         return f"address:{str(login).strip().lower()}"
+
+    # -- addresses -----------------------------------------------------------------------
+    def clean_email(self, email: str) -> str:
+        """Every address allauth takes in (add, reset, code) in our one stored form."""
+        from .addresses import email_normalise
+
+        return email_normalise(super().clean_email(email))
 
     # -- signup --------------------------------------------------------------------------
     def get_signup_redirect_url(self, request: HttpRequest) -> str:

@@ -74,7 +74,12 @@ class AltchaCheck:
         max_number: int | None = None,
         expires_seconds: int | None = None,
     ) -> None:
-        self.max_number = max_number or settings.ALTCHA_MAX_NUMBER
+        if max_number is None:
+            from .signup_limits import altcha_max_number
+
+            # More work per challenge while registrations come in a burst.
+            max_number = altcha_max_number()
+        self.max_number = max_number
         self.expires_seconds = expires_seconds or settings.ALTCHA_EXPIRES_SECONDS
 
     def challenge(self) -> dict[str, Any]:

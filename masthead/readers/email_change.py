@@ -8,31 +8,47 @@ Invariants:
   cannot be used to find out who has an account.
 - An unverified address can never be made the primary one by hand, so nobody can sign
   in with an address they do not control.
+- The address a reader has now stays theirs, verified or not, until the new one is
+  proved: a change only ever replaces the *pending* address (unverified and not
+  primary), never the current one. (allauth's own `add_new_email` takes the newest
+  unverified row, which for a reader who has not yet verified is their only address,
+  and would leave the account with an empty email.)
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from allauth.account import app_settings
 from allauth.account.forms import AddEmailForm
+from allauth.account.internal.flows.email_verification import (
+    send_verification_email_to_address,
+)
 from allauth.account.models import EmailAddress
 from allauth.account.views import EmailView
 from django.contrib import messages
-from django.contrib.auth import get_user_model
-from django.db.models.functions import Lower
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from .signin_addresses import account_holding
+
 
 def address_held_by_another_account(*, email: str, user: Any) -> bool:
-    return (
-        get_user_model()
-        .objects.alias(email_lower=Lower("email"))
-        .filter(email_lower=email.lower())
-        .exclude(pk=user.pk)
-        .exists()
+    # The same mailbox in any form (readers.addresses), or verified by someone else.
+    return account_holding(email, exclude=user) is not None
+
+
+def pending_addresses(user: Any) -> Any:
+    """The addresses `user` has asked to change to and not yet proved (never the current one)."""
+    return EmailAddress.objects.filter(user_id=user.pk, verified=False, primary=False).exclude(
+        email__iexact=user.email
     )
+
+
+def pending_address(user: Any) -> EmailAddress | None:
+    return pending_addresses(user).order_by("pk").last()
 
 
 class ReaderAddEmailForm(AddEmailForm):
@@ -41,7 +57,14 @@ class ReaderAddEmailForm(AddEmailForm):
         if address_held_by_another_account(email=email, user=self.user):
             # Unsaved: nothing is stored or sent, and the page reads as if it were.
             return EmailAddress(user=self.user, email=email)
-        return super().save(request)
+        if app_settings.EMAIL_VERIFICATION_BY_CODE_ENABLED or not app_settings.CHANGE_EMAIL:
+            return super().save(request)
+        with transaction.atomic():
+            # Only an earlier pending change is replaced; the current address stays.
+            pending_addresses(self.user).delete()
+            address = EmailAddress.objects.create(user=self.user, email=email)
+        send_verification_email_to_address(request, address)
+        return address
 
 
 class ReaderEmailView(EmailView):
@@ -54,6 +77,13 @@ class ReaderEmailView(EmailView):
             )
             return redirect(request.path)
         return super()._action_primary(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        if app_settings.CHANGE_EMAIL:
+            # allauth's "changing to" would name the current address while it is unverified.
+            context["new_emailaddress"] = pending_address(self.request.user)
+        return context
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = super().dispatch(request, *args, **kwargs)

@@ -108,3 +108,24 @@ def existing_account_email(
             "reset_url": base + reverse("account_reset_password"),
         },
     )
+
+
+@outbox.renderer
+def signup_burst_alert_email(
+    *, to: str, attempts: int, minutes: int, level: int, ip_limit: int
+) -> EmailMultiAlternatives:
+    """Tell one member of staff that registration is under a burst (readers.signup_limits)."""
+    context = {"attempts": attempts, "minutes": minutes, "level": level, "ip_limit": ip_limit}
+    return email_render("signup_burst_alert", to=to, context=context)
+
+
+def signup_burst_alert_send(*, attempts: int, minutes: int, level: int, ip_limit: int) -> None:
+    """Queue the burst alert for ADMINS, or every active superuser when ADMINS is empty."""
+    from .models import User
+
+    recipients = [address for _name, address in settings.ADMINS] or list(
+        User.objects.filter(is_superuser=True, is_active=True).values_list("email", flat=True)
+    )
+    params = {"attempts": attempts, "minutes": minutes, "level": level, "ip_limit": ip_limit}
+    for address in recipients:
+        outbox.email_enqueue(renderer=signup_burst_alert_email, params={"to": address, **params})

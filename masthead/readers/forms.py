@@ -10,7 +10,9 @@ Invariants:
   takes as long as a real registration. A lost race for the same address (two
   requests at once) ends the same way, through the database constraint.
 - A filled honeypot, too, looks like success to the bot and creates nothing.
-- The per-address signup limit and the bot check run before any account is created.
+- The per-address signup limit and the bot check run before any account is created;
+  the per-network and site-wide limits (readers.signup_limits) before the address is
+  even looked up.
 """
 
 from __future__ import annotations
@@ -25,14 +27,12 @@ from allauth.account.forms import (
     ResetPasswordForm,
     SignupForm,
 )
-from allauth.account.models import EmailAddress
 from allauth.core import context as allauth_context
 from allauth.core import ratelimit
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
-from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -40,15 +40,27 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from masthead.core.numbers import BoundedModelMultipleChoiceField
 from masthead.newsletters.selectors import newsletters_offered
 
-from . import validators
+from . import addresses, validators
 from .botcheck import BotCheck, bot_check
-from .models import LegalDocument, normalize_email_address
+from .models import LegalDocument
 from .ratelimit import client_ip
 from .services import SIGNUP_SOURCE, AddressTaken, Origin, legal_pages_in_force, reader_register
+from .signin_addresses import account_holding, accounts_answering_to
+from .signup_limits import signup_attempt
 
 HONEYPOT_FIELD = "reference"
+SIGNUP_LIMIT_MESSAGES = {
+    "ip": lambda: gettext(
+        "There have been too many registrations from your network in the last few "
+        "minutes. Wait a few minutes and try again."
+    ),
+    "global": lambda: gettext(
+        "We're getting a great many registrations just now. Wait a few minutes and try again."
+    ),
+}
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %m %Y"]
 
 
@@ -57,15 +69,14 @@ def _request() -> HttpRequest | None:
 
 
 def email_normalise(value: str) -> str:
-    """Trim and lower-case the address, domain (IDN included) and local part alike.
+    """The stored form of a typed address (readers.addresses); ValidationError if none.
 
-    The issue asks for the domain in lower case; the local part is lower-cased too
-    because allauth looks addresses up in lower case (password reset, sign-in by code,
-    its EmailAddress rows): an account stored as "Zoe@..." would never get its reset
-    email. Mail providers treat the local part without regard to case in practice, and
-    one account per address is case-insensitive anyway.
+    The local part is lower-cased as well as the domain, because allauth looks
+    addresses up in lower case (password reset, sign-in by code, its EmailAddress
+    rows): an account stored as "Zoe@..." would never get its reset email. The domain
+    is IDNA 2008-mapped, so one mailbox typed two ways is one account.
     """
-    return normalize_email_address(value).lower()
+    return addresses.email_normalise(value)
 
 
 class ReaderEmailField(forms.EmailField):
@@ -130,7 +141,7 @@ class DateOfBirthField(forms.DateField):
         return validators.validate_date_of_birth(born, today=timezone.localdate())
 
 
-class NewsletterChoiceField(forms.ModelMultipleChoiceField):
+class NewsletterChoiceField(BoundedModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return obj.name
 
@@ -236,9 +247,15 @@ class RegistrationForm(SignupForm):
 
     # -- cleaning -------------------------------------------------------------------------
     def clean_email(self) -> str:
+        request = _request()
+        if request is not None:
+            # Per network address and in all, tighter under a burst; decided before the
+            # address is even looked at (readers.signup_limits).
+            verdict = signup_attempt(client_ip(request))
+            if not verdict.allowed:
+                raise ValidationError(SIGNUP_LIMIT_MESSAGES[verdict.reason](), code="rate_limited")
         value = self.cleaned_data["email"]
         value = get_adapter().clean_email(value)
-        request = _request()
         if request is not None and not ratelimit.consume(
             request, action="signup_address", key=value.lower()
         ):
@@ -257,16 +274,10 @@ class RegistrationForm(SignupForm):
         allauth, with optional verification, would put "already registered" on the
         page; our policy is the inbox notice instead (see `try_save`).
         """
-        # An account holds the address (Lower("email") is what the unique index
-        # covers), or another reader has *verified* it. Someone else's unverified
-        # secondary address must not block its owner from registering.
-        self.account_already_exists = (
-            get_user_model()
-            .objects.alias(email_lower=Lower("email"))
-            .filter(email_lower=value.lower())
-            .exists()
-            or EmailAddress.objects.filter(email__iexact=value, verified=True).exists()
-        )
+        # An account holds the address (the same mailbox, whatever form was typed),
+        # or another reader has *verified* it. Someone else's unverified secondary
+        # address must not block its owner from registering.
+        self.account_already_exists = account_holding(value) is not None
         return value
 
     def clean_password1(self) -> str:
@@ -354,6 +365,10 @@ class ReaderLoginForm(LoginForm):
         password.error_messages["required"] = gettext("Enter your password.")
         password.help_text = ""
 
+    def clean_login(self) -> str:
+        # The stored form, so `x@BÜCHER.example` finds `x@xn--bcher-kva.example`.
+        return addresses.email_lookup_form(super().clean_login())
+
 
 def _plain_email_field(form: forms.Form) -> None:
     """Our label and messages on an allauth email field, without a placeholder."""
@@ -374,6 +389,14 @@ class ReaderRequestLoginCodeForm(RequestLoginCodeForm):
         super().__init__(*args, **kwargs)
         _plain_email_field(self)
 
+    def clean_email(self) -> str:
+        email = super().clean_email()
+        if email:
+            # A code goes only to an address the account owns (readers.signin_addresses).
+            users = accounts_answering_to(email, is_active=True)
+            self._user = users[0] if users else None
+        return email
+
 
 class ReaderResetPasswordForm(ResetPasswordForm):
     """allauth's password reset request with our wording; it reveals nothing either way."""
@@ -381,3 +404,9 @@ class ReaderResetPasswordForm(ResetPasswordForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _plain_email_field(self)
+
+    def clean_email(self) -> str:
+        email = super().clean_email()
+        # A reset link goes only to an address the account owns (readers.signin_addresses).
+        self.users = accounts_answering_to(email, is_active=True)
+        return email

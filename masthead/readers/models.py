@@ -1,9 +1,11 @@
 """The reader (user) model.
 
-Invariant: an email address belongs to at most one account, case-insensitively. The
-database enforces it with a unique constraint on the lower-cased address, so two
-simultaneous sign-ups for `A@x.com` and `a@x.com` cannot both succeed, whatever form
-or app server they come through.
+Invariant: an email address belongs to at most one account, case-insensitively and
+whatever form of its domain was typed. The database enforces it with a unique
+constraint on the lower-cased address and another on `email_identity` (the
+one-mailbox key of `readers.addresses`, kept in step with `email` on every save), so
+two simultaneous sign-ups for `A@x.com` and `a@x.com`, or for `x@straße.example` and
+`x@strasse.example`, cannot both succeed, whatever form or app server they come through.
 """
 
 from __future__ import annotations
@@ -21,16 +23,18 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 from wagtail.search import index
 
+from .addresses import email_identity, email_lookup_form
+
 
 def normalize_email_address(email: str) -> str:
-    """Trim spaces and lower-case the whole address.
+    """The stored form of an address (readers.addresses), never raising.
 
-    The issue asks for at least the domain in lower case; we lower-case the local part
-    too, because allauth matches addresses in lower case and a stored `Zoe.Reader@...`
-    would otherwise never receive its password-reset or sign-in-code email. No mail
-    provider a reader is likely to use treats the local part's case as significant.
+    The domain is IDNA 2008-mapped; the local part is lower-cased too, because allauth
+    matches addresses in lower case and a stored `Zoe.Reader@...` would otherwise never
+    receive its password-reset or sign-in-code email. No mail provider a reader is
+    likely to use treats the local part's case as significant.
     """
-    return (email or "").strip().lower()
+    return email_lookup_form(email)
 
 
 class UserManager(BaseUserManager["User"]):
@@ -72,6 +76,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Derived from `email` in save(); NULL only for a row the data migration could not
+    # key without colliding with an older account (see migration 0005).
+    email_identity = models.CharField(max_length=254, null=True, blank=True, editable=False)
 
     objects = UserManager()
 
@@ -88,6 +95,11 @@ class User(AbstractBaseUser, PermissionsMixin):
                 name="readers_user_email_ci_unique",
                 violation_error_message=_("An account with this email address already exists."),
             ),
+            models.UniqueConstraint(
+                fields=["email_identity"],
+                name="readers_user_email_identity_unique",
+                violation_error_message=_("An account with this email address already exists."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -96,6 +108,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self) -> None:
         super().clean()
         self.email = normalize_email_address(self.email)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "email" in update_fields:
+            self.email_identity = email_identity(self.email) if self.email else None
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "email_identity"}
+        super().save(*args, **kwargs)
 
     def get_full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()

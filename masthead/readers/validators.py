@@ -6,7 +6,10 @@ Invariants:
   `today`), so every rule is tested directly with parametrised cases.
 - Names come back NFC-normalised and trimmed; a name that passes holds only letters
   (any script, with their combining marks) joined by single spaces, hyphens or
-  apostrophes.
+  apostrophes. Each part between separators starts with a visible letter, never a
+  combining mark; a letter carries at most MAX_MARKS_PER_LETTER combining marks; and
+  letters and marks that draw nothing (the Hangul fillers, variation selectors and
+  the other default-ignorable ones) are refused, so a name is never blank on screen.
 - Dates of birth use exact calendar arithmetic: someone born on 29 February comes of
   age on 1 March in a year that has no 29 February (as UK law reckons it).
 - The password rule is a Django password validator, so it holds wherever a password is
@@ -37,11 +40,28 @@ OLDEST_AGE = 120
 APOSTROPHES = "'\u2019\u02bc"
 HYPHENS = "-\u2010"
 SEPARATORS = set(" " + APOSTROPHES + HYPHENS)
+# Combining marks on one letter. Real names need few after NFC (Vietnamese two,
+# Devanagari and Tibetan clusters up to three or four); "Zalgo" text stacks dozens.
+MAX_MARKS_PER_LETTER = 4
+# Code points of letter (L*) or mark (M*) category that Unicode lists as
+# Default_Ignorable_Code_Point: they draw nothing, so a name made of them looks empty.
+# Python's unicodedata does not expose that property, hence the list (Unicode 15.1).
+INVISIBLE = frozenset(
+    [
+        *(0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180B, 0x180C, 0x180D, 0x180F, 0x3164, 0xFFA0),
+        *range(0xFE00, 0xFE10),
+        *range(0xE0100, 0xE01F0),
+    ]
+)
 
 
 # --------------------------------------------------------------------------------------
 # Names
 # --------------------------------------------------------------------------------------
+def _is_mark(char: str) -> bool:
+    return unicodedata.category(char)[0] == "M"
+
+
 def _is_letter(char: str) -> bool:
     category = unicodedata.category(char)
     # L*: letters of every script (Lo covers Arabic, CJK...). M*: combining marks, which
@@ -75,7 +95,7 @@ def validate_person_name(value: str, *, label: str | None = None) -> str:
         raise ValidationError(
             _("Your %(label)s can't contain numbers.") % {"label": label}, code="digits"
         )
-    if not all(_is_letter(ch) or ch in SEPARATORS for ch in name):
+    if not all((_is_letter(ch) and ord(ch) not in INVISIBLE) or ch in SEPARATORS for ch in name):
         raise ValidationError(
             _(
                 "Your %(label)s can only contain letters, with spaces, hyphens or "
@@ -89,6 +109,23 @@ def validate_person_name(value: str, *, label: str | None = None) -> str:
             _("Your %(label)s must start and end with a letter.") % {"label": label},
             code="edges",
         )
+    if _is_mark(name[0]) or any(
+        previous in SEPARATORS and _is_mark(current)
+        for previous, current in itertools.pairwise(name)
+    ):
+        raise ValidationError(
+            _("Each part of your %(label)s must start with a letter, not an accent on its own.")
+            % {"label": label},
+            code="marks",
+        )
+    marks = 0
+    for char in name:
+        marks = marks + 1 if _is_mark(char) else 0
+        if marks > MAX_MARKS_PER_LETTER:
+            raise ValidationError(
+                _("Your %(label)s has too many accents on one letter.") % {"label": label},
+                code="marks",
+            )
     for previous, current in itertools.pairwise(name):
         if previous in SEPARATORS and current in SEPARATORS:
             raise ValidationError(

@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from masthead.core.numbers import BoundedModelMultipleChoiceField
 from masthead.newsletters.models import Newsletter
 from masthead.readers import validators
 
@@ -87,7 +88,7 @@ class ProfileForm(AccessibleForm):
 
 
 class NewsletterChoiceForm(AccessibleForm):
-    newsletters = forms.ModelMultipleChoiceField(
+    newsletters = BoundedModelMultipleChoiceField(
         label=_("Newsletters"),
         queryset=Newsletter.objects.none(),
         required=False,

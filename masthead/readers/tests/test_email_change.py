@@ -108,3 +108,47 @@ def test_a_new_address_replaces_the_old_one_once_verified(client, mailoutbox):
         "after@example.org"
     ]
     assert any("before@example.org" in m.to for m in mailoutbox)  # the old address is told
+
+
+def test_changing_an_unverified_first_address_keeps_it_until_the_new_one_is_proved(client):
+    from allauth.account.models import EmailConfirmationHMAC
+
+    reader = _reader("first@example.org", verified=False)
+    _signed_in(client, reader)
+    response = client.post("/accounts/email/", {"action_add": "", "email": "second@example.org"})
+    assert response.status_code == 302
+    reader.refresh_from_db()
+    assert reader.email == "first@example.org"
+    assert EmailAddress.objects.get(user=reader, email="first@example.org").primary
+    pending = EmailAddress.objects.get(user=reader, email="second@example.org")
+    assert not pending.verified and not pending.primary
+    page = client.get("/accounts/email/")
+    assert page.context["new_emailaddress"] == pending
+    key = EmailConfirmationHMAC(pending).key
+    assert client.post(f"/accounts/confirm-email/{key}/").status_code == 302
+    reader.refresh_from_db()
+    assert reader.email == "second@example.org"
+
+
+def test_every_reader_can_change_an_unverified_first_address(client):
+    for number in range(3):
+        reader = _reader(f"early{number}@example.org", verified=False)
+        _signed_in(client, reader)
+        response = client.post(
+            "/accounts/email/", {"action_add": "", "email": f"later{number}@example.org"}
+        )
+        assert response.status_code == 302
+        reader.refresh_from_db()
+        assert reader.email == f"early{number}@example.org"
+        client.logout()
+
+
+def test_a_second_change_replaces_the_pending_address_not_the_current_one(client):
+    reader = _reader("current@example.org", verified=False)
+    _signed_in(client, reader)
+    client.post("/accounts/email/", {"action_add": "", "email": "typo@example.org"})
+    client.post("/accounts/email/", {"action_add": "", "email": "meant@example.org"})
+    addresses = set(EmailAddress.objects.filter(user=reader).values_list("email", flat=True))
+    assert addresses == {"current@example.org", "meant@example.org"}
+    reader.refresh_from_db()
+    assert reader.email == "current@example.org"

@@ -42,6 +42,9 @@ D = datetime.date
         "Дмитрий",
         "Αλέξανδρος",
         "हिन्दी",  # combining vowel signs (category Mc/Mn) are part of letters
+        "བསྒྲུབས",  # Tibetan: stacked subjoined letters are marks too
+        "Nguyê\u0303n",  # a letter with two accents (NFC keeps one combining)
+        "한글",
         "Mary-Jane O'Neil",
         "d'Artagnan",
         "A",
@@ -77,6 +80,19 @@ def test_names_of_every_script_pass(name):
         ("Ada--Lovelace", "separators"),
         ("Ada -Lovelace", "separators"),
         ("O''Brien", "separators"),
+        # Letters that draw nothing: a name of them looks blank.
+        ("\u3164", "characters"),  # Hangul filler
+        ("\uffa0\uffa0", "characters"),  # halfwidth Hangul filler
+        ("\u115f\u1160", "characters"),  # Hangul choseong and jungseong fillers
+        ("Ada\u3164", "characters"),
+        ("Ada\ufe0f", "characters"),  # variation selector
+        # Combining marks with no letter to sit on, or stacked ("Zalgo").
+        ("\u0301", "marks"),
+        ("\u0301\u0308\u0327", "marks"),
+        ("\u093f", "marks"),  # a Devanagari vowel sign on its own
+        ("Ada \u0301Lovelace", "marks"),
+        ("Z" + "\u0336\u0334\u0335\u0337\u0338", "marks"),
+        ("Za\u0300\u0301\u0302\u0303\u0304\u0305lgo", "marks"),
     ],
 )
 def test_names_with_digits_symbols_or_markup_are_refused(name, code):
@@ -246,13 +262,65 @@ def test_common_passwords_and_ones_like_the_name_are_refused_too(django_user_mod
         ("  Reader@Example.COM  ", "reader@example.com"),
         ("reader@EXAMPLE.com", "reader@example.com"),
         ("o'brien+news@example.co.uk", "o'brien+news@example.co.uk"),
-        ("anna@BÜCHER.de", "anna@bücher.de"),  # internationalised domain, lower-cased
-        ("anna@xn--bcher-kva.de", "anna@xn--bcher-kva.de"),  # the same in punycode
-        ("wang@例え.jp", "wang@例え.jp"),
+        # Internationalised domains are stored as their IDNA 2008 A-label, whichever
+        # form was typed (see readers.addresses for why not the Unicode form).
+        ("anna@BÜCHER.de", "anna@xn--bcher-kva.de"),
+        ("anna@xn--bcher-kva.de", "anna@xn--bcher-kva.de"),
+        ("anna@XN--BCHER-KVA.DE", "anna@xn--bcher-kva.de"),
+        ("anna@\uff42\u00fc\uff43\uff48\uff45\uff52\uff0ede", "anna@xn--bcher-kva.de"),  # fullwidth
+        ("anna@bu\u0308cher.de", "anna@xn--bcher-kva.de"),  # u + combining diaeresis
+        ("wang@例え.jp", "wang@xn--r8jz45g.jp"),
+        ("reader@example.com.", "reader@example.com"),  # the DNS root's dot
+        ("Zoe.Reader@example.org", "zoe.reader@example.org"),  # local part: lower case only
+        ("x" * 64 + "@example.com", "x" * 64 + "@example.com"),
     ],
 )
 def test_email_is_trimmed_and_lower_cased_domain_and_all(typed, stored):
     assert ReaderEmailField().clean(typed) == stored
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("x@bücher.example", "x@xn--bcher-kva.example"),
+        ("x@BÜCHER.example", "x@\uff42\u00fc\uff43\uff48\uff45\uff52.example"),
+        ("x@straße.example", "x@strasse.example"),
+        ("x@STRASSE.example", "x@xn--strae-oqa.example"),
+    ],
+)
+def test_one_mailbox_typed_two_ways_has_one_identity(one, other):
+    from masthead.readers.addresses import email_identity
+
+    assert email_identity(ReaderEmailField().clean(one)) == email_identity(
+        ReaderEmailField().clean(other)
+    )
+
+
+def test_mail_goes_to_the_domain_typed_even_where_the_identity_folds_it():
+    # straße.example and strasse.example are different DNS names under IDNA 2008.
+    assert ReaderEmailField().clean("x@straße.example") == "x@xn--strae-oqa.example"
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("reader@localhost", "domain"),
+        ("reader@LOCALHOST", "domain"),
+        ("reader@mail.localhost", "domain"),
+        ("reader@printer.local", "domain"),
+        ("reader@example.invalid", "domain"),
+        ("reader@[127.0.0.1]", "address_literal"),
+        ("reader@[IPv6:::1]", "address_literal"),
+        ("x" * 65 + "@example.com", "local_part_too_long"),
+        ("\u00e9" * 33 + "@example.com", "local_part_too_long"),  # 66 octets in UTF-8
+        ("reader@exa_mple.com", "invalid"),
+        ("reader@-example.com", "invalid"),
+    ],
+)
+def test_addresses_no_readers_mailbox_can_have_are_refused(typed, code):
+    with pytest.raises(ValidationError) as caught:
+        ReaderEmailField().clean(typed)
+    assert code in {error.code for error in caught.value.error_list}
 
 
 @pytest.mark.parametrize(

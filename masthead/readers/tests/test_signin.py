@@ -213,3 +213,50 @@ def test_account_pages_need_sign_in_and_are_never_stored(client, reader):
     response = client.get("/accounts/password/change/")
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
+# --------------------------------------------------------------------------------------
+# Addresses not yet proved
+# --------------------------------------------------------------------------------------
+@pytest.fixture
+def pending(reader):
+    """An address the reader has asked to change to and not yet verified."""
+    from allauth.account.models import EmailAddress
+
+    return EmailAddress.objects.create(user=reader, email="not.yet@example.org", verified=False)
+
+
+def test_an_unverified_pending_address_cannot_sign_in_with_the_password(client, pending):
+    response = client.post(LOGIN, {"login": pending.email, "password": PASSWORD})
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+
+
+def test_an_unverified_pending_address_gets_no_sign_in_code(client, pending, mailoutbox):
+    client.post("/accounts/login/code/", {"email": pending.email})
+    assert "_auth_user_id" not in client.session
+    assert all(not re.search(r"^\s*[A-Z0-9]{4}-?[A-Z0-9]{4}\s*$", m.body, re.M) for m in mailoutbox)
+
+
+def test_an_unverified_pending_address_gets_no_password_reset_link(client, pending, mailoutbox):
+    client.post("/accounts/password/reset/", {"email": pending.email})
+    assert all("/accounts/password/reset/key/" not in m.body for m in mailoutbox)
+
+
+def test_a_reader_who_has_not_verified_yet_still_signs_in_with_their_address(client):
+    from allauth.account.models import EmailAddress
+
+    user = User.objects.create_user("fresh@example.org", PASSWORD)
+    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=False)
+    response = client.post(LOGIN, {"login": "Fresh@example.org", "password": PASSWORD})
+    assert response.status_code == 302
+    assert int(client.session["_auth_user_id"]) == user.pk
+
+
+def test_a_verified_second_address_signs_in(client, reader):
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.create(user=reader, email="proved@example.org", verified=True)
+    response = client.post(LOGIN, {"login": "proved@example.org", "password": PASSWORD})
+    assert response.status_code == 302
+    assert int(client.session["_auth_user_id"]) == reader.pk

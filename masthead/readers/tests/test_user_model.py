@@ -48,3 +48,30 @@ def test_sign_in_ignores_the_case_of_the_address():
 def test_passwords_are_hashed_with_argon2():
     user = User.objects.create_user("h@example.com", "pw-Secret-123")
     assert user.password.startswith("argon2$argon2id$")
+
+
+def test_the_migration_normalises_old_addresses_and_skips_a_mailbox_held_twice():
+    import importlib
+
+    from allauth.account.models import EmailAddress
+    from django.apps import apps
+
+    from masthead.readers.models import User as Reader
+
+    migration = importlib.import_module("masthead.readers.migrations.0005_user_email_identity")
+    older = Reader.objects.create_user("placeholder1@example.org", "x")
+    newer = Reader.objects.create_user("placeholder2@example.org", "x")
+    alone = Reader.objects.create_user("placeholder3@example.org", "x")
+    # Rows as they were stored before: Unicode domains, no identity.
+    Reader.objects.filter(pk=older.pk).update(email="x@straße.example", email_identity=None)
+    Reader.objects.filter(pk=newer.pk).update(email="x@strasse.example", email_identity=None)
+    Reader.objects.filter(pk=alone.pk).update(email="y@bücher.example", email_identity=None)
+    EmailAddress.objects.create(user=alone, email="y@bücher.example", primary=True)
+    migration.normalise_addresses(apps, None)
+    older.refresh_from_db()
+    newer.refresh_from_db()
+    alone.refresh_from_db()
+    assert (older.email, older.email_identity) == ("x@xn--strae-oqa.example", "x@strasse.example")
+    assert (newer.email, newer.email_identity) == ("x@strasse.example", None)
+    assert alone.email == "y@xn--bcher-kva.example"
+    assert EmailAddress.objects.get(user=alone).email == "y@xn--bcher-kva.example"
