@@ -181,3 +181,19 @@ def test_every_page_title_ends_with_the_newsroom_name(client, newsroom):
         assert "Masthead" not in title
         if first:
             assert title.startswith(first), (url, title)
+
+
+def test_a_name_with_an_ampersand_reads_as_typed_in_plain_text_emails(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
+    owner = _owner()
+    Site.objects.filter(is_default_site=True).update(site_name="Tides & Times")
+    client.post("/accounts/password/reset/", {"email": "owner@example.com"})
+    erasure_code_send(user=owner, session={})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/signup/", registration_data(email="ada@example.com"))
+    assert len(mailoutbox) == 4  # reset, erasure code, welcome, verification
+    for message in mailoutbox:
+        assert "Tides & Times" in message.subject
+        assert "The Tides & Times team" in message.body
+        assert "&amp;" not in message.subject + message.body
