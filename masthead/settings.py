@@ -12,6 +12,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -33,7 +34,8 @@ WAGTAILADMIN_BASE_URL: str = env.str("MASTHEAD_BASE_URL", default="http://127.0.
 DATABASE_URL: str = env.str("DATABASE_URL", default="")
 REDIS_URL: str = env.str("REDIS_URL", default="")
 EMAIL_URL: str = env.str("EMAIL_URL", default="")
-DEFAULT_FROM_EMAIL: str = env.str("MASTHEAD_FROM_EMAIL", default="Masthead <newsroom@localhost>")
+# The address emails come from; their sender name is always the newsroom's (below).
+DEFAULT_FROM_EMAIL: str = env.str("MASTHEAD_FROM_EMAIL", default="newsroom@localhost")
 TIME_ZONE: str = env.str("MASTHEAD_TIME_ZONE", default="Europe/London")
 MEDIA_ROOT: str = env.str("MASTHEAD_MEDIA_ROOT", default=str(VAR_DIR / "media"))
 STATIC_ROOT: str = env.str("MASTHEAD_STATIC_ROOT", default=str(VAR_DIR / "static"))
@@ -235,7 +237,17 @@ if EMAIL_URL:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = str(VAR_DIR / "mail")
-SERVER_EMAIL = DEFAULT_FROM_EMAIL
+SERVER_EMAIL = DEFAULT_FROM_EMAIL  # error mail to admins: plain, needs no database
+
+
+def _newsroom_sender(configured: str) -> str:
+    from masthead.core.newsroom import sender_address
+
+    return sender_address(configured)
+
+
+# Emails come from the newsroom by name, as its Wagtail Site calls it (lazy: read when sent).
+DEFAULT_FROM_EMAIL = lazy(_newsroom_sender, str)(DEFAULT_FROM_EMAIL)
 
 # --------------------------------------------------------------------------------------
 # Accounts and passwords
@@ -377,7 +389,18 @@ STORAGES = {
 # --------------------------------------------------------------------------------------
 # Wagtail
 # --------------------------------------------------------------------------------------
-WAGTAIL_SITE_NAME = "Masthead"
+
+
+def _newsroom_name() -> str:
+    from masthead.core.newsroom import newsroom_name
+
+    return newsroom_name()
+
+
+# The admin's name for the site follows the newsroom's Wagtail Site (masthead.core.newsroom).
+WAGTAIL_SITE_NAME = lazy(_newsroom_name, str)()
+# Editors' avatars are never fetched from Gravatar: the admin makes no third-party request.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILIMAGES_FORMAT_CONVERSIONS = {"avif": "avif", "bmp": "webp", "webp": "webp"}
 WAGTAILEMBEDS_RESPONSIVE_HTML = True

@@ -1,8 +1,12 @@
 """The editors' conversion report: wall impressions, registrations started and
 completed, premium walls, by article and by day, over the last 30 days.
 
-Invariant: the report reads only the daily counters (`WallStat`), in two aggregate
-queries whatever the traffic; it holds no data about any reader.
+Invariants:
+- The report reads only the daily counters (`WallStat`), in two aggregate queries
+  whatever the traffic (article links come from the cached site root paths); it holds
+  no data about any reader.
+- The chart keeps every day of the window on its time axis, so gaps show as gaps; the
+  table folds each run of days with nothing into one row, and the CSV keeps every day.
 """
 
 from __future__ import annotations
@@ -15,8 +19,9 @@ from django.contrib.auth.decorators import user_passes_test
 from django.db.models import F, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from wagtail.models import Page
 
 from .models import WallEvent, WallStat
 
@@ -33,10 +38,16 @@ class Row:
     premium_wall: int = 0
     url: str = ""
     key: str = ""
+    # How many days a folded row of the by-day table stands for (1: a single day).
+    days: int = 1
 
     @property
     def conversion(self) -> float:
         return self.completed / self.impression if self.impression else 0.0
+
+    @property
+    def empty(self) -> bool:
+        return not (self.impression or self.started or self.completed or self.premium_wall)
 
 
 @dataclass
@@ -48,37 +59,95 @@ class Report:
     totals: Row = field(default_factory=lambda: Row(label=""))
 
     @property
+    def by_day_folded(self) -> list[Row]:
+        """The days, with each run of days that had nothing folded into one row."""
+        rows: list[Row] = []
+        run: list[Row] = []
+
+        def flush() -> None:
+            if len(run) == 1:
+                rows.append(run[0])
+            elif run:
+                first, last = run[0].key, run[-1].key
+                label = _("%(first)s to %(last)s") % {"first": first, "last": last}
+                rows.append(Row(label=label, key=run[0].key, days=len(run)))
+            run.clear()
+
+        for row in self.by_day:
+            if row.empty:
+                run.append(row)
+            else:
+                flush()
+                rows.append(row)
+        flush()
+        return rows
+
+    @property
     def chart(self) -> dict[str, object]:
-        """Bars (completed registrations) and a line (wall impressions), in SVG units."""
-        width, height, pad = 720, 200, 24
+        """Bars (completed registrations, left axis) and a line (wall impressions, right
+        axis) per day, in SVG units, with both value axes and a dated time axis."""
+        width, height = 720, 240
+        left, right, top, bottom = 64, 64, 16, 44
+        plot_w, plot_h = width - left - right, height - top - bottom
+        base = top + plot_h
         n = max(len(self.by_day), 1)
-        step = (width - 2 * pad) / n
+        step = plot_w / n
         peak_reg = max([r.completed for r in self.by_day] + [1])
         peak_imp = max([r.impression for r in self.by_day] + [1])
-        bars, points = [], []
+        bars, points, x_ticks = [], [], []
         for i, row in enumerate(self.by_day):
-            h = (height - 2 * pad) * row.completed / peak_reg
-            x = pad + i * step
+            h = plot_h * row.completed / peak_reg
+            x = left + i * step
             bars.append(
                 {
                     "x": round(x + step * 0.15, 1),
-                    "y": round(height - pad - h, 1),
+                    "y": round(base - h, 1),
                     "w": round(step * 0.7, 1),
                     "h": round(h, 1),
                     "row": row,
                 }
             )
-            y = height - pad - (height - 2 * pad) * row.impression / peak_imp
+            y = base - plot_h * row.impression / peak_imp
             points.append(f"{x + step / 2:.1f},{y:.1f}")
+            # A date under the first and last day and every seventh day between.
+            if i % 7 == 0 or i == n - 1:
+                x_ticks.append({"x": round(x + step / 2, 1), "label": _short_date(row.key)})
+        if len(x_ticks) > 1 and x_ticks[-1]["x"] - x_ticks[-2]["x"] < step * 4:
+            del x_ticks[-2]  # two dates would overlap at the right-hand end
+
+        def y_ticks(peak: int) -> list[dict[str, object]]:
+            values = sorted({0, peak // 2, peak}) if peak > 1 else [0, 1]
+            return [{"y": round(base - plot_h * v / peak, 1), "label": v} for v in values]
+
         return {
             "width": width,
             "height": height,
+            "left": left,
+            "right": width - right,
+            "top": top,
             "bars": bars,
             "line": " ".join(points),
-            "baseline": height - pad,
+            "baseline": base,
+            "mid_y": round(top + plot_h / 2, 1),
+            "mid_x": round(left + plot_w / 2, 1),
+            "x_ticks": x_ticks,
+            "reg_ticks": y_ticks(peak_reg),
+            "imp_ticks": y_ticks(peak_imp),
             "peak_registrations": peak_reg,
             "peak_impressions": peak_imp,
         }
+
+
+def _short_date(iso_day: str) -> str:
+    return formats.date_format(dt.date.fromisoformat(iso_day), "j M")
+
+
+def _article_url(article_id: int, url_path: str | None) -> str:
+    # Wagtail works a page's URL out from its url_path and the (cached) site root paths
+    # alone, so an unsaved stand-in costs no query per row.
+    if not url_path:
+        return ""
+    return Page(id=article_id, url_path=url_path).get_url() or ""
 
 
 def _sums() -> dict[str, Sum]:
@@ -103,6 +172,7 @@ def conversion_report(*, today: dt.date | None = None, days: int = WINDOW_DAYS) 
             Row(
                 label=values["article__title"],
                 key=str(values["article_id"]),
+                url=_article_url(values["article_id"], values["article__url_path"]),
                 **{k: values[k] or 0 for k in KINDS},
             )
         )

@@ -13,6 +13,8 @@ from django.http import HttpRequest
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from wagtail.models import Site
 
+from masthead.core.newsroom import newsroom_name
+
 from .models import ArticlePage, SectionPage
 from .selectors import live_articles
 
@@ -59,7 +61,7 @@ class _ListingFeed(_ArticleFeedMixin, Feed):
 
     def title(self, listing: Any) -> str:
         site = Site.find_for_request(self.request)
-        name = site.site_name if site and site.site_name else "Masthead"
+        name = newsroom_name(site)
         if isinstance(listing, SectionPage):
             return f"{listing.title} | {name}"
         return name

@@ -21,7 +21,13 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from taggit.models import TaggedItemBase
-from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, PageChooserPanel
+from wagtail.admin.panels import (
+    FieldPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    PageChooserPanel,
+    TitleFieldPanel,
+)
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page, PageViewRestriction
@@ -284,7 +290,10 @@ class ArticlePage(NewsroomPageMixin, Page):
     )
 
     content_panels = [
-        FieldPanel("title", heading=_("Headline")),
+        # The headline is Wagtail's title field, so it needs Wagtail's title panel: a
+        # plain FieldPanel drops the sync that fills the slug as the headline is typed,
+        # and a new article's first Publish then fails on an empty slug.
+        TitleFieldPanel("title", heading=_("Headline"), placeholder=_("Headline*")),
         FieldPanel("standfirst"),
         InlinePanel("bylines", label=_("Authors"), min_num=1),
         MultiFieldPanel(

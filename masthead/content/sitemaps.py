@@ -14,6 +14,8 @@ from django.views.decorators.http import require_GET
 from wagtail.contrib.sitemaps.views import sitemap as wagtail_sitemap
 from wagtail.models import Site
 
+from masthead.core.newsroom import newsroom_name
+
 from .selectors import live_articles
 
 NEWS_WINDOW = timedelta(days=2)
@@ -40,7 +42,7 @@ def news_sitemap_view(request: HttpRequest) -> HttpResponse:
         ]
     body = render_to_string(
         "content/news_sitemap.xml",
-        {"articles": articles, "publication": site.site_name if site else "Masthead"},
+        {"articles": articles, "publication": newsroom_name(site)},
     )
     response = HttpResponse(body, content_type="application/xml; charset=utf-8")
     response["Cache-Control"] = "public, max-age=300, s-maxage=300"

@@ -14,6 +14,7 @@ from django.utils.functional import SimpleLazyObject
 from wagtail.models import Page, Site
 
 from .middleware import has_session_cookie
+from .newsroom import newsroom_name
 
 MESSAGE_COOKIE = "messages"  # django.contrib.messages' CookieStorage.cookie_name
 
@@ -55,8 +56,7 @@ def site_chrome(request: HttpRequest) -> dict[str, object]:
     navigation = SimpleLazyObject(lambda: _navigation(request))
 
     def site_name() -> str:
-        site = Site.find_for_request(request)
-        return (site.site_name if site else "") or "Masthead"
+        return newsroom_name(Site.find_for_request(request))
 
     may_be_signed_in = has_session_cookie(request)
     return {

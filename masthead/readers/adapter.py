@@ -125,6 +125,13 @@ class ReaderAccountAdapter(DefaultAccountAdapter):
         context = {"site_name": settings.WAGTAIL_SITE_NAME, **context}
         super().send_mail(template_prefix, email, context)
 
+    def format_email_subject(self, subject: str) -> str:
+        # Every subject names the newsroom, so a reader knows who writes before opening.
+        from masthead.core.newsroom import newsroom_name
+
+        subject, name = str(subject), newsroom_name()
+        return subject if name in subject else f"{name}: {subject}"
+
     def add_message(
         self,
         request: HttpRequest,

@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from masthead.content import images as specs
+from masthead.core.newsroom import newsroom_name
 
 register = template.Library()
 
@@ -104,7 +105,7 @@ def article_json_ld(context: dict, article: Any) -> SafeString:
     gated part only where it is actually in the page."""
     request = context.get("request")
     url = article.get_full_url(request)
-    site_name = str(context.get("site_name") or "Masthead")
+    site_name = str(context.get("site_name") or newsroom_name())
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",

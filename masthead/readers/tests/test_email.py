@@ -23,6 +23,7 @@ from masthead.readers.tests.registration_support import PASSWORD, registration_d
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
+NEWSROOM = "The Tide Times"
 
 
 @dataclass
@@ -81,6 +82,13 @@ def smtp(settings) -> Iterator[Inbox]:
 
 
 @pytest.fixture(autouse=True)
+def _named_newsroom(db):
+    from wagtail.models import Site
+
+    Site.objects.filter(is_default_site=True).update(site_name=NEWSROOM)
+
+
+@pytest.fixture(autouse=True)
 def _fresh(settings):
     settings.ALTCHA_MAX_NUMBER = 2000
     cache.clear()
@@ -94,17 +102,17 @@ def test_registration_emails_arrive_and_the_verification_link_verifies(
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/accounts/signup/", registration_data(email="ada@example.com"))
     assert sorted(m.message["Subject"] for m in smtp.messages) == [
-        "Confirm your email address",
-        "Welcome to Masthead",
+        f"Confirm your email address for {NEWSROOM}",
+        f"Welcome to {NEWSROOM}",
     ]
     for delivered in smtp.messages:
         assert delivered.envelope_to == ["ada@example.com"]
         assert delivered.message["To"] == "ada@example.com"
         assert "Ada" in delivered.text
-    welcome = smtp.with_subject("Welcome to Masthead")
+    welcome = smtp.with_subject(f"Welcome to {NEWSROOM}")
     assert client.get(welcome.link("/accounts/login/")).status_code in (200, 302)
 
-    verification = smtp.with_subject("Confirm your email address")
+    verification = smtp.with_subject(f"Confirm your email address for {NEWSROOM}")
     link = verification.link("/accounts/confirm-email/")
     page = client.get(link)
     assert page.status_code == 200
@@ -127,7 +135,7 @@ def test_the_existing_address_notice_signs_the_owner_in_and_back_to_the_article(
     assert response["Location"] == "/accounts/confirm-email/"
     [notice] = smtp.messages
     assert notice.envelope_to == ["owner@example.com"]
-    assert notice.message["Subject"] == "You already have a Masthead account"
+    assert notice.message["Subject"] == f"You already have a {NEWSROOM} account"
 
     sign_in = notice.link("/accounts/login/")
     page = client.get(sign_in).content.decode()
@@ -153,7 +161,7 @@ def test_the_notice_also_offers_a_code_that_brings_the_owner_back(
     code_page = notice.link("/accounts/login/code/")
     response = client.post(code_page, {"email": "owner@example.com"})
     assert response.status_code == 302
-    code_mail = smtp.with_subject("Your sign-in code")
+    code_mail = smtp.with_subject(f"Your sign-in code for {NEWSROOM}")
     code = re.search(r"^\s*([A-Z0-9]{4}-?[A-Z0-9]{4})\s*$", code_mail.text, re.M).group(1)
     response = client.post(response["Location"], {"code": code})
     assert response["Location"] == "/news/story/"
@@ -164,7 +172,7 @@ def test_the_password_reset_link_works_over_smtp(client, smtp):
     owner = User.objects.create_user("owner@example.com", PASSWORD)
     EmailAddress.objects.create(user=owner, email=owner.email, primary=True, verified=True)
     client.post("/accounts/password/reset/", {"email": "Owner@Example.com"})
-    reset = smtp.with_subject("Choose a new password")
+    reset = smtp.with_subject(f"Choose a new password for {NEWSROOM}")
     response = client.get(reset.link("/accounts/password/reset/key/"))
     form_url = response["Location"]
     response = client.post(form_url, {"password1": "Fresh-tide-77", "password2": "Fresh-tide-77"})

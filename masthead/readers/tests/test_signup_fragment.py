@@ -111,8 +111,8 @@ def test_registering_signs_in_and_tells_the_wall_to_continue(
     assert ConsentRecord.objects.filter(user=user).count() == 3
     assert Subscription.objects.filter(user=user, newsletter=newsletter).exists()
     assert sorted(m.subject for m in mailoutbox) == [
-        "Confirm your email address",
-        "Welcome to Masthead",
+        "Confirm your email address for The Test Ledger",
+        "Welcome to The Test Ledger",
     ]
 
 
