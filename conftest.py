@@ -23,6 +23,10 @@ def _empty_cache():
     # between tests, so a counter left over would change what the next test sees.
     from django.core.cache import caches
 
+    from masthead.core.newsroom import newsroom_name_forget
+
     for alias in ("default", "renditions"):
         caches[alias].clear()
+    # Tests rename Sites with queryset updates, which send no signal.
+    newsroom_name_forget()
     yield

@@ -6,9 +6,15 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
         from django.urls import register_converter
+        from wagtail.models import Site
 
+        from .newsroom import newsroom_name_forget
         from .numbers import IdConverter
 
         # Before any URLconf loads: every route that takes an id uses <id:...>.
         register_converter(IdConverter, "id")
+        # A renamed Site shows at once (masthead.core.newsroom remembers the name).
+        for signal in (post_save, post_delete):
+            signal.connect(newsroom_name_forget, sender=Site, dispatch_uid=f"newsroom-{signal}")

@@ -11,10 +11,17 @@ Invariants:
   app registry, so they are never turned into text while settings load.
 - The sender's address is the one configured (MASTHEAD_FROM_EMAIL); its display name is
   always the newsroom's name.
+- The default Site's name is asked of the database at most once per NAME_SECONDS per
+  process (the lazy settings are turned into text many times a request: Python's
+  address parser alone reads the sender character by character). Saving or deleting a
+  Site forgets it at once in the process that saved; other app servers follow within
+  NAME_SECONDS.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from email.utils import formataddr, parseaddr
 from typing import Any
 
@@ -29,18 +36,42 @@ def site_display_name(site: Any) -> str:
     return site.site_name or site.hostname or ""
 
 
+NAME_SECONDS = 30.0
+_remembered: tuple[float, str] | None = None
+_lock = threading.Lock()
+
+
+def _default_site_name() -> str:
+    global _remembered
+    now = time.monotonic()
+    remembered = _remembered
+    if remembered is not None and now - remembered[0] < NAME_SECONDS:
+        return remembered[1]
+    from wagtail.models import Site
+
+    try:
+        site = Site.objects.filter(is_default_site=True).only("site_name", "hostname").first()
+    except DatabaseError:
+        # Before migrations have run (or with the database away) there is no Site to
+        # ask; an error page or a log email still needs a name. Not remembered.
+        return ""
+    name = site_display_name(site)
+    with _lock:
+        _remembered = (now, name)
+    return name
+
+
+def newsroom_name_forget(**_signal_kwargs: Any) -> None:
+    """Forget the remembered name (connected to Site's save and delete signals)."""
+    global _remembered
+    with _lock:
+        _remembered = None
+
+
 def newsroom_name(site: Any = None) -> str:
     """The name of `site`, by default the default Site; a neutral word if there is none."""
-    if site is None:
-        from wagtail.models import Site
-
-        try:
-            site = Site.objects.filter(is_default_site=True).only("site_name", "hostname").first()
-        except DatabaseError:
-            # Before migrations have run (or with the database away) there is no Site to
-            # ask; an error page or a log email still needs a name.
-            site = None
-    return site_display_name(site) or gettext("Newsroom")
+    name = _default_site_name() if site is None else site_display_name(site)
+    return name or gettext("Newsroom")
 
 
 def sender_address(configured: str) -> str:
