@@ -49,6 +49,16 @@ class AccessSettings(BaseSiteSetting):
             "article has a 'Wall here' marker."
         ),
     )
+    lead_in_share = models.PositiveSmallIntegerField(
+        _("largest share of an article before the wall (%)"),
+        default=35,
+        validators=[MinValueValidator(5), MaxValueValidator(90)],
+        help_text=_(
+            "The lead-in never holds more than this share of an article's words, even when "
+            "the paragraph count or a 'Wall here' marker would show more, so a gated "
+            "article always keeps most of itself behind the wall."
+        ),
+    )
     premium_allowance = models.PositiveSmallIntegerField(
         _("premium articles per month"),
         default=5,
@@ -92,7 +102,11 @@ class AccessSettings(BaseSiteSetting):
 
     panels = [
         MultiFieldPanel(
-            [FieldPanel("lead_in_paragraphs"), FieldPanel("premium_allowance")],
+            [
+                FieldPanel("lead_in_paragraphs"),
+                FieldPanel("lead_in_share"),
+                FieldPanel("premium_allowance"),
+            ],
             heading=_("Reading rules"),
         ),
         FieldPanel("unlimited_groups", widget=forms.CheckboxSelectMultiple),

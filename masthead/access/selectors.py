@@ -32,6 +32,7 @@ from masthead.core.middleware import has_session_cookie
 
 from . import services
 from .crawlers import is_verified_crawler
+from .lead_in import MARKER_TYPE, Split, split_body
 from .models import AccessSettings, MeterRead
 from .policy import (
     ANONYMOUS,
@@ -67,15 +68,19 @@ class ArticleAccess:
     benefits: list[str] = field(default_factory=list)
 
     @cached_property
-    def _blocks(self) -> tuple[list[Any], list[Any]]:
+    def split(self) -> Split:
         # Split on first use (while rendering), after the page's selectors have bound
         # the body with its images preloaded.
-        lead, rest = split_body(self.body, self.access_settings.lead_in_paragraphs)
+        return split_article_body(self.body, self.access_settings)
+
+    @cached_property
+    def _blocks(self) -> tuple[list[Any], list[Any]]:
         if not self.decision.gated:
-            return lead + rest, []
+            # Free: the body as stored, markers aside; nothing is cut.
+            return [b for b in self.body if b.block_type != MARKER_TYPE], []
         if not self.decision.full:
-            return lead, []
-        return lead, rest
+            return self.split.lead, []
+        return self.split.lead, self.split.withheld
 
     @property
     def lead(self) -> list[Any]:
@@ -127,25 +132,9 @@ class ArticleAccess:
         return self.decision.remaining is not None and self.registered
 
 
-def split_body(body: Any, lead_in_paragraphs: int) -> tuple[list[Any], list[Any]]:
-    """The lead-in and the rest: up to the first 'wall here' marker if there is one,
-    else up to and including the Nth paragraph. Marker blocks themselves are dropped."""
-    blocks = list(body)
-    marker = next((i for i, b in enumerate(blocks) if b.block_type == "wall_marker"), None)
-    if marker is not None:
-        cut = marker
-    else:
-        cut = len(blocks)
-        seen = 0
-        for i, block in enumerate(blocks):
-            if block.block_type == "paragraph":
-                seen += 1
-                if seen >= lead_in_paragraphs:
-                    cut = i + 1
-                    break
-    lead = [b for b in blocks[:cut] if b.block_type != "wall_marker"]
-    rest = [b for b in blocks[cut:] if b.block_type != "wall_marker"]
-    return lead, rest
+def split_article_body(body: Any, config: AccessSettings) -> Split:
+    """The body cut where the site's rules put the wall (see `lead_in`)."""
+    return split_body(body, paragraphs=config.lead_in_paragraphs, share=config.lead_in_share)
 
 
 SETTINGS_ATTR = "_access_settings_row"
