@@ -50,6 +50,8 @@ FREE_READS_COOKIE = "mh_free_reads"
 FREE_READS_SALT = "masthead.access.free-reads"
 FREE_READS_MAX_AGE = 40 * 24 * 60 * 60
 CONTINUE_ANCHOR = "continue"
+# The Wagtail preview mode in which an editor sees the article as a reader without access.
+PREVIEW_AS_READER = "reader"
 # The reader-accounts app's sign-up form fragment, embedded in the wall.
 SIGNUP_FRAGMENT_URL_NAME = "account_signup_fragment"
 
@@ -230,12 +232,15 @@ def article_access(
     local_now = timezone.localtime(now)
     config = access_settings_for(request, article)
     previewing = bool(getattr(request, "is_preview", False))
+    # An editor previewing "as a reader without access" gets exactly what a visitor
+    # without an account gets, wall and all (and is not treated as signed in).
+    as_reader = previewing and getattr(request, "preview_mode", None) == PREVIEW_AS_READER
     countable = countable and request.method == "GET" and not previewing
     level = Level(article.effective_access)
-    user = signed_in_reader(request) if level is not Level.FREE else None
+    user = signed_in_reader(request) if level is not Level.FREE and not as_reader else None
     set_cookie: tuple[str, str] | None = None
 
-    if level is Level.FREE:
+    if level is Level.FREE or as_reader:
         decision = decide(ANONYMOUS, article, NO_METER, local_now)
     elif previewing:
         decision = decide(Reader(previewing=True), article, NO_METER, local_now)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest
 from django.utils.functional import cached_property
@@ -312,6 +313,11 @@ class ArticlePage(NewsroomPageMixin, Page):
     parent_page_types = ["content.SectionPage"]
     subpage_types: list[str] = []
     template = "content/article_page.html"
+    # Editors see where the wall falls before publishing.
+    preview_modes = [
+        ("", _("Full text")),
+        ("reader", _("As a reader without access")),
+    ]
 
     class Meta:
         indexes = [models.Index(fields=["section"])]
@@ -319,6 +325,23 @@ class ArticlePage(NewsroomPageMixin, Page):
     def full_clean(self, *args: Any, **kwargs: Any) -> None:
         self.sync_section()
         super().full_clean(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        from masthead.access.lead_in import marker_withholds_nothing
+
+        # A gated article must withhold something: a marker after the last words would
+        # publish it whole under a wall.
+        if self.effective_access != AccessLevel.FREE and marker_withholds_nothing(self.body):
+            raise ValidationError(
+                {
+                    "body": _(
+                        "The 'Wall here' marker has no text after it, so readers without "
+                        "access would miss nothing. Move it above the text they should "
+                        "register or subscribe to read, remove it, or make the article free."
+                    )
+                }
+            )
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.sync_section()

@@ -38,14 +38,15 @@ def _article(live_site: Any, level: str) -> Any:
 
 def _split(path: str) -> tuple[list[str], list[str]]:
     """The paragraph texts of the lead-in and of the withheld rest (from the database,
-    cut where the wall's own rule cuts: the marker, or the settings' paragraph count)."""
+    cut where the wall's own rule cuts: the marker or the paragraph count, within the
+    word share)."""
     from masthead.access.models import AccessSettings
-    from masthead.access.selectors import split_body
+    from masthead.access.selectors import split_article_body
     from masthead.content.models import ArticlePage
 
     article = next(a for a in ArticlePage.objects.live() if a.url == path)
-    count = AccessSettings(site_id=0).lead_in_paragraphs
-    lead, rest = split_body(article.body, count)
+    split = split_article_body(article.body, AccessSettings(site_id=0))
+    lead, rest = split.lead, split.withheld
 
     def texts(blocks: list[Any]) -> list[str]:
         return [

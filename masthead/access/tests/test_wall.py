@@ -291,3 +291,82 @@ def test_the_wall_links_the_form_fragment(client, newsroom):
     # Still the same page for every visitor: the form and its token come separately.
     assert "public" in response["Cache-Control"] and not response.cookies
     assert "csrfmiddlewaretoken" not in html
+
+
+def _pasted_story(marker: str = MARKER) -> list[dict]:
+    """A whole story pasted into one paragraph block, as editors do in Wagtail."""
+    paragraphs = [f"<p>Pasted paragraph number {i} of the story.</p>" for i in range(8)]
+    return [{"type": "paragraph", "value": "".join([*paragraphs, f"<p>{marker}</p>"])}]
+
+
+def test_a_story_pasted_into_one_block_keeps_its_wall(client, newsroom, reader):
+    article = make_article(section=newsroom.premium.section, body=_pasted_story(), hero=False)
+    response = client.get(article.url)
+    html = response.content.decode()
+    assert "Pasted paragraph number 0" in html and "Pasted paragraph number 2" in html
+    assert "Pasted paragraph number 3" not in html and MARKER not in html
+    assert "public" in response["Cache-Control"]
+    # A reader whose allowance is used up gets the same lead-in.
+    _settings(premium_allowance=1)
+    client.force_login(reader)
+    client.get(newsroom.others[0].url)
+    html = client.get(article.url).content.decode()
+    assert "You have read all your premium articles this month" in html
+    assert "Pasted paragraph number 2" in html and MARKER not in html
+    assert MARKER not in client.get(f"/access/articles/{article.pk}/body/").content.decode()
+
+
+def test_a_gated_story_with_fewer_paragraph_blocks_than_the_lead_in_keeps_its_wall(
+    client, newsroom
+):
+    article = make_article(
+        section=newsroom.registration.section,
+        body=[
+            paragraph("A short opening paragraph for the story."),
+            {"type": "crosshead", "value": "The details"},
+            {"type": "fact_box", "value": {"title": "Facts", "body": "<ul><li>One</li></ul>"}},
+            paragraph(MARKER),
+        ],
+        hero=False,
+    )
+    html = client.get(article.url).content.decode()
+    assert "A short opening paragraph" in html
+    assert MARKER not in html and "Quillfeather" not in html
+
+
+def test_the_word_share_is_an_editor_setting(client, newsroom):
+    body = [paragraph(" ".join(["word"] * 20)) for _ in range(3)] + [paragraph(MARKER)]
+    article = make_article(section=newsroom.premium.section, body=body, hero=False)
+    count = lambda: client.get(article.url).content.decode().count("word word")  # noqa: E731
+    _settings(lead_in_share=35)
+    at_35 = count()
+    _settings(lead_in_share=5)
+    assert count() == 0 < at_35
+    assert MARKER not in client.get(article.url).content.decode()
+
+
+def test_an_editor_previews_the_article_as_a_reader_without_access(newsroom):
+    html = newsroom.premium.make_preview_request(preview_mode="reader").content.decode()
+    assert LEAD[0] in html and MARKER not in html and "Withheld four" not in html
+    assert "Register for free to continue reading" in html
+    full = newsroom.premium.make_preview_request(preview_mode="").content.decode()
+    assert MARKER in full
+
+
+@pytest.mark.parametrize("section", ["registration", "premium"])
+def test_a_gated_article_whose_marker_withholds_nothing_cannot_be_published(newsroom, section):
+    from django.core.exceptions import ValidationError
+
+    body = [
+        paragraph("All of it."),
+        paragraph("Still all."),
+        {"type": "wall_marker", "value": None},
+    ]
+    with pytest.raises(ValidationError) as caught:
+        make_article(section=getattr(newsroom, section).section, body=body, hero=False)
+    assert "'Wall here' marker has no text after it" in str(caught.value.message_dict["body"])
+
+
+def test_a_free_article_may_keep_a_marker_at_the_end(newsroom):
+    body = [paragraph("All of it."), {"type": "wall_marker", "value": None}]
+    assert make_article(section=newsroom.free.section, body=body, hero=False).live
