@@ -131,12 +131,24 @@ class ArticleAccess:
 
     @property
     def show_meter(self) -> bool:
-        return self.decision.remaining is not None and self.registered
+        # With the premium wall up, the wall itself says the allowance is used up: once.
+        return self.decision.remaining is not None and self.registered and not self.decision.wall
 
 
 def split_article_body(body: Any, config: AccessSettings) -> Split:
     """The body cut where the site's rules put the wall (see `lead_in`)."""
     return split_body(body, paragraphs=config.lead_in_paragraphs, share=config.lead_in_share)
+
+
+def lead_in_cut_by_share(article: Any) -> bool:
+    """True when the word share, not the paragraph count or the marker, ends this
+    article's lead-in (shown to editors in the page listing). Reads the settings of the
+    article's site without creating them."""
+    site = article.get_site()
+    config = (AccessSettings.objects.filter(site=site).first() if site else None) or (
+        AccessSettings()
+    )
+    return split_article_body(article.body, config).cut_by_share
 
 
 SETTINGS_ATTR = "_access_settings_row"

@@ -114,9 +114,10 @@ def test_a_reader_with_no_allowance_left_gets_the_premium_wall(reader_client, ne
     response = reader_client.get(newsroom.premium.url)
     html = response.content.decode()
     assert MARKER not in html and "Withheld four" not in html
-    assert "You have read all your premium articles this month" in html
-    assert "renews on" in html
-    assert "You have no premium articles left this month." in html
+    # Said once, with the renewal date; no Subscribe link while the newsroom sets none.
+    assert html.count("no premium articles left") == 1
+    assert html.count("renews on") == 1
+    assert "Subscribe" not in html
     assert LEAD[0] in html
     assert "private" in response["Cache-Control"]
     assert MeterMonth.objects.get().used == 1
@@ -142,6 +143,83 @@ def test_the_lead_in_length_is_an_editor_setting(client, newsroom):
     _settings(lead_in_paragraphs=1)
     html = client.get(newsroom.registration.url).content.decode()
     assert LEAD[0] in html and LEAD[1] not in html
+
+
+def test_a_used_up_allowance_offers_the_newsrooms_subscribe_page(reader_client, newsroom):
+    _settings(premium_allowance=1, subscribe_url="https://example.com/subscribe")
+    reader_client.get(newsroom.others[0].url)
+    html = reader_client.get(newsroom.premium.url).content.decode()
+    assert re.search(r'<a [^>]*href="https://example.com/subscribe"[^>]*>Subscribe</a>', html)
+
+
+def test_the_last_premium_article_says_none_are_left_in_the_same_words(reader_client, newsroom):
+    _settings(premium_allowance=1)
+    html = reader_client.get(newsroom.premium.url).content.decode()
+    assert MARKER in html
+    assert "You have no premium articles left this month." in html
+    assert "0 premium articles" not in html
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [
+        ("https://example.com/subscribe", True),
+        ("/subscribe/", True),
+        ("", True),
+        ("//evil.example/x", False),
+        ("javascript:alert(1)", False),
+        ("subscribe", False),
+    ],
+)
+def test_the_subscribe_page_is_a_web_address_or_a_path(newsroom, value, valid):
+    from django.core.exceptions import ValidationError
+    from wagtail.models import Site
+
+    config = AccessSettings.for_site(Site.objects.get(is_default_site=True))
+    config.subscribe_url = value
+    if valid:
+        config.full_clean()
+    else:
+        with pytest.raises(ValidationError) as caught:
+            config.full_clean()
+        assert "subscribe_url" in caught.value.message_dict
+
+
+def test_the_wall_promises_only_parts_of_the_site_that_run(client, newsroom):
+    html = client.get(newsroom.registration.url).content.decode()
+    assert "5 premium articles every month" in html
+    assert "Newsletters written for registered readers" in html
+    # No comments or events app runs yet: the wall does not promise them.
+    assert "comments" not in html.split('class="wall__benefits"', 1)[1].split("</ul>", 1)[0]
+    assert "virtual events" not in html
+
+
+def test_a_benefit_shows_once_its_part_of_the_site_runs(client, newsroom):
+    from masthead.access import benefits
+
+    benefits.register_feature("events")
+    try:
+        html = client.get(newsroom.registration.url).content.decode()
+    finally:
+        benefits.unregister_feature("events")
+    assert "Invitations to our virtual events" in html
+
+
+def test_a_benefit_tagged_with_an_unknown_part_is_refused(newsroom):
+    from django.core.exceptions import ValidationError
+    from wagtail.models import Site
+
+    config = AccessSettings.for_site(Site.objects.get(is_default_site=True))
+    config.wall_benefits = "[podcasts] Our podcast\nPlain line"
+    with pytest.raises(ValidationError) as caught:
+        config.full_clean()
+    assert "[podcasts] is not a part of the site" in str(caught.value.message_dict)
+
+
+def test_no_allowance_line_while_the_allowance_is_zero(client, newsroom):
+    _settings(premium_allowance=0)
+    html = client.get(newsroom.registration.url).content.decode()
+    assert "premium articles every month" not in html
 
 
 def test_wall_copy_is_editable(client, newsroom):
@@ -311,7 +389,7 @@ def test_a_story_pasted_into_one_block_keeps_its_wall(client, newsroom, reader):
     client.force_login(reader)
     client.get(newsroom.others[0].url)
     html = client.get(article.url).content.decode()
-    assert "You have read all your premium articles this month" in html
+    assert "You have no premium articles left this month" in html
     assert "Pasted paragraph number 2" in html and MARKER not in html
     assert MARKER not in client.get(f"/access/articles/{article.pk}/body/").content.decode()
 
@@ -370,3 +448,17 @@ def test_a_gated_article_whose_marker_withholds_nothing_cannot_be_published(news
 def test_a_free_article_may_keep_a_marker_at_the_end(newsroom):
     body = [paragraph("All of it."), {"type": "wall_marker", "value": None}]
     assert make_article(section=newsroom.free.section, body=body, hero=False).live
+
+
+def test_the_page_listing_warns_when_the_word_share_cuts_a_lead_in(client, newsroom):
+    long_lead = make_article(
+        section=newsroom.premium.section,
+        title="Three long paragraphs",
+        body=[paragraph(" ".join(["long"] * 60)) for _ in range(3)] + [paragraph(MARKER)],
+        hero=False,
+    )
+    client.force_login(make_reader("editor@example.com", is_staff=True, is_superuser=True))
+    html = client.get(f"/admin/pages/{long_lead.get_parent().pk}/").content.decode()
+    warning = "(lead-in shortened by the word share)"
+    assert f"Three long paragraphs {warning}" in html
+    assert f"{newsroom.premium.title} {warning}" not in html
