@@ -61,19 +61,19 @@ def value_text(value: Any) -> str:
     return ""
 
 
-def rich_text_pieces(source: str) -> list[tuple[str, str]]:
-    """A rich text's top-level elements as (tag name, HTML source); bare text is a piece
-    of its own (tag ''). Whitespace and comments between elements are dropped."""
-    pieces: list[tuple[str, str]] = []
+def rich_text_pieces(source: str) -> list[tuple[str, str, str]]:
+    """A rich text's top-level elements as (tag name, HTML source, text), parsed once;
+    bare text is a piece of its own (tag ''). Whitespace and comments are dropped."""
+    pieces: list[tuple[str, str, str]] = []
     for node in BeautifulSoup(source or "", "html.parser").contents:
         if isinstance(node, Tag):
-            pieces.append((node.name, str(node)))
+            pieces.append((node.name, str(node), node.get_text(" ")))
         elif (
             isinstance(node, NavigableString)
             and not isinstance(node, PreformattedString)
             and node.strip()
         ):
-            pieces.append(("", html.escape(str(node), quote=False)))
+            pieces.append(("", html.escape(str(node), quote=False), str(node)))
     return pieces
 
 
@@ -115,8 +115,8 @@ def units_of(blocks: list[Any]) -> tuple[list[Unit], int | None, list[int]]:
                 marker = len(units)
             continue
         if isinstance(child.value, RichText) and child.block_type == "paragraph":
-            for tag, piece in rich_text_pieces(child.value.source):
-                words = count_words(html_text(piece))
+            for tag, piece, text in rich_text_pieces(child.value.source):
+                words = count_words(text)
                 units.append(
                     Unit(
                         block=index,
