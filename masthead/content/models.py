@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from taggit.models import TaggedItemBase
+from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, PageChooserPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
@@ -243,6 +244,33 @@ class ArticleAuthor(Orderable):
         ]
 
 
+MARKER_WITHHOLDS_NOTHING = _(
+    "The 'Wall here' marker has no text after it, so readers without access would miss "
+    "nothing. Move it above the text they should register or subscribe to read, remove "
+    "it, or make the article free."
+)
+
+
+def marker_would_withhold_nothing(body: Any, level: str) -> bool:
+    from masthead.access.lead_in import marker_withholds_nothing
+
+    return level != AccessLevel.FREE and body is not None and marker_withholds_nothing(body)
+
+
+class ArticlePageForm(WagtailAdminPageForm):
+    """The editor's form. A new article is not in the tree while its form validates, so
+    the model cannot see its section's access level yet; the form knows the parent."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if not self.instance.path and not cleaned.get("access_level"):
+            parent = self.parent_page.specific if self.parent_page else None
+            level = getattr(parent, "default_access_level", AccessLevel.FREE)
+            if marker_would_withhold_nothing(cleaned.get("body"), level):
+                self.add_error("body", MARKER_WITHHOLDS_NOTHING)
+        return cleaned
+
+
 class ArticlePage(NewsroomPageMixin, Page):
     standfirst = models.CharField(
         max_length=300, help_text=_("One or two sentences under the headline.")
@@ -313,6 +341,7 @@ class ArticlePage(NewsroomPageMixin, Page):
     parent_page_types = ["content.SectionPage"]
     subpage_types: list[str] = []
     template = "content/article_page.html"
+    base_form_class = ArticlePageForm
     # Editors see where the wall falls before publishing.
     preview_modes = [
         ("", _("Full text")),
@@ -340,20 +369,10 @@ class ArticlePage(NewsroomPageMixin, Page):
 
     def clean(self) -> None:
         super().clean()
-        from masthead.access.lead_in import marker_withholds_nothing
-
         # A gated article must withhold something: a marker after the last words would
         # publish it whole under a wall.
-        if self.effective_access != AccessLevel.FREE and marker_withholds_nothing(self.body):
-            raise ValidationError(
-                {
-                    "body": _(
-                        "The 'Wall here' marker has no text after it, so readers without "
-                        "access would miss nothing. Move it above the text they should "
-                        "register or subscribe to read, remove it, or make the article free."
-                    )
-                }
-            )
+        if marker_would_withhold_nothing(self.body, self.effective_access):
+            raise ValidationError({"body": MARKER_WITHHOLDS_NOTHING})
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.sync_section()

@@ -462,3 +462,54 @@ def test_the_page_listing_warns_when_the_word_share_cuts_a_lead_in(client, newsr
     warning = "(lead-in shortened by the word share)"
     assert f"Three long paragraphs {warning}" in html
     assert f"{newsroom.premium.title} {warning}" not in html
+
+
+def _article_form(body: list[tuple], **extra) -> dict:
+    from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
+    from wagtail.test.utils.form_data import streamfield as stream
+
+    from masthead.content.tests.factories import AuthorFactory
+
+    items = [
+        (kind, rich_text(value, features=["bold", "italic", "link", "ol", "ul"]))
+        if kind == "paragraph"
+        else (kind, value)
+        for kind, value in body
+    ]
+    return nested_form_data(
+        {
+            "title": "Everything before the marker",
+            "slug": "everything-before-the-marker",
+            "standfirst": "A standfirst.",
+            "bylines": inline_formset([{"author": AuthorFactory().pk}]),
+            "body": stream(items),
+            "tags": "",
+            "access_level": "",
+            "comments_open": "on",
+            "action-publish": "publish",
+            **extra,
+        }
+    )
+
+
+@pytest.mark.parametrize("where", ["create", "edit"])
+def test_the_editor_is_told_when_a_marker_would_withhold_nothing(client, newsroom, where):
+    from masthead.content.models import ArticlePage
+
+    client.force_login(make_reader("editor@example.com", is_staff=True, is_superuser=True))
+    body = [("paragraph", "<p>All of it.</p>"), ("wall_marker", "")]
+    section = newsroom.premium.section
+    if where == "create":
+        url = f"/admin/pages/add/content/articlepage/{section.pk}/"
+    else:
+        url = f"/admin/pages/{newsroom.premium.pk}/edit/"
+    before = ArticlePage.objects.count()
+    response = client.post(url, _article_form(body))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "has no text after it, so readers without access would miss nothing" in html
+    assert ArticlePage.objects.count() == before
+    assert MARKER in str(ArticlePage.objects.get(pk=newsroom.premium.pk).body.raw_data)
+    # With text after the marker the same form publishes.
+    ok = [*body, ("paragraph", "<p>The rest.</p>")]
+    assert client.post(url, _article_form(ok)).status_code == 302

@@ -267,6 +267,7 @@ def test_drawings_are_deterministic() -> None:
     assert artwork.initials("Leah Osei-Barker") == "LB"
 
 
+@pytest.mark.django_db
 def test_the_demo_has_a_gated_story_pasted_into_one_block_and_its_wall_holds(demo, client):
     from bs4 import BeautifulSoup
 
