@@ -4,7 +4,8 @@ Invariants:
 - An article lives under its section in the page tree; `ArticlePage.section` mirrors
   that parent so listings can filter and join without walking the tree.
 - An article's access level is its own choice or, by default, its section's; the
-  effective level is computed here and enforced by `masthead.access`.
+  effective level is computed here and enforced by `masthead.access`. A gated article
+  cannot be saved with a 'Wall here' marker that would withhold nothing.
 - Pages resolve by their full URL path in one query (see `HomePage.route`), so the
   cost of serving a page does not grow with how deep it sits.
 """
@@ -342,7 +343,8 @@ class ArticlePage(NewsroomPageMixin, Page):
     subpage_types: list[str] = []
     template = "content/article_page.html"
     base_form_class = ArticlePageForm
-    # Editors see where the wall falls before publishing.
+    # Editors see where the wall falls before publishing ("reader" is
+    # masthead.access.selectors.PREVIEW_AS_READER).
     preview_modes = [
         ("", _("Full text")),
         ("reader", _("As a reader without access")),
