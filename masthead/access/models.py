@@ -15,23 +15,39 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
+from .benefits import enabled_features, parse_line, unknown_tags
+
 # Stored defaults are data editors then edit, so they are plain text (marked for
 # extraction with gettext_noop) rather than lazy translations frozen into a migration.
+# A line tagged [feature] is shown only while that part of the site runs (benefits.py).
 DEFAULT_BENEFITS = "\n".join(
     [
         gettext_noop("{allowance} premium articles every month"),
-        gettext_noop("Newsletters written for registered readers"),
-        gettext_noop("A voice in the comments under every story"),
-        gettext_noop("Invitations to our virtual events"),
+        "[newsletters] " + gettext_noop("Newsletters written for registered readers"),
+        "[comments] " + gettext_noop("A voice in the comments under every story"),
+        "[events] " + gettext_noop("Invitations to our virtual events"),
     ]
 )
+
+
+def validate_link(value: str) -> None:
+    """A full http(s) address, or a path on this site."""
+    if value.startswith("/") and not value.startswith("//"):
+        return
+    URLValidator(
+        schemes=["http", "https"],
+        message=_("Enter a full address starting with https://, or a path such as /subscribe/."),
+    )(value)
+
+
 DEFAULT_HEADING = gettext_noop("Register for free to continue reading")
 DEFAULT_BUTTON = gettext_noop("Create your free account")
 
@@ -47,6 +63,16 @@ class AccessSettings(BaseSiteSetting):
         help_text=_(
             "How many paragraphs a reader without access sees before the wall, unless the "
             "article has a 'Wall here' marker."
+        ),
+    )
+    lead_in_share = models.PositiveSmallIntegerField(
+        _("largest share of an article before the wall (%)"),
+        default=35,
+        validators=[MinValueValidator(5), MaxValueValidator(90)],
+        help_text=_(
+            "The lead-in never holds more than this share of an article's words, even when "
+            "the paragraph count or a 'Wall here' marker would show more, so a gated "
+            "article always keeps most of itself behind the wall."
         ),
     )
     premium_allowance = models.PositiveSmallIntegerField(
@@ -85,21 +111,43 @@ class AccessSettings(BaseSiteSetting):
         _("wall benefits"),
         default=DEFAULT_BENEFITS,
         help_text=_(
-            "One benefit per line. {allowance} is replaced by the monthly premium allowance."
+            "One benefit per line. {allowance} is replaced by the monthly premium allowance "
+            "(the line is hidden while the allowance is 0). Start a line with [newsletters], "
+            "[comments] or [events] to show it only while that part of the site is running."
         ),
     )
     wall_button = models.CharField(_("wall button"), max_length=60, default=DEFAULT_BUTTON)
+    subscribe_url = models.CharField(
+        _("subscribe page"),
+        max_length=300,
+        blank=True,
+        validators=[validate_link],
+        help_text=_(
+            "Where a reader whose premium allowance is used up can subscribe: a full "
+            "address (https://...) or a path on this site (/subscribe/). Leave empty to "
+            "show no Subscribe link."
+        ),
+    )
 
     panels = [
         MultiFieldPanel(
-            [FieldPanel("lead_in_paragraphs"), FieldPanel("premium_allowance")],
+            [
+                FieldPanel("lead_in_paragraphs"),
+                FieldPanel("lead_in_share"),
+                FieldPanel("premium_allowance"),
+            ],
             heading=_("Reading rules"),
         ),
         FieldPanel("unlimited_groups", widget=forms.CheckboxSelectMultiple),
         FieldPanel("anonymous_registration_reads"),
         FieldPanel("verify_crawlers"),
         MultiFieldPanel(
-            [FieldPanel("wall_heading"), FieldPanel("wall_benefits"), FieldPanel("wall_button")],
+            [
+                FieldPanel("wall_heading"),
+                FieldPanel("wall_benefits"),
+                FieldPanel("wall_button"),
+                FieldPanel("subscribe_url"),
+            ],
             heading=_("The wall's words"),
         ),
     ]
@@ -110,8 +158,33 @@ class AccessSettings(BaseSiteSetting):
     # Editors' words are shown as written; the shipped defaults (marked with
     # gettext_noop) are translated into the reader's language while unchanged.
     def benefits(self) -> list[str]:
-        lines = [line.strip() for line in self.wall_benefits.splitlines() if line.strip()]
-        return [gettext(line).replace("{allowance}", str(self.premium_allowance)) for line in lines]
+        """The benefit lines for what the site offers now: a line tagged with a part of
+        the site that is off, or counting an allowance of 0, is left out."""
+        enabled = enabled_features()
+        shown = []
+        for raw in self.wall_benefits.splitlines():
+            feature, line = parse_line(raw.strip())
+            line = line.strip()
+            if not line or (feature and feature not in enabled):
+                continue
+            if "{allowance}" in line and not self.premium_allowance:
+                continue
+            shown.append(gettext(line).replace("{allowance}", str(self.premium_allowance)))
+        return shown
+
+    def clean(self) -> None:
+        super().clean()
+        unknown = unknown_tags(self.wall_benefits or "")
+        if unknown:
+            raise ValidationError(
+                {
+                    "wall_benefits": _(
+                        "[%(tags)s] is not a part of the site. Use [newsletters], [comments] "
+                        "or [events], or no tag for a line that is always shown."
+                    )
+                    % {"tags": "], [".join(unknown)}
+                }
+            )
 
     def heading(self) -> str:
         return gettext(self.wall_heading)

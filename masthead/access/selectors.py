@@ -35,6 +35,7 @@ from masthead.core.middleware import has_session_cookie
 
 from . import services
 from .crawlers import is_verified_crawler
+from .lead_in import MARKER_TYPE, Split, split_body
 from .models import AccessSettings, MeterRead
 from .policy import (
     ANONYMOUS,
@@ -52,6 +53,8 @@ FREE_READS_COOKIE = "mh_free_reads"
 FREE_READS_SALT = "masthead.access.free-reads"
 FREE_READS_MAX_AGE = 40 * 24 * 60 * 60
 CONTINUE_ANCHOR = "continue"
+# The Wagtail preview mode in which an editor sees the article as a reader without access.
+PREVIEW_AS_READER = "reader"
 # The reader-accounts app's sign-up form fragment, embedded in the wall.
 SIGNUP_FRAGMENT_URL_NAME = "account_signup_fragment"
 
@@ -70,15 +73,19 @@ class ArticleAccess:
     benefits: list[str] = field(default_factory=list)
 
     @cached_property
-    def _blocks(self) -> tuple[list[Any], list[Any]]:
+    def split(self) -> Split:
         # Split on first use (while rendering), after the page's selectors have bound
         # the body with its images preloaded.
-        lead, rest = split_body(self.body, self.access_settings.lead_in_paragraphs)
+        return split_article_body(self.body, self.access_settings)
+
+    @cached_property
+    def _blocks(self) -> tuple[list[Any], list[Any]]:
         if not self.decision.gated:
-            return lead + rest, []
+            # Free: the body as stored, markers aside; nothing is cut.
+            return [b for b in self.body if b.block_type != MARKER_TYPE], []
         if not self.decision.full:
-            return lead, []
-        return lead, rest
+            return self.split.lead, []
+        return self.split.lead, self.split.withheld
 
     @property
     def lead(self) -> list[Any]:
@@ -127,28 +134,24 @@ class ArticleAccess:
 
     @property
     def show_meter(self) -> bool:
-        return self.decision.remaining is not None and self.registered
+        # With the premium wall up, the wall itself says the allowance is used up: once.
+        return self.decision.remaining is not None and self.registered and not self.decision.wall
 
 
-def split_body(body: Any, lead_in_paragraphs: int) -> tuple[list[Any], list[Any]]:
-    """The lead-in and the rest: up to the first 'wall here' marker if there is one,
-    else up to and including the Nth paragraph. Marker blocks themselves are dropped."""
-    blocks = list(body)
-    marker = next((i for i, b in enumerate(blocks) if b.block_type == "wall_marker"), None)
-    if marker is not None:
-        cut = marker
-    else:
-        cut = len(blocks)
-        seen = 0
-        for i, block in enumerate(blocks):
-            if block.block_type == "paragraph":
-                seen += 1
-                if seen >= lead_in_paragraphs:
-                    cut = i + 1
-                    break
-    lead = [b for b in blocks[:cut] if b.block_type != "wall_marker"]
-    rest = [b for b in blocks[cut:] if b.block_type != "wall_marker"]
-    return lead, rest
+def split_article_body(body: Any, config: AccessSettings) -> Split:
+    """The body cut where the site's rules put the wall (see `lead_in`)."""
+    return split_body(body, paragraphs=config.lead_in_paragraphs, share=config.lead_in_share)
+
+
+def lead_in_cut_by_share(article: Any) -> bool:
+    """True when the word share, not the paragraph count or the marker, ends this
+    article's lead-in (shown to editors in the page listing). Reads the settings of the
+    article's site without creating them."""
+    site = article.get_site()
+    config = (AccessSettings.objects.filter(site=site).first() if site else None) or (
+        AccessSettings()
+    )
+    return split_article_body(article.body, config).cut_by_share
 
 
 SETTINGS_ATTR = "_access_settings_row"
@@ -244,14 +247,17 @@ def article_access(
     local_now = timezone.localtime(now)
     config = access_settings_for(request, article)
     previewing = bool(getattr(request, "is_preview", False))
+    # An editor previewing "as a reader without access" gets exactly what a visitor
+    # without an account gets, wall and all (and is not treated as signed in).
+    as_reader = previewing and getattr(request, "preview_mode", None) == PREVIEW_AS_READER
     countable = (
         countable and request.method == "GET" and not previewing and not is_speculative(request)
     )
     level = Level(article.effective_access)
-    user = signed_in_reader(request) if level is not Level.FREE else None
+    user = signed_in_reader(request) if level is not Level.FREE and not as_reader else None
     set_cookie: tuple[str, str] | None = None
 
-    if level is Level.FREE:
+    if level is Level.FREE or as_reader:
         decision = decide(ANONYMOUS, article, NO_METER, local_now)
     elif previewing:
         decision = decide(Reader(previewing=True), article, NO_METER, local_now)

@@ -4,7 +4,8 @@ Invariants:
 - An article lives under its section in the page tree; `ArticlePage.section` mirrors
   that parent so listings can filter and join without walking the tree.
 - An article's access level is its own choice or, by default, its section's; the
-  effective level is computed here and enforced by `masthead.access`.
+  effective level is computed here and enforced by `masthead.access`. A gated article
+  cannot be saved with a 'Wall here' marker that would withhold nothing.
 - Pages resolve by their full URL path in one query (see `HomePage.route`), so the
   cost of serving a page does not grow with how deep it sits.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest
 from django.utils.functional import cached_property
@@ -21,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from taggit.models import TaggedItemBase
+from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import (
     FieldPanel,
     InlinePanel,
@@ -250,6 +253,33 @@ class ArticleAuthor(Orderable):
         ]
 
 
+MARKER_WITHHOLDS_NOTHING = _(
+    "The 'Wall here' marker has no text after it, so readers without access would miss "
+    "nothing. Move it above the text they should register or subscribe to read, remove "
+    "it, or make the article free."
+)
+
+
+def marker_would_withhold_nothing(body: Any, level: str) -> bool:
+    from masthead.access.lead_in import marker_withholds_nothing
+
+    return level != AccessLevel.FREE and body is not None and marker_withholds_nothing(body)
+
+
+class ArticlePageForm(WagtailAdminPageForm):
+    """The editor's form. A new article is not in the tree while its form validates, so
+    the model cannot see its section's access level yet; the form knows the parent."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if not self.instance.path and not cleaned.get("access_level"):
+            parent = self.parent_page.specific if self.parent_page else None
+            level = getattr(parent, "default_access_level", AccessLevel.FREE)
+            if marker_would_withhold_nothing(cleaned.get("body"), level):
+                self.add_error("body", MARKER_WITHHOLDS_NOTHING)
+        return cleaned
+
+
 class ArticlePage(NewsroomPageMixin, Page):
     standfirst = models.CharField(
         max_length=300, help_text=_("One or two sentences under the headline.")
@@ -323,6 +353,13 @@ class ArticlePage(NewsroomPageMixin, Page):
     parent_page_types = ["content.SectionPage"]
     subpage_types: list[str] = []
     template = "content/article_page.html"
+    base_form_class = ArticlePageForm
+    # Editors see where the wall falls before publishing ("reader" is
+    # masthead.access.selectors.PREVIEW_AS_READER).
+    preview_modes = [
+        ("", _("Full text")),
+        ("reader", _("As a reader without access")),
+    ]
 
     class Meta:
         indexes = [models.Index(fields=["section"])]
@@ -330,6 +367,25 @@ class ArticlePage(NewsroomPageMixin, Page):
     def full_clean(self, *args: Any, **kwargs: Any) -> None:
         self.sync_section()
         super().full_clean(*args, **kwargs)
+
+    def get_admin_display_title(self) -> str:
+        title = super().get_admin_display_title()
+        if self.effective_access == AccessLevel.FREE:
+            return title
+        from masthead.access.selectors import lead_in_cut_by_share
+
+        # Editors see in the listing when readers without access get less than the
+        # paragraph count (or the marker) asks for.
+        if lead_in_cut_by_share(self):
+            return _("%(title)s (lead-in shortened by the word share)") % {"title": title}
+        return title
+
+    def clean(self) -> None:
+        super().clean()
+        # A gated article must withhold something: a marker after the last words would
+        # publish it whole under a wall.
+        if marker_would_withhold_nothing(self.body, self.effective_access):
+            raise ValidationError({"body": MARKER_WITHHOLDS_NOTHING})
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.sync_section()

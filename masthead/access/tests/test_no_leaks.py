@@ -6,6 +6,11 @@ page's sub-routes), so a route added later is covered without editing this test;
 alternate representations, trailing-slash variants, HEAD, odd hosts and error pages.
 They are requested anonymously and as a registered reader with no allowance left, and
 the marker must appear in no response body or header.
+
+The marker sits in articles shaped as the demo's (one paragraph per block) and as
+editors shape them: a whole story pasted into one paragraph block, and a story with
+fewer paragraph blocks than the lead-in (a crosshead, a list, a fact box between short
+paragraphs).
 """
 
 from __future__ import annotations
@@ -116,6 +121,43 @@ def secret_newsroom(newsroom):
     return newsroom, premium
 
 
+def editor_shaped_articles(section: Any) -> list[Any]:
+    """Gated stories as editors write them, each ending with the secret."""
+    pasted = make_article(
+        section=section,
+        title="The keeper's logbook, pasted whole",
+        body=[
+            {
+                "type": "paragraph",
+                "value": "".join(
+                    [
+                        *[f"<p>Pasted paragraph {i} about the lighthouse.</p>" for i in range(5)],
+                        "<h2>The last entry</h2>",
+                        "<ul><li>A list item.</li><li>Another one.</li></ul>",
+                        f"<p>{SECRET}</p>",
+                    ]
+                ),
+            }
+        ],
+        hero=False,
+    )
+    sparse = make_article(
+        section=section,
+        title="The keeper's logbook, in few blocks",
+        body=[
+            paragraph("A short opening."),
+            {"type": "crosshead", "value": "What the keeper wrote"},
+            {
+                "type": "fact_box",
+                "value": {"title": "The log", "body": "<ul><li>Kept daily</li></ul>"},
+            },
+            paragraph(SECRET),
+        ],
+        hero=False,
+    )
+    return [pasted, sparse]
+
+
 def _samples(newsroom, premium) -> dict[str, list[str]]:
     author = Author.objects.first()
     return {
@@ -150,10 +192,13 @@ def test_the_marker_appears_in_no_route_for_readers_without_access(secret_newsro
     # masthead.urls, which mounts /access/ (the wall's endpoints, including the body
     # fragment used to continue in place) and the sign-up fragment under /accounts/.
     newsroom, premium = secret_newsroom
+    shaped = editor_shaped_articles(premium.section)
     samples = _samples(newsroom, premium)
     urls = reader_facing_urls(samples)
     article = premium.url
-    urls |= {article + alt for alt in ALTERNATES}
+    for gated in [premium, *shaped]:
+        urls |= {gated.url + alt for alt in ALTERNATES}
+        urls |= {gated.url.rstrip("/"), gated.url.upper(), f"/access/articles/{gated.pk}/body/"}
     urls |= {
         article.rstrip("/"),
         article + "/",
@@ -188,19 +233,21 @@ def test_the_marker_appears_in_no_route_for_readers_without_access(secret_newsro
                     followed = client.get(url, follow=True)
                     if found := _leaks(followed):
                         leaked.append(f"{who} GET {url} -> redirect: {found}")
-            for host in ("localhost", "LOCALHOST", "[::1]", "evil.example"):
-                response = client.get(article, HTTP_HOST=host)
-                if found := _leaks(response):
-                    leaked.append(f"{who} GET {article} Host: {host}: {found}")
+            for gated in [premium, *shaped]:
+                for host in ("localhost", "LOCALHOST", "[::1]", "evil.example"):
+                    response = client.get(gated.url, HTTP_HOST=host)
+                    if found := _leaks(response):
+                        leaked.append(f"{who} GET {gated.url} Host: {host}: {found}")
     assert checked > 160
     assert not leaked, "\n".join(leaked)
 
 
 def test_the_marker_is_there_for_a_reader_with_access(secret_newsroom, reader_client):
-    """The control: the same article does carry the marker when the reader may read it,
+    """The control: the same articles do carry the marker when the reader may read them,
     so the test above would catch a leak."""
     _newsroom, premium = secret_newsroom
-    assert SECRET in reader_client.get(premium.url).content.decode()
+    for article in [premium, *editor_shaped_articles(premium.section)]:
+        assert SECRET in reader_client.get(article.url).content.decode()
 
 
 @pytest.mark.parametrize("query", ["Vellichor", "seventh step", "Filler", "logbook seventh"])

@@ -17,6 +17,9 @@ lines. A block is a paragraph unless it starts with one of these:
     @factbox <title>      (following lines: "- item" for a list, others are paragraphs)
     @wall
 
+The header line ``layout: one-block`` puts the whole story (plain paragraphs only) into
+one paragraph block, as an editor pasting a story into Wagtail leaves it.
+
 In paragraphs, ``*text*`` is italic and ``**text**`` bold. ``<art>`` names a drawing
 style of `artwork.STYLES`, optionally with a palette: ``harbour:dusk``.
 """
@@ -189,6 +192,7 @@ AUTHORS: tuple[AuthorSpec, ...] = (
 EDITOR = EditorSpec(email="editor@masthead.example", first_name="Ruth", last_name="Ambry")
 
 _HEADER_KEYS = {
+    "layout",
     "slug",
     "title",
     "section",
@@ -317,8 +321,19 @@ def parse_article(path: Path) -> ArticleSpec:
             header.get("hero_caption", ""),
             header.get("hero_credit", HOUSE_CREDIT),
         ),
-        body=tuple(parse_block(b) for b in blocks),
+        body=_one_block(blocks, path)
+        if header.get("layout") == "one-block"
+        else tuple(parse_block(b) for b in blocks),
     )
+
+
+def _one_block(blocks: list[str], path: Path) -> tuple[BlockSpec, ...]:
+    """The whole story in one paragraph block, as an editor pasting it into Wagtail
+    would leave it: several <p> in one rich text (the wall cuts between them)."""
+    if any(b.startswith(("@", "## ", ">")) for b in blocks):
+        raise ValueError(f"{path.name}: a one-block story holds plain paragraphs only")
+    source = "".join(f"<p>{inline_html(' '.join(b.splitlines()))}</p>" for b in blocks)
+    return (BlockSpec("paragraph", source),)
 
 
 def parse_info_page(path: Path) -> InfoPageSpec:

@@ -265,3 +265,27 @@ def test_drawings_are_deterministic() -> None:
         "Nell Ashdown", size=(40, 40)
     )
     assert artwork.initials("Leah Osei-Barker") == "LB"
+
+
+@pytest.mark.django_db
+def test_the_demo_has_a_gated_story_pasted_into_one_block_and_its_wall_holds(demo, client):
+    from bs4 import BeautifulSoup
+
+    pasted = [
+        a
+        for a in ArticlePage.objects.live()
+        if a.effective_access != "free" and [b.block_type for b in a.body] == ["paragraph"]
+    ]
+    assert pasted, "no gated demo story is written as one block"
+    article = pasted[0]
+    paragraphs = [
+        p.get_text()
+        for p in BeautifulSoup(article.body[0].value.source, "html.parser").find_all("p")
+    ]
+    assert len(paragraphs) >= 6
+    text = " ".join(
+        BeautifulSoup(client.get(article.url).content, "html.parser").get_text().split()
+    )
+    assert " ".join(paragraphs[0].split())[:60] in text
+    for withheld in paragraphs[3:]:
+        assert " ".join(withheld.split())[:60] not in text
