@@ -32,6 +32,8 @@ from django.utils.translation import gettext_lazy as _
 QUIET_MESSAGES = {
     "account/messages/logged_in.txt",
     "account/messages/email_confirmation_sent.txt",
+    # The password-change done page says it itself.
+    "account/messages/password_changed.txt",
 }
 
 
@@ -139,6 +141,12 @@ class ReaderAccountAdapter(DefaultAccountAdapter):
         if message_template in QUIET_MESSAGES:
             return
         super().add_message(request, level, message_template, *args, **kwargs)
+
+    def get_password_change_redirect_url(self, request: HttpRequest) -> str:
+        # A page that says it is done (allauth's default shows the form again).
+        from django.urls import reverse
+
+        return reverse("account_change_password_done")
 
     # -- signup --------------------------------------------------------------------------
     def get_signup_redirect_url(self, request: HttpRequest) -> str:

@@ -24,6 +24,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from .adapter import is_internal_path
+
 
 def address_held_by_another_account(*, email: str, user: Any) -> bool:
     return (
@@ -36,6 +38,17 @@ def address_held_by_another_account(*, email: str, user: Any) -> bool:
 
 
 class ReaderAddEmailForm(AddEmailForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["email"]
+        field.label = _("New email address")
+        field.widget.attrs.pop("placeholder", None)
+        field.widget.attrs["autocomplete"] = "email"
+        field.error_messages["required"] = _("Enter the new email address.")
+        field.error_messages["invalid"] = _(
+            "Enter an email address in the right format, like name@example.com."
+        )
+
     def save(self, request: HttpRequest) -> EmailAddress:
         email = self.cleaned_data["email"]
         if address_held_by_another_account(email=email, user=self.user):
@@ -54,6 +67,26 @@ class ReaderEmailView(EmailView):
             )
             return redirect(request.path)
         return super()._action_primary(request, *args, **kwargs)
+
+    def _action_send(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        # allauth's own "sent" message is quiet (the adapter's QUIET_MESSAGES, since
+        # registering sends one unasked); asked for here, the reader is told either way.
+        super()._action_send(request, *args, **kwargs)
+        if getattr(self, "_did_send_verification_email", False):
+            messages.success(
+                request,
+                _("We\u2019ve sent a new confirmation link to %(email)s.")
+                % {"email": request.POST.get("email", "")},
+            )
+        else:
+            messages.info(
+                request,
+                _("We sent you a link a moment ago. Give it a few minutes, then try again."),
+            )
+        back = request.POST.get("next")
+        if is_internal_path(back):
+            return redirect(back)
+        return None
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = super().dispatch(request, *args, **kwargs)
