@@ -282,6 +282,11 @@ ACCOUNT_FORMS = {
     "request_login_code": "masthead.readers.forms.ReaderRequestLoginCodeForm",
     "reset_password": "masthead.readers.forms.ReaderResetPasswordForm",
     "add_email": "masthead.readers.email_change.ReaderAddEmailForm",
+    "change_password": "masthead.readers.forms.ReaderChangePasswordForm",
+    "set_password": "masthead.readers.forms.ReaderSetPasswordForm",
+    "reset_password_from_key": "masthead.readers.forms.ReaderResetPasswordKeyForm",
+    "reauthenticate": "masthead.readers.forms.ReaderReauthenticateForm",
+    "confirm_login_code": "masthead.readers.forms.ReaderConfirmLoginCodeForm",
 }
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}

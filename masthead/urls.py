@@ -48,6 +48,8 @@ urlpatterns = [
     path("sitemap.xml", content_sitemaps.sitemap_view, name="sitemap"),
     path("news-sitemap.xml", content_sitemaps.news_sitemap_view, name="news-sitemap"),
     path("robots.txt", core_views.robots_txt, name="robots"),
+    path("favicon.ico", core_views.favicon, name="favicon"),
+    path("manifest.webmanifest", core_views.web_manifest, name="web-manifest"),
     path("", include("masthead.content.urls")),
 ]
 

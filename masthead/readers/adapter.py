@@ -32,6 +32,8 @@ from masthead.core import outbox
 QUIET_MESSAGES = {
     "account/messages/logged_in.txt",
     "account/messages/email_confirmation_sent.txt",
+    # The password-change done page says it itself.
+    "account/messages/password_changed.txt",
 }
 
 
@@ -176,6 +178,12 @@ class ReaderAccountAdapter(DefaultAccountAdapter):
         from .addresses import email_normalise
 
         return email_normalise(super().clean_email(email))
+
+    def get_password_change_redirect_url(self, request: HttpRequest) -> str:
+        # A page that says it is done (allauth's default shows the form again).
+        from django.urls import reverse
+
+        return reverse("account_change_password_done")
 
     # -- signup --------------------------------------------------------------------------
     def get_signup_redirect_url(self, request: HttpRequest) -> str:

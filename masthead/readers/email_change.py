@@ -32,6 +32,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from .adapter import is_internal_path
 from .signin_addresses import account_holding
 
 
@@ -52,6 +53,17 @@ def pending_address(user: Any) -> EmailAddress | None:
 
 
 class ReaderAddEmailForm(AddEmailForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["email"]
+        field.label = _("New email address")
+        field.widget.attrs.pop("placeholder", None)
+        field.widget.attrs["autocomplete"] = "email"
+        field.error_messages["required"] = _("Enter the new email address.")
+        field.error_messages["invalid"] = _(
+            "Enter an email address in the right format, like name@example.com."
+        )
+
     def save(self, request: HttpRequest) -> EmailAddress:
         email = self.cleaned_data["email"]
         if address_held_by_another_account(email=email, user=self.user):
@@ -84,6 +96,26 @@ class ReaderEmailView(EmailView):
             # allauth's "changing to" would name the current address while it is unverified.
             context["new_emailaddress"] = pending_address(self.request.user)
         return context
+
+    def _action_send(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        # allauth's own "sent" message is quiet (the adapter's QUIET_MESSAGES, since
+        # registering sends one unasked); asked for here, the reader is told either way.
+        super()._action_send(request, *args, **kwargs)
+        if getattr(self, "_did_send_verification_email", False):
+            messages.success(
+                request,
+                _("We\u2019ve sent a new confirmation link to %(email)s.")
+                % {"email": request.POST.get("email", "")},
+            )
+        else:
+            messages.info(
+                request,
+                _("We sent you a link a moment ago. Give it a few minutes, then try again."),
+            )
+        back = request.POST.get("next")
+        if is_internal_path(back):
+            return redirect(back)
+        return None
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = super().dispatch(request, *args, **kwargs)

@@ -22,9 +22,14 @@ from typing import Any
 
 from allauth.account.adapter import get_adapter
 from allauth.account.forms import (
+    ChangePasswordForm,
+    ConfirmLoginCodeForm,
     LoginForm,
+    ReauthenticateForm,
     RequestLoginCodeForm,
     ResetPasswordForm,
+    ResetPasswordKeyForm,
+    SetPasswordForm,
     SignupForm,
 )
 from allauth.core import context as allauth_context
@@ -41,6 +46,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from masthead.core.numbers import BoundedModelMultipleChoiceField
+from masthead.core.templatetags.error_summary import naming_field
 from masthead.newsletters.selectors import newsletters_offered
 
 from . import addresses, validators
@@ -242,7 +248,7 @@ class RegistrationForm(SignupForm):
             if name == self.bot_check.field_name:
                 anchor = "botcheck"
             for message in self.errors[name]:
-                rows.append((anchor, message))
+                rows.append((anchor, naming_field(message, field.label)))
         return rows
 
     # -- cleaning -------------------------------------------------------------------------
@@ -410,3 +416,62 @@ class ReaderResetPasswordForm(ResetPasswordForm):
         # A reset link goes only to an address the account owns (readers.signin_addresses).
         self.users = accounts_answering_to(email, is_active=True)
         return email
+
+
+# Our label and "required" message for each field of allauth's password and code forms:
+# a message that names its field, so an error summary never lists the same words twice.
+OUR_WORDING: dict[str, tuple[Any, Any]] = {
+    "oldpassword": (_("Current password"), _("Enter your current password.")),
+    "password": (_("Password"), _("Enter your password.")),
+    "password1": (_("New password"), _("Enter a new password.")),
+    "password2": (_("New password again"), _("Enter the new password again, to be sure.")),
+    "code": (_("Sign-in code"), _("Enter the code from the email we sent you.")),
+}
+
+
+def _our_wording(form: forms.Form) -> None:
+    for name, (label, required) in OUR_WORDING.items():
+        field = form.fields.get(name)
+        if field is None:
+            continue
+        field.label = label
+        field.widget.attrs.pop("placeholder", None)
+        field.error_messages["required"] = required
+        if name != "password1":
+            field.help_text = ""  # allauth's "Forgot your password?" link, in its words
+
+
+class ReaderChangePasswordForm(ChangePasswordForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _our_wording(self)
+
+
+class ReaderSetPasswordForm(SetPasswordForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _our_wording(self)
+        self.fields["password1"].label = _("Password")
+        self.fields["password1"].error_messages["required"] = _("Enter a password.")
+        self.fields["password2"].label = _("Password again")
+        self.fields["password2"].error_messages["required"] = _(
+            "Enter the password again, to be sure."
+        )
+
+
+class ReaderResetPasswordKeyForm(ResetPasswordKeyForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _our_wording(self)
+
+
+class ReaderReauthenticateForm(ReauthenticateForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _our_wording(self)
+
+
+class ReaderConfirmLoginCodeForm(ConfirmLoginCodeForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _our_wording(self)

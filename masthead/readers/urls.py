@@ -25,6 +25,15 @@ account_urlpatterns = decorate_urlpatterns(
     [
         # The registration form embedded in an article's wall (access.selectors.form_url).
         path("signup/fragment/", views.signup_fragment, name="account_signup_fragment"),
+        # The header's account links, for account-nav.js after signing in in place.
+        path("header/", views.account_header, name="account_header"),
+        path(
+            "password/change/done/",
+            views.password_change_done,
+            name="account_change_password_done",
+        ),
+        # Before allauth's own: tells an already confirmed address from an expired link.
+        path("confirm-email/<str:key>/", views.confirm_email, name="account_confirm_email"),
         *allauth_urls.urlpatterns,
     ],
     private_no_store,

@@ -17,8 +17,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from allauth.account.views import SignupView
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from allauth.account import app_settings as allauth_settings
+from allauth.account.models import EmailAddress, EmailConfirmation
+from allauth.account.views import ConfirmEmailView, SignupView
+from django.contrib.auth.views import redirect_to_login
+from django.core import signing
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -92,3 +96,58 @@ class SignupFragmentView(SignupView):
 
 
 signup_fragment = SignupFragmentView.as_view()
+
+
+def account_header(request: HttpRequest) -> HttpResponse:
+    """The header's account links for this reader (account-nav.js swaps them in after
+    registering or signing in within a page). Private and never stored (readers.urls)."""
+    return render(request, "includes/account_nav.html")
+
+
+def password_change_done(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    return render(request, "account/password_change_done.html")
+
+
+def already_confirmed_address(key: str) -> EmailAddress | None:
+    """The address a confirmation link is for, when that address is already confirmed.
+
+    allauth only finds links for unconfirmed addresses, so a second click reads as
+    "expired". The link is signed (or a stored random key), so only its recipient
+    learns this; the signature's age is not checked because "already confirmed" stays
+    true however old the link is.
+    """
+    if allauth_settings.EMAIL_CONFIRMATION_HMAC:
+        try:
+            pk = signing.loads(key, salt=allauth_settings.SALT)
+        except signing.BadSignature:
+            pk = None
+        if pk is not None:
+            return EmailAddress.objects.filter(pk=pk, verified=True).first()
+    stored = EmailConfirmation.objects.filter(key=key.lower()).select_related("email_address")
+    confirmation = stored.first()
+    if confirmation is not None and confirmation.email_address.verified:
+        return confirmation.email_address
+    return None
+
+
+class ReaderConfirmEmailView(ConfirmEmailView):
+    """allauth's confirmation page that tells "already confirmed" from "expired"."""
+
+    def post(self, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return super().post(*args, **kwargs)
+        except Http404:
+            # Pressed twice, or confirmed in another tab: say so, not "not found".
+            self.object = None
+            return self.render_to_response(self.get_context_data())
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        if not self.object:
+            context["already_confirmed"] = already_confirmed_address(self.kwargs["key"])
+        return context
+
+
+confirm_email = ReaderConfirmEmailView.as_view()

@@ -37,13 +37,15 @@ def _signup_url_for(path: str) -> str:
 
 
 def _go_to_register_from(page, article_path: str) -> None:
-    """From the article, follow its own register link if it has one (the wall's), else
-    the link a wall would carry: the sign-up page with next=<article>#continue."""
+    """From the article, follow its own register link if it has one (the wall's, not the
+    header's), else the link a wall would carry: the sign-up page with
+    next=<article>#continue."""
     page.goto(article_path)
     # Read in one step: on a registration article wall.js soon replaces the wall's
     # link with the form itself (the in-place journey is in test_wall_journey.py).
     href = page.evaluate(
-        "() => document.querySelector(\"a[href^='/accounts/signup/']\")?.getAttribute('href')"
+        "() => document.querySelector(\"[data-wall] a[href^='/accounts/signup/']\")"
+        "?.getAttribute('href')"
     )
     page.goto(href or _signup_url_for(article_path))
     expect(page.get_by_role("heading", level=1)).to_have_text("Create your free account")
@@ -150,7 +152,8 @@ def test_reader_signs_in_from_an_article_and_returns_to_it(
         get_user_model().objects.create_user(email, PASSWORD, first_name="Ada", last_name="Byron")
     article = live_site.lead.path
     page.goto(article)
-    link = page.locator("a[href^='/accounts/login/']")
+    # The wall's link, not the header's (which returns to the top of the page).
+    link = page.locator("[data-wall] a[href^='/accounts/login/']")
     if link.count():
         link.first.click()
     else:

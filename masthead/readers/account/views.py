@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from allauth.core import ratelimit
 from allauth.usersessions.forms import ManageUserSessionsForm
 from allauth.usersessions.models import UserSession
@@ -80,7 +81,10 @@ def profile(request: HttpRequest) -> HttpResponse:
                 "date_of_birth": user.date_of_birth,
             }
         )
-    return _render(request, "profile.html", "profile", form=form)
+    confirmed = EmailAddress.objects.filter(
+        user=user, email__iexact=user.email, verified=True
+    ).exists()
+    return _render(request, "profile.html", "profile", form=form, email_confirmed=confirmed)
 
 
 @account_page

@@ -7,6 +7,9 @@
  *   announcement of how many are met; a "Show password" toggle.
  * - Email, names and date of birth get a polite hint as soon as what is typed breaks
  *   a rule (the messages come from the page, so they are translated like the rest).
+ * - Once the reader changes a field the server complained about, the server's message
+ *   for it goes (beside the field and in the summary), so a stale error never sits
+ *   next to a live hint that says something else; the server checks again on submit.
  * Without JavaScript the forms work the same, minus these hints.
  */
 (function () {
@@ -114,8 +117,42 @@
     },
   };
 
+  // Drop the server's message for `input`: its text, red bar, aria wiring and summary
+  // line (the whole summary once it lists nothing).
+  function clearServerError(form, input) {
+    var error = document.getElementById(input.id + "_error");
+    if (!error) return;
+    error.remove();
+    var field = input.closest(".field");
+    if (field && !field.querySelector(".field__error")) field.classList.remove("field--error");
+    input.removeAttribute("aria-invalid");
+    var ids = (input.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (id) {
+      return id && id !== error.id;
+    });
+    if (ids.length) input.setAttribute("aria-describedby", ids.join(" "));
+    else input.removeAttribute("aria-describedby");
+    var summary = (form.parentElement || document).querySelector("[data-error-summary]");
+    if (!summary) return;
+    summary.querySelectorAll("a[href='#" + input.id + "']").forEach(function (link) {
+      link.closest("li").remove();
+    });
+    if (!summary.querySelector("li")) summary.remove();
+  }
+
+  function clearWhenChanged(form, input) {
+    var submitted = input.value;
+    var check = function () {
+      if (input.value !== submitted) clearServerError(form, input);
+    };
+    input.addEventListener("input", check);
+    input.addEventListener("change", check);
+  }
+
   function liveHints(form) {
     if (!once(form)) return;
+    form.querySelectorAll("input[aria-invalid=true]").forEach(function (input) {
+      if (input.id) clearWhenChanged(form, input);
+    });
     [
       ["id_email", "email"],
       ["id_first_name", "name"],
