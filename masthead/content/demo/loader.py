@@ -56,7 +56,7 @@ SITE_HOSTNAME = "127.0.0.1"
 SITE_PORT = 80
 DEFAULT_DEMO_PASSWORD = "masthead-demo"  # noqa: S105 (a documented demo credential)
 
-_PUBLISHED_PASSWORD_REFUSAL = (
+_REFUSE_PUBLISHED_CREDENTIAL = (
     "The demo editor's password is the one published in the README; under production "
     "settings set MASTHEAD_DEMO_PASSWORD to a strong password of your own."
 )
@@ -80,7 +80,7 @@ def check_demo_allowed(*, force: bool) -> None:
         )
     password = settings.MASTHEAD_DEMO_PASSWORD or DEFAULT_DEMO_PASSWORD
     if password == DEFAULT_DEMO_PASSWORD:
-        raise DemoRefused(_PUBLISHED_PASSWORD_REFUSAL)
+        raise DemoRefused(_REFUSE_PUBLISHED_CREDENTIAL)
     try:
         validate_password(password)
     except ValidationError as error:
@@ -141,7 +141,7 @@ class _Loader:
             password = settings.MASTHEAD_DEMO_PASSWORD or DEFAULT_DEMO_PASSWORD
             if settings.PRODUCTION and password == DEFAULT_DEMO_PASSWORD:
                 # The command checks first; this keeps any other caller honest too.
-                raise DemoRefused(_PUBLISHED_PASSWORD_REFUSAL)
+                raise DemoRefused(_REFUSE_PUBLISHED_CREDENTIAL)
             user = user_model.objects.create_superuser(
                 email=EDITOR.email,
                 password=password,
