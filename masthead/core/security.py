@@ -4,9 +4,11 @@ Invariants:
 - Reader pages run only our own scripts and styles (no inline script, no inline style,
   no third party), except the hosted bot-check provider when one is switched on, and
   embed video only from the privacy-friendly player hosts the video block uses.
-- The editors' admin gets a policy of its own: Wagtail's pages rely on inline scripts
-  and styles, so those are allowed there, but nothing loads from or posts to another
-  origin, no plugin runs, and only the admin itself may frame its previews.
+- The editors' admin gets a policy of its own: Wagtail's editing pages rely on inline
+  scripts and styles, so those are allowed there, but nothing loads from or posts to
+  another origin, no plugin runs, and only the admin itself may frame its previews.
+  The sign-in pages (the ones anybody can reach) have no inline code and get the
+  strict policy: no inline script or style, no framing at all.
 - Static files say `Cross-Origin-Resource-Policy: same-site`, so another site's page
   cannot pull our scripts and styles into its own process.
 """
@@ -22,6 +24,7 @@ if TYPE_CHECKING:  # settings.py imports this module; keep its imports light
     from django.http import HttpRequest, HttpResponse
 
 ADMIN_PREFIXES = ("/admin/", "/django-admin/")
+SIGN_IN_PREFIXES = ("/admin/login/", "/admin/password_reset/", "/django-admin/login/")
 
 # Hosts each hosted bot check loads its widget from (script) and frames (challenge).
 BOTCHECK_HOSTS: dict[str, tuple[str, ...]] = {
@@ -81,18 +84,40 @@ def build_admin_policy() -> str:
     )
 
 
+def build_sign_in_policy() -> str:
+    """The admin's sign-in pages: our own scripts and styles only, never framed."""
+    return _join(
+        {
+            "default-src": "'self'",
+            "script-src": "'self'",
+            "style-src": "'self'",
+            "img-src": "'self' data:",
+            "font-src": "'self'",
+            "connect-src": "'self'",
+            "object-src": "'none'",
+            "base-uri": "'self'",
+            "form-action": "'self'",
+            "frame-ancestors": "'none'",
+        }
+    )
+
+
 class ContentSecurityPolicyMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
         self.policy = build_policy(getattr(settings, "BOTCHECK_PROVIDER", "altcha"))
         self.admin_policy = build_admin_policy()
+        self.sign_in_policy = build_sign_in_policy()
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        admin = request.path.startswith(ADMIN_PREFIXES)
-        response.headers.setdefault(
-            "Content-Security-Policy", self.admin_policy if admin else self.policy
-        )
+        if request.path.startswith(SIGN_IN_PREFIXES):
+            policy = self.sign_in_policy
+        elif request.path.startswith(ADMIN_PREFIXES):
+            policy = self.admin_policy
+        else:
+            policy = self.policy
+        response.headers.setdefault("Content-Security-Policy", policy)
         return response
 
 
