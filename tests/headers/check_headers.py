@@ -7,7 +7,9 @@ must redirect to HTTPS), the demo newsroom in a throwaway SQLite database. Nothi
 leaves the machine: the Observatory's tests run offline from node_modules (installed
 with `npm ci --ignore-scripts`). The check fails below A+, or when the scanner could
 not verify the certificate (HSTS and the redirect would then go ungraded), or when a
-static file lacks its Cross-Origin-Resource-Policy.
+static file lacks its Cross-Origin-Resource-Policy. Two pages are graded: the front
+page, and the admin's sign-in page (the admin page anybody can reach, which also sets
+the CSRF cookie, so the cookie flags are graded too).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ VENV_BIN = Path(sys.executable).parent
 SCANNER = ROOT / "tests" / "headers" / "observatory_scan.mjs"
 HOST = "127.0.0.1"
 WANTED = "A+"
+PATHS = ("/", "/admin/login/")
 
 
 def free_port() -> int:
@@ -155,31 +158,36 @@ def main() -> int:
         base = f"https://{HOST}:{https_port}/"
         with serving(env, https_port, (cert, key)), serving(env, http_port, None):
             wait_until_up(base, context)
-            scan = subprocess.run(
-                ["node", str(SCANNER), HOST, str(http_port), str(https_port)],
-                cwd=ROOT,
-                env={**os.environ, "NODE_EXTRA_CA_CERTS": str(ca)},
-                capture_output=True,
-                text=True,
-                timeout=180,
-            )
+            scans = {
+                path: subprocess.run(
+                    ["node", str(SCANNER), HOST, str(http_port), str(https_port), path],
+                    cwd=ROOT,
+                    env={**os.environ, "NODE_EXTRA_CA_CERTS": str(ca)},
+                    capture_output=True,
+                    text=True,
+                    timeout=180,
+                )
+                for path in PATHS
+            }
             with urllib.request.urlopen(base, context=context, timeout=10) as response:
                 home = response.read().decode()
             _status, static_headers = fetch(base.rstrip("/") + static_url(home), context)
+    problems = []
+    for path, scan in scans.items():
         if scan.returncode != 0:
             print(scan.stdout, scan.stderr, file=sys.stderr)
-            return 1
+            problems.append(f"the scan of {path} failed")
+            continue
         report = json.loads(scan.stdout)
-    for name, test in sorted(report["tests"].items()):
-        mark = "pass" if test["pass"] else "FAIL"
-        print(f"  {mark}  {test['scoreModifier']:+4d}  {name}: {test['result']}")
-    grade, score = report["scan"]["grade"], report["scan"]["score"]
-    print(f"Observatory grade {grade} (score {score}) for {base}")
-    problems = []
-    if grade != WANTED:
-        problems.append(f"grade {grade} is below {WANTED}")
-    if not report["scan"]["verified"]:
-        problems.append("the scanner could not verify the certificate")
+        for name, test in sorted(report["tests"].items()):
+            mark = "pass" if test["pass"] else "FAIL"
+            print(f"  {mark}  {test['scoreModifier']:+4d}  {name}: {test['result']}")
+        grade, score = report["scan"]["grade"], report["scan"]["score"]
+        print(f"Observatory grade {grade} (score {score}) for {base.rstrip('/')}{path}")
+        if grade != WANTED:
+            problems.append(f"{path}: grade {grade} is below {WANTED}")
+        if not report["scan"]["verified"]:
+            problems.append(f"{path}: the scanner could not verify the certificate")
     if static_headers.get("cross-origin-resource-policy") != "same-site":
         problems.append("static files carry no Cross-Origin-Resource-Policy: same-site")
     for problem in problems:

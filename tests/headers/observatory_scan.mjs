@@ -4,7 +4,7 @@
 // on to the retriever), so this does what its `scan` does (src/scanner/index.js, MPL-2.0)
 // with the ports given: the same retrieval, the same tests, the same grading.
 //
-// usage: node observatory_scan.mjs <host> <http-port> <https-port>
+// usage: node observatory_scan.mjs <host> <http-port> <https-port> [path]
 // Trust for a self-signed certificate comes from NODE_EXTRA_CA_CERTS, so the HSTS and
 // redirection tests see a verified connection, as they would on a real certificate.
 import { MINIMUM_SCORE_FOR_EXTRA_CREDIT } from "@mdn/mdn-http-observatory/src/grader/charts.js";
@@ -15,13 +15,13 @@ import {
 import { retrieve } from "@mdn/mdn-http-observatory/src/retriever/retriever.js";
 import { ALL_TESTS } from "@mdn/mdn-http-observatory/src/constants.js";
 
-const [host, httpPort, httpsPort] = process.argv.slice(2);
+const [host, httpPort, httpsPort, path = "/"] = process.argv.slice(2);
 if (!host || !httpPort || !httpsPort) {
-  console.error("usage: node observatory_scan.mjs <host> <http-port> <https-port>");
+  console.error("usage: node observatory_scan.mjs <host> <http-port> <https-port> [path]");
   process.exit(2);
 }
 
-const r = await retrieve(host, { httpPort, httpsPort });
+const r = await retrieve(host, { httpPort, httpsPort, path });
 if (!r.responses.auto) {
   console.log(JSON.stringify({ error: "The site seems to be down." }));
   process.exit(1);
