@@ -33,8 +33,6 @@ BOTCHECK_HOSTS: dict[str, tuple[str, ...]] = {
     "turnstile": ("https://challenges.cloudflare.com",),
 }
 VIDEO_HOSTS = ("https://www.youtube-nocookie.com", "https://player.vimeo.com")
-# Wagtail shows editors' avatars from Gravatar unless WAGTAIL_GRAVATAR_PROVIDER_URL is off.
-GRAVATAR = "https://www.gravatar.com"
 
 
 def _join(directives: dict[str, str]) -> str:
@@ -71,7 +69,8 @@ def build_admin_policy() -> str:
             "default-src": "'self'",
             "script-src": "'self' 'unsafe-inline'",
             "style-src": "'self' 'unsafe-inline'",
-            "img-src": f"'self' data: blob: {GRAVATAR}",
+            # No Gravatar: settings turn Wagtail's avatars from it off.
+            "img-src": "'self' data: blob:",
             "font-src": "'self' data:",
             "connect-src": "'self'",
             "frame-src": " ".join(("'self'", *VIDEO_HOSTS)),

@@ -62,6 +62,9 @@ def test_the_admin_editing_pages_carry_the_admin_policy(admin_client):
         assert policy["form-action"] == "'self'"
         # The admin frames its own previews; no other site may frame it.
         assert policy["frame-ancestors"] == "'self'"
+        # Nothing from a third party: not even editors' avatars from Gravatar.
+        assert policy["img-src"] == "'self' data: blob:"
+        assert "gravatar.com" not in response.content.decode()
 
 
 def test_reader_pages_allow_no_inline_style(client):
