@@ -15,6 +15,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
+from masthead.core.security import static_file_headers
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -45,6 +47,9 @@ PUBLIC_CACHE_SECONDS: int = env.int("MASTHEAD_PUBLIC_CACHE_SECONDS", default=120
 # How many reverse proxies in front of the app append to X-Forwarded-For.
 TRUSTED_PROXY_COUNT: int = env.int("MASTHEAD_TRUSTED_PROXY_COUNT", default=0)
 SECURE_SSL_REDIRECT: bool = env.bool("MASTHEAD_SSL_REDIRECT", default=PRODUCTION)
+# Where that redirect sends plain-HTTP requests when HTTPS is on another host:port
+# (empty: the same host). Used by `make check-headers`, which serves both on loopback.
+SECURE_SSL_HOST: str | None = env.str("MASTHEAD_SSL_HOST", default="") or None
 LOG_LEVEL: str = env.str("MASTHEAD_LOG_LEVEL", default="INFO")
 # Where to POST {"urls": [...]} when pages a CDN may hold change (masthead.access.purge).
 CDN_PURGE_URL: str = env.str("MASTHEAD_CDN_PURGE_URL", default="")
@@ -376,6 +381,7 @@ LOCALE_PATHS = [BASE_DIR / "masthead" / "locale"]
 # --------------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_ADD_HEADERS_FUNCTION = static_file_headers  # Cross-Origin-Resource-Policy
 if not PRODUCTION:
     Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
@@ -411,6 +417,8 @@ WAGTAILIMAGES_FORMAT_CONVERSIONS = {"avif": "avif", "bmp": "webp", "webp": "webp
 WAGTAILEMBEDS_RESPONSIVE_HTML = True
 WAGTAILADMIN_COMMENTS_ENABLED = True
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# No Gravatar: editors' email hashes stay here, and the admin's CSP loads no third party.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 TAGGIT_CASE_INSENSITIVE = True
 
@@ -431,6 +439,12 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Browsers accept a __Host- cookie only when it is Secure, for Path=/ and with no
+    # Domain, so no sibling subdomain can plant or overwrite these. Everything that
+    # looks for the session cookie reads SESSION_COOKIE_NAME (the shared-cache bypass
+    # in core/middleware.py, bench/, the tests); a CDN rule must use this name too.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
 
 # --------------------------------------------------------------------------------------
 # Logging: one line per event on stderr, which the process manager collects.

@@ -13,6 +13,7 @@ Invariants:
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
@@ -38,7 +39,14 @@ def finish_article_response(response: HttpResponse, access: ArticleAccess) -> Ht
     if access.set_cookie:
         name, value = access.set_cookie
         response.set_cookie(
-            name, value, max_age=FREE_READS_MAX_AGE, httponly=True, samesite="Lax", secure=False
+            name,
+            value,
+            max_age=FREE_READS_MAX_AGE,
+            httponly=True,
+            samesite="Lax",
+            # Secure wherever the session cookie is (production): sent over plain HTTP,
+            # it could be read or replaced on the way.
+            secure=settings.SESSION_COOKIE_SECURE,
         )
     return response
 

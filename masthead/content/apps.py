@@ -1,6 +1,23 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
 class ContentConfig(AppConfig):
     name = "masthead.content"
     label = "content"
+
+    def ready(self) -> None:
+        from wagtail.signals import post_page_move
+
+        post_page_move.connect(_article_moved, dispatch_uid="content-article-moved")
+
+
+def _article_moved(sender: Any, instance: Any, **kwargs: Any) -> None:
+    # Wagtail saves a moved page as a plain Page, so the article's own save (which
+    # mirrors its section and resolves its level) does not run; run it here.
+    from .models import ArticlePage
+
+    article = ArticlePage.objects.filter(pk=instance.pk).first()
+    if article is not None:
+        article.follow_new_place()

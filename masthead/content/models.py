@@ -6,6 +6,9 @@ Invariants:
 - An article's access level is its own choice or, by default, its section's; the
   effective level is computed here and enforced by `masthead.access`. A gated article
   cannot be saved with a 'Wall here' marker that would withhold nothing.
+- The same text at a second address never reads more freely: an alias takes its
+  original's level, always; a copy or a move into another section keeps the level the
+  text had, pinned as the article's own choice (editors may change it in its settings).
 - Pages resolve by their full URL path in one query (see `HomePage.route`), so the
   cost of serving a page does not grow with how deep it sits.
 """
@@ -213,10 +216,18 @@ class SectionPage(ListingPage):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         super().save(*args, **kwargs)
-        # Articles that follow the section default follow a change to it.
-        ArticlePage.objects.filter(section=self, access_level=SECTION_DEFAULT).exclude(
-            effective_access=self.default_access_level
-        ).update(effective_access=self.default_access_level)
+        # Articles that follow the section default follow a change to it, and so do
+        # their aliases (which follow their original, wherever they sit).
+        followers = ArticlePage.objects.filter(
+            section=self, access_level=SECTION_DEFAULT, alias_of__isnull=True
+        ).exclude(effective_access=self.default_access_level)
+        changed = list(followers.values_list("pk", flat=True))
+        if changed:
+            followers.update(effective_access=self.default_access_level)
+            ArticlePage.objects.filter(alias_of__in=changed).update(
+                access_level=self.default_access_level,
+                effective_access=self.default_access_level,
+            )
 
     def listing_articles(self) -> models.QuerySet[ArticlePage]:
         from .selectors import live_articles
@@ -390,16 +401,49 @@ class ArticlePage(NewsroomPageMixin, Page):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.sync_section()
         super().save(*args, **kwargs)
+        # Aliases read exactly as their original does (Wagtail refreshes their text
+        # only when the original is published; their level must not wait for that).
+        ArticlePage.objects.filter(alias_of=self.pk).exclude(
+            effective_access=self.effective_access
+        ).update(access_level=self.effective_access, effective_access=self.effective_access)
 
     def sync_section(self) -> None:
-        """Mirror the parent section and resolve the effective access level."""
+        """Mirror the parent section and resolve the effective access level.
+
+        An alias takes its original's level. An article arriving from another section
+        (a copy, a move, a revision saved before a move) while following the section
+        default keeps the level it had there, pinned as its own choice, so changing
+        place never opens text as a side effect.
+        """
         parent = self.get_parent() if self.path else None
         if parent is not None:
             parent = parent.specific
             if isinstance(parent, SectionPage):
+                if not self.access_level and self.section_id not in (None, parent.pk):
+                    self.access_level = self.effective_access
                 self.section = parent
+        if self.alias_of_id:
+            original = (
+                ArticlePage.objects.filter(pk=self.alias_of_id)
+                .values_list("effective_access", flat=True)
+                .first()
+            )
+            if original:
+                # Pinned, so an alias turned into a page of its own keeps it too.
+                self.access_level = self.effective_access = original
+                return
         section_default = self.section.default_access_level if self.section else AccessLevel.FREE
         self.effective_access = self.access_level or section_default
+
+    def follow_new_place(self) -> None:
+        """After a move (which Wagtail saves as a plain Page, without our `save`):
+        mirror the new section, keeping the level the article had."""
+        self.sync_section()
+        ArticlePage.objects.filter(pk=self.pk).update(
+            section=self.section,
+            access_level=self.access_level,
+            effective_access=self.effective_access,
+        )
 
     @cached_property
     def authors(self) -> list[Author]:

@@ -40,10 +40,22 @@ def search_terms(query: str) -> str:
     return " ".join(words[:MAX_TERMS])
 
 
+def _public_words(article: Any) -> set[str]:
+    """The whole words anyone may read of an article: its headline and standfirst."""
+    return set(search_terms_all(f"{article.title} {article.standfirst}").casefold().split())
+
+
+def search_terms_all(text: str) -> str:
+    """Every word of `text` (no length or count cap), split as `search_terms` splits."""
+    return " ".join(w for w in _NOT_WORD.sub(" ", text).split() if w.strip("_"))
+
+
 def _publicly_matches(article: Any, words: list[str]) -> bool:
-    """True when every search word is in what anyone may read of the article: its
-    headline and standfirst. A gated article must not be found by withheld words."""
-    public = f"{article.title} {article.standfirst}".casefold()
+    """True when every search word is a whole word of what anyone may read of the
+    article. A gated article must not be found by withheld words, and a withheld word
+    that happens to sit inside a visible one ("cat" in "education") is still withheld:
+    a substring test would let a search tell which article holds it."""
+    public = _public_words(article)
     return all(word.casefold() in public for word in words)
 
 

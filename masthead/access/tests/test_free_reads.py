@@ -52,3 +52,11 @@ def test_a_tampered_free_reads_cookie_grants_nothing(client, two_free):
 def test_head_requests_use_no_free_read(client, two_free):
     response = client.head(two_free[0].url)
     assert FREE_READS_COOKIE not in response.cookies
+
+
+def test_the_free_reads_cookie_is_secure_wherever_the_session_cookie_is(client, two_free, settings):
+    settings.SESSION_COOKIE_SECURE = True  # as production sets it
+    cookie = client.get(two_free[0].url, secure=True).cookies[FREE_READS_COOKIE]
+    assert cookie["secure"] is True
+    assert cookie["httponly"] is True
+    assert cookie["samesite"] == "Lax"

@@ -262,3 +262,30 @@ def test_search_finds_gated_articles_by_their_headline(secret_newsroom, client):
     _newsroom, premium = secret_newsroom
     html = client.get("/search/", {"q": "logbook"}).content.decode()
     assert f'href="{premium.url}"' in html
+
+
+@pytest.mark.parametrize("query", ["cat", "CAT", "ledge", "ledger cat"])
+def test_a_withheld_word_inside_a_headline_word_does_not_find_the_article(newsroom, client, query):
+    """Search matches whole words: "cat" (withheld) must not find an article because its
+    headline says "education", nor "ledge" because the standfirst says "ledger"."""
+    gated = make_article(
+        section=newsroom.premium.section,
+        title="Education in the ledger years",
+        body=[*[paragraph(f"Opening {i}.") for i in range(3)], paragraph("The cat ledge.")],
+        hero=False,
+    )
+    free = make_article(
+        section=newsroom.free.section,
+        title="A free note",
+        body=[paragraph("The cat sat on the ledge of the ledger.")],
+        hero=False,
+    )
+    html = client.get("/search/", {"q": query}).content.decode()
+    assert f'href="{free.url}"' in html  # the control: the words are searchable
+    assert f'href="{gated.url}"' not in html
+
+
+def test_a_gated_article_is_found_by_whole_words_of_its_standfirst(newsroom, client):
+    gated = newsroom.premium
+    html = client.get("/search/", {"q": f"{gated.standfirst.split()[0]} premium"}).content
+    assert f'href="{gated.url}"' in html.decode()

@@ -18,6 +18,8 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.files.images import ImageFile
 from django.db import transaction
 from django.utils import timezone
@@ -53,6 +55,39 @@ from .content import (
 SITE_HOSTNAME = "127.0.0.1"
 SITE_PORT = 80
 DEFAULT_DEMO_PASSWORD = "masthead-demo"  # noqa: S105 (a documented demo credential)
+
+_REFUSE_PUBLISHED_CREDENTIAL = (
+    "The demo editor's password is the one published in the README; under production "
+    "settings set MASTHEAD_DEMO_PASSWORD to a strong password of your own."
+)
+
+
+class DemoRefused(Exception):
+    """Loading the demo here would be unsafe; the message says why and what to do."""
+
+
+def check_demo_allowed(*, force: bool) -> None:
+    """Refuse the demo under production settings unless forced, and even forced refuse
+    the published password or one Django's password validators reject."""
+    if not settings.PRODUCTION:
+        return
+    if not force:
+        raise DemoRefused(
+            "These are production settings (MASTHEAD_PRODUCTION=1): the demo would add "
+            "sample articles and a superuser to this site. Run it on a development copy, "
+            "or pass --force with MASTHEAD_DEMO_PASSWORD set to a strong password of "
+            "your own if you really mean it."
+        )
+    password = settings.MASTHEAD_DEMO_PASSWORD or DEFAULT_DEMO_PASSWORD
+    if password == DEFAULT_DEMO_PASSWORD:
+        raise DemoRefused(_REFUSE_PUBLISHED_CREDENTIAL)
+    try:
+        validate_password(password)
+    except ValidationError as error:
+        raise DemoRefused(
+            "MASTHEAD_DEMO_PASSWORD is too weak for a production superuser: "
+            + " ".join(error.messages)
+        ) from None
 
 
 @dataclass
@@ -104,6 +139,9 @@ class _Loader:
         created = user is None
         if user is None:
             password = settings.MASTHEAD_DEMO_PASSWORD or DEFAULT_DEMO_PASSWORD
+            if settings.PRODUCTION and password == DEFAULT_DEMO_PASSWORD:
+                # The command checks first; this keeps any other caller honest too.
+                raise DemoRefused(_REFUSE_PUBLISHED_CREDENTIAL)
             user = user_model.objects.create_superuser(
                 email=EDITOR.email,
                 password=password,

@@ -289,3 +289,62 @@ def test_the_demo_has_a_gated_story_pasted_into_one_block_and_its_wall_holds(dem
     assert " ".join(paragraphs[0].split())[:60] in text
     for withheld in paragraphs[3:]:
         assert " ".join(withheld.split())[:60] not in text
+
+
+@pytest.mark.django_db
+def test_load_demo_refuses_under_production_settings(settings: Any) -> None:
+    from django.core.management.base import CommandError
+
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match=r"production settings.*--force"):
+        call_command("load_demo", image_scale=SCALE, verbosity=0)
+    assert not User.objects.exists()
+    assert not ArticlePage.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("password", ["masthead-demo", ""])
+def test_forcing_the_demo_in_production_still_refuses_the_published_password(
+    settings: Any, password: str
+) -> None:
+    from django.core.management.base import CommandError
+
+    settings.PRODUCTION = True
+    settings.MASTHEAD_DEMO_PASSWORD = password
+    with pytest.raises(CommandError, match="published in the README"):
+        call_command("load_demo", "--force", image_scale=SCALE, verbosity=0)
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_forcing_the_demo_in_production_refuses_a_weak_password(settings: Any) -> None:
+    from django.core.management.base import CommandError
+
+    settings.PRODUCTION = True
+    settings.MASTHEAD_DEMO_PASSWORD = "12345678"
+    with pytest.raises(CommandError, match="too weak"):
+        call_command("load_demo", "--force", image_scale=SCALE, verbosity=0)
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_loader_itself_refuses_the_published_password_in_production(
+    settings: Any, media: Path
+) -> None:
+    from masthead.content.demo.loader import DemoRefused
+
+    settings.PRODUCTION = True
+    with pytest.raises(DemoRefused):
+        load_demo_content(image_scale=SCALE)
+    assert not User.objects.filter(is_superuser=True).exists()
+
+
+@pytest.mark.django_db
+def test_forcing_the_demo_in_production_with_a_strong_password_of_ones_own(
+    settings: Any, media: Path
+) -> None:
+    settings.PRODUCTION = True
+    settings.MASTHEAD_DEMO_PASSWORD = "Tide-tables-8-lantern-quay"
+    call_command("load_demo", "--force", image_scale=SCALE, verbosity=0)
+    editor = User.objects.get(email="editor@masthead.example")
+    assert editor.check_password("Tide-tables-8-lantern-quay")

@@ -56,3 +56,32 @@ def test_production_passes_the_deploy_checks():
         MASTHEAD_ALLOWED_HOSTS="news.example",
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_cookies_are_secure_and_host_prefixed():
+    script = (
+        "from django.conf import settings as s; "
+        "print(s.SESSION_COOKIE_NAME, s.CSRF_COOKIE_NAME, s.SESSION_COOKIE_SECURE, "
+        "s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_PATH, s.CSRF_COOKIE_PATH, "
+        "s.SESSION_COOKIE_DOMAIN, s.CSRF_COOKIE_DOMAIN)"
+    )
+    result = _manage(
+        "shell",
+        "-c",
+        script,
+        MASTHEAD_PRODUCTION="1",
+        MASTHEAD_SECRET_KEY=secrets.token_urlsafe(64),
+        MASTHEAD_ALLOWED_HOSTS="news.example",
+    )
+    assert result.returncode == 0, result.stderr
+    # __Host- cookies must be Secure, for Path=/ and without a Domain, or browsers drop them.
+    assert result.stdout.strip().splitlines()[-1].split() == [
+        "__Host-sessionid",
+        "__Host-csrftoken",
+        "True",
+        "True",
+        "/",
+        "/",
+        "None",
+        "None",
+    ]

@@ -2,6 +2,9 @@
 
 Invariant: loading twice changes nothing; a second run creates no pages, images,
 authors, tags or revisions (the work is in `masthead.content.demo.load_demo_content`).
+Under production settings it refuses unless forced, and even forced it never creates
+the editor account with the published demo password (or any password Django's
+validators reject); it refuses before writing anything.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from masthead.content.demo import load_demo_content
+from masthead.content.demo.loader import DemoRefused, check_demo_allowed
 
 
 class Command(BaseCommand):
@@ -29,11 +33,23 @@ class Command(BaseCommand):
             default=1.0,
             help="Draw the illustrations at this fraction of full size (0 < scale <= 1).",
         )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help=(
+                "Load the demo even under production settings (MASTHEAD_PRODUCTION=1). "
+                "MASTHEAD_DEMO_PASSWORD must then be a strong password of your own."
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         scale = options["image_scale"]
         if not 0 < scale <= 1:
             raise CommandError("--image-scale must be greater than 0 and at most 1.")
+        try:
+            check_demo_allowed(force=options["force"])
+        except DemoRefused as refusal:
+            raise CommandError(str(refusal)) from None
         quiet = options["verbosity"] == 0
         with transaction.atomic():
             summary = load_demo_content(stdout=None if quiet else self.stdout, image_scale=scale)
