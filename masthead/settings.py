@@ -410,14 +410,13 @@ def _newsroom_name() -> str:
 
 # The admin's name for the site follows the newsroom's Wagtail Site (masthead.core.newsroom).
 WAGTAIL_SITE_NAME = lazy(_newsroom_name, str)()
-# Editors' avatars are never fetched from Gravatar: the admin makes no third-party request.
-WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILIMAGES_FORMAT_CONVERSIONS = {"avif": "avif", "bmp": "webp", "webp": "webp"}
 WAGTAILEMBEDS_RESPONSIVE_HTML = True
 WAGTAILADMIN_COMMENTS_ENABLED = True
 WAGTAIL_ENABLE_UPDATE_CHECK = False
-# No Gravatar: editors' email hashes stay here, and the admin's CSP loads no third party.
+# No Gravatar: editors' email hashes stay here, the admin makes no third-party request,
+# and its CSP loads no third party.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 TAGGIT_CASE_INSENSITIVE = True
