@@ -62,8 +62,6 @@ BOTCHECK_SITE_KEY: str = env.str("MASTHEAD_BOTCHECK_SITE_KEY", default="")
 BOTCHECK_SECRET_KEY: str = env.str("MASTHEAD_BOTCHECK_SECRET_KEY", default="")
 # Staff need a second factor (TOTP app or passkey) to use the admins (masthead.readers.mfa).
 MASTHEAD_REQUIRE_STAFF_MFA: bool = env.bool("MASTHEAD_REQUIRE_STAFF_MFA", default=PRODUCTION)
-
-
 # Durable email (masthead.core.outbox): seconds an SMTP conversation may hang; seconds a
 # worker holds an email before it is presumed dead (must exceed the SMTP timeout);
 # backoff between retries (doubling from the base up to the cap, jittered); attempts
@@ -76,6 +74,13 @@ OUTBOX_MAX_ATTEMPTS: int = env.int("MASTHEAD_OUTBOX_MAX_ATTEMPTS", default=16)
 # Seconds a task may stay RUNNING before its worker is presumed dead and the task is
 # queued again (masthead.core.taskqueue); longer than the longest legitimate task.
 TASKS_STALE_SECONDS: int = env.int("MASTHEAD_TASK_STALE_SECONDS", default=900)
+# Registration attempts counted per client IP and in all over a window of
+# SIGNUP_WINDOW_SECONDS (masthead.readers.signup_limits): the per-IP allowance, the
+# total from which a burst tightens the limits, and the total that stops registration.
+SIGNUP_WINDOW_SECONDS: int = env.int("MASTHEAD_SIGNUP_WINDOW_SECONDS", default=600)
+SIGNUP_IP_LIMIT: int = env.int("MASTHEAD_SIGNUP_IP_LIMIT", default=10)
+SIGNUP_BURST_THRESHOLD: int = env.int("MASTHEAD_SIGNUP_BURST_THRESHOLD", default=100)
+SIGNUP_GLOBAL_LIMIT: int = env.int("MASTHEAD_SIGNUP_GLOBAL_LIMIT", default=2000)
 
 if PRODUCTION:
     problems = []
@@ -354,15 +359,11 @@ SILENCED_SYSTEM_CHECKS = ["auth.E003", "auth.W004"]
 # average half this many SHA-256 hashes (well under a second on a phone).
 ALTCHA_MAX_NUMBER = 50_000
 ALTCHA_EXPIRES_SECONDS = 60 * 60
-# Registration attempts (masthead.readers.signup_limits): per client IP and in all over
-# a window; from SIGNUP_BURST_THRESHOLD attempts in the window each doubling halves the
+# Registration attempts (masthead.readers.signup_limits; the SIGNUP_* variables at the
+# top): from SIGNUP_BURST_THRESHOLD attempts in the window each doubling halves the
 # per-IP allowance and multiplies ALTCHA's work by ALTCHA_BURST_FACTOR; staff are
 # alerted (log + email to ADMINS) at most once per SIGNUP_ALERT_SECONDS.
-SIGNUP_WINDOW_SECONDS = env.int("MASTHEAD_SIGNUP_WINDOW_SECONDS", default=600)
-SIGNUP_IP_LIMIT = env.int("MASTHEAD_SIGNUP_IP_LIMIT", default=10)
-SIGNUP_BURST_THRESHOLD = env.int("MASTHEAD_SIGNUP_BURST_THRESHOLD", default=100)
 SIGNUP_BURST_MAX_LEVEL = 4
-SIGNUP_GLOBAL_LIMIT = env.int("MASTHEAD_SIGNUP_GLOBAL_LIMIT", default=2000)
 SIGNUP_ALERT_SECONDS = 60 * 60
 ALTCHA_BURST_FACTOR = 4
 ALTCHA_MAX_NUMBER_CEILING = 5_000_000
