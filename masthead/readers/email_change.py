@@ -92,9 +92,17 @@ class ReaderEmailView(EmailView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
+        user = self.request.user
+        # allauth's "current" is a confirmed address and its "changing to" would name the
+        # current address while it is unconfirmed; a reader signs in with their own
+        # address confirmed or not, and is changing only to a pending one.
+        context["current_emailaddress"] = (
+            EmailAddress.objects.filter(user_id=user.pk, email__iexact=user.email)
+            .order_by("-primary", "pk")
+            .first()
+        )
         if app_settings.CHANGE_EMAIL:
-            # allauth's "changing to" would name the current address while it is unverified.
-            context["new_emailaddress"] = pending_address(self.request.user)
+            context["new_emailaddress"] = pending_address(user)
         return context
 
     def _action_send(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:

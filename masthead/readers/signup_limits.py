@@ -14,8 +14,8 @@ more, the more guesses there are:
   ALTCHA_BURST_FACTOR (capped at ALTCHA_MAX_NUMBER_CEILING);
 - at SIGNUP_GLOBAL_LIMIT attempts in the window nobody may register until it passes;
 - when a burst begins, staff hear of it: a WARNING in the log and an email to ADMINS
-  (or, with none set, to the active superusers), at most once per
-  SIGNUP_ALERT_SECONDS.
+  (or, with none set, to the active superusers), at most once in each period of
+  SIGNUP_ALERT_SECONDS (periods counted from the epoch, so every app server agrees).
 
 Invariants: the decision is made before any account is created or any address looked
 up; a cache that cannot be reached refuses (fails closed) rather than waving every
@@ -129,8 +129,12 @@ def signup_attempt(ip: str | None) -> SignupVerdict:
 
 
 def _alert_staff(*, level: int, attempts: int) -> None:
-    # cache.add is atomic: one app server wins, so staff get one alert per period.
-    if not cache.add(f"{PREFIX}:alerted", level, timeout=_setting("SIGNUP_ALERT_SECONDS", 3600)):
+    # cache.add is atomic: one app server wins, so staff get one alert per period. The
+    # period is in the key (not only in the timeout) so the rule reads the same clock as
+    # the counters, whichever cache holds it.
+    period = int(_setting("SIGNUP_ALERT_SECONDS", 3600))
+    key = f"{PREFIX}:alerted:{int(time.time() // period)}"
+    if not cache.add(key, level, timeout=period):
         return
     minutes = window_seconds() // 60
     logger.warning(

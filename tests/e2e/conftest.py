@@ -25,6 +25,7 @@ import json
 import os
 import re
 import shutil
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,8 +34,10 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.core.servers.basehttp import ThreadedWSGIServer
 from django.db import connections
 from django.db.utils import DEFAULT_DB_ALIAS
+from django.test.testcases import LiveServerThread
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -505,3 +508,36 @@ def assert_accessible() -> Callable[..., list[dict[str, Any]]]:
         return violations
 
     return check
+
+
+# --------------------------------------------------------------------------------------
+# One request at a time when the live server shares the test's SQLite connection
+# --------------------------------------------------------------------------------------
+class _SharedConnectionServer(ThreadedWSGIServer):
+    """The live server, serving one request at a time on an in-memory SQLite database.
+
+    On SQLite's in-memory test database the server's threads share the test's single
+    connection (pytest-django passes it as `connections_override`); two requests at once
+    (a page and the header's fetch, say) would start a transaction inside another's and
+    fail with "cannot start a transaction within a transaction". On PostgreSQL each
+    thread has its own connection and requests run concurrently as in production.
+    The lock is held per request, not per connection, so keep-alive cannot starve
+    another connection.
+    """
+
+    _one_at_a_time = threading.Lock()
+
+    def set_app(self, application: Any) -> None:
+        if not self.connections_override:
+            super().set_app(application)
+            return
+        lock = self._one_at_a_time
+
+        def serialised(environ: dict[str, Any], start_response: Any) -> Any:
+            with lock:
+                return application(environ, start_response)
+
+        super().set_app(serialised)
+
+
+LiveServerThread.server_class = _SharedConnectionServer

@@ -16,6 +16,7 @@ import re
 
 import pytest
 from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.test import Client
@@ -145,7 +146,7 @@ def test_the_email_page_offers_to_resend_in_our_words_for_an_unconfirmed_address
 
 def test_set_password_page_speaks_our_words(client):
     user = _reader(password=None)
-    client.force_login(user, backend="allauth.account.auth_backends.AuthenticationBackend")
+    client.force_login(user, backend=settings.AUTHENTICATION_BACKENDS[-1])
     response = client.get("/accounts/password/set/")
     assert response.status_code == 200
     _assert_our_words(_text(response), "Set a password", "Password again")
