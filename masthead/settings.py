@@ -221,7 +221,12 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "masthead",
             "TIMEOUT": 300,
-            "OPTIONS": {"STRICT_KEY_PREFIXES": ["allauth:rl:"]},
+            # Rate-limit and sign-up counters are never skipped (a dead Redis refuses
+            # politely, masthead.core.cache); nor is forgetting a cached session.
+            "OPTIONS": {
+                "STRICT_KEY_PREFIXES": ["allauth:rl:", "masthead:signup-limits:"],
+                "STRICT_DELETE_PREFIXES": ["django.contrib.sessions.cached_db"],
+            },
         },
         "renditions": {
             "BACKEND": "masthead.core.cache.DegradingRedisCache",

@@ -122,3 +122,16 @@ def test_a_password_reset_link_with_any_account_number_is_refused(client, uid):
     key = "c8m-0123456789abcdef"  # shaped like a real token
     response = client.get(f"/accounts/password/reset/key/{int_to_base36(uid)}-{key}/")
     assert response.status_code < 500
+
+
+@fuzz
+@given(number=huge_or_negative)
+def test_wagtails_password_forms_answer_404_for_any_number(client, number):
+    # Private pages' and documents' password forms (rate limited in readers.ratelimit).
+    for url in (
+        f"/_util/authenticate_with_password/{number}/1/",
+        f"/_util/authenticate_with_password/1/{number}/",
+        f"/documents/authenticate_with_password/{number}/",
+    ):
+        assert client.get(url).status_code == 404
+        assert client.post(url, {"password": "x"}).status_code == 404

@@ -379,18 +379,6 @@ class ArticlePage(NewsroomPageMixin, Page):
         self.sync_section()
         super().full_clean(*args, **kwargs)
 
-    def get_admin_display_title(self) -> str:
-        title = super().get_admin_display_title()
-        if self.effective_access == AccessLevel.FREE:
-            return title
-        from masthead.access.selectors import lead_in_cut_by_share
-
-        # Editors see in the listing when readers without access get less than the
-        # paragraph count (or the marker) asks for.
-        if lead_in_cut_by_share(self):
-            return _("%(title)s (lead-in shortened by the word share)") % {"title": title}
-        return title
-
     def clean(self) -> None:
         super().clean()
         # A gated article must withhold something: a marker after the last words would

@@ -113,6 +113,9 @@ class DegradingRedisCache(RedisCache):
     OPTIONS of our own (the rest go to redis-py as usual):
     - STRICT_KEY_PREFIXES: keys starting with one of these raise `CacheUnavailable`
       instead of degrading (rate-limit counters).
+    - STRICT_DELETE_PREFIXES: deleting a key starting with one of these raises
+      `CacheUnavailable` instead of being skipped (cached sessions: a sign-out or a key
+      rotation skipped in Redis would bring the old session back once Redis returns).
     - RETRY_SECONDS: how long the breaker waits after a failure before asking again.
     socket_connect_timeout and socket_timeout default to short values.
     """
@@ -120,6 +123,9 @@ class DegradingRedisCache(RedisCache):
     def __init__(self, server: str | list[str], params: dict[str, Any]) -> None:
         options = dict(params.get("OPTIONS") or {})
         self.strict_key_prefixes: tuple[str, ...] = tuple(options.pop("STRICT_KEY_PREFIXES", ()))
+        self.strict_delete_prefixes: tuple[str, ...] = self.strict_key_prefixes + tuple(
+            options.pop("STRICT_DELETE_PREFIXES", ())
+        )
         retry_seconds = float(options.pop("RETRY_SECONDS", DEFAULT_RETRY_SECONDS))
         options.setdefault("socket_connect_timeout", DEFAULT_CONNECT_TIMEOUT)
         options.setdefault("socket_timeout", DEFAULT_SOCKET_TIMEOUT)
@@ -128,14 +134,20 @@ class DegradingRedisCache(RedisCache):
 
     # -- the guard every call goes through ------------------------------------------------
 
-    def _strict(self, keys: Iterable[Any]) -> bool:
-        prefixes = self.strict_key_prefixes
+    @staticmethod
+    def _strict(keys: Iterable[Any], prefixes: tuple[str, ...]) -> bool:
         return bool(prefixes) and any(str(key).startswith(prefixes) for key in keys)
 
     def _guard(
-        self, keys: Iterable[Any], call: Callable[[], Any], fallback: Callable[[], Any]
+        self,
+        keys: Iterable[Any],
+        call: Callable[[], Any],
+        fallback: Callable[[], Any],
+        *,
+        deleting: bool = False,
     ) -> Any:
-        strict = self._strict(keys)
+        prefixes = self.strict_delete_prefixes if deleting else self.strict_key_prefixes
+        strict = self._strict(keys, prefixes)
         if not self._breaker.may_try():
             if strict:
                 raise CacheUnavailable(self._breaker.location)
@@ -189,7 +201,7 @@ class DegradingRedisCache(RedisCache):
 
     def delete(self, key: Any, version: Any = None) -> bool:
         parent = super()
-        return self._guard([key], lambda: parent.delete(key, version), lambda: False)
+        return self._guard([key], lambda: parent.delete(key, version), lambda: False, deleting=True)
 
     def get_many(self, keys: Iterable[Any], version: Any = None) -> dict[Any, Any]:
         parent, keys = super(), list(keys)
@@ -219,7 +231,7 @@ class DegradingRedisCache(RedisCache):
 
     def delete_many(self, keys: Iterable[Any], version: Any = None) -> None:
         parent, keys = super(), list(keys)
-        self._guard(keys, lambda: parent.delete_many(keys, version), lambda: None)
+        self._guard(keys, lambda: parent.delete_many(keys, version), lambda: None, deleting=True)
 
     def clear(self) -> bool:
         parent = super()

@@ -27,6 +27,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from wagtail.models import Site
 
+from .newsroom import newsroom_name
+
 logger = logging.getLogger("masthead.core")
 
 
@@ -156,8 +158,8 @@ def favicon(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def web_manifest(request: HttpRequest) -> JsonResponse:
-    site = Site.find_for_request(request)
-    name = (site.site_name if site else "") or "Masthead"
+    # The newsroom's name, never the software's (masthead.core.newsroom).
+    name = newsroom_name(Site.find_for_request(request))
     manifest = {
         "name": name,
         "short_name": name[:12],

@@ -16,9 +16,7 @@ from .admin_views import may_manage, outbox_report, outbox_retry
 def register_outbox_urls() -> list[Any]:
     return [
         path("reports/email-delivery/", outbox_report, name="core_outbox_report"),
-        path(
-            "reports/email-delivery/<int:email_id>/retry/", outbox_retry, name="core_outbox_retry"
-        ),
+        path("reports/email-delivery/<id:email_id>/retry/", outbox_retry, name="core_outbox_retry"),
     ]
 
 

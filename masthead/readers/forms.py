@@ -52,7 +52,7 @@ from masthead.newsletters.selectors import newsletters_offered
 from . import addresses, validators
 from .botcheck import BotCheck, bot_check
 from .models import LegalDocument
-from .ratelimit import client_ip
+from .ratelimit import client_ip, limit_source
 from .services import SIGNUP_SOURCE, AddressTaken, Origin, legal_pages_in_force, reader_register
 from .signin_addresses import account_holding, accounts_answering_to
 from .signup_limits import signup_attempt
@@ -257,7 +257,7 @@ class RegistrationForm(SignupForm):
         if request is not None:
             # Per network address and in all, tighter under a burst; decided before the
             # address is even looked at (readers.signup_limits).
-            verdict = signup_attempt(client_ip(request))
+            verdict = signup_attempt(limit_source(request))
             if not verdict.allowed:
                 raise ValidationError(SIGNUP_LIMIT_MESSAGES[verdict.reason](), code="rate_limited")
         value = self.cleaned_data["email"]

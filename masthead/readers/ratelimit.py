@@ -31,7 +31,9 @@ from typing import Any
 
 from allauth.core.internal import ratelimit as allauth_ratelimit
 from allauth.core.internal.httpkit import get_client_ip
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+
+from masthead.core.numbers import parse_id
 
 # allauth's own action, which our adapter keys per (address, source IP).
 LOGIN_FAILED_ACTION = "login_failed"
@@ -44,9 +46,9 @@ def client_ip(request: HttpRequest) -> str | None:
     return get_client_ip(request)
 
 
-def _source(request: HttpRequest) -> str:
-    # allauth's own notion of the source, with IPv6 truncated to its prefix, so one
-    # host cannot rotate through its /64 to get fresh counts.
+def limit_source(request: HttpRequest) -> str:
+    """Where a request comes from, for counting: allauth's own notion, with IPv6
+    truncated to its prefix, so one host cannot rotate through its /64 for fresh counts."""
     return allauth_ratelimit.get_ip(request)
 
 
@@ -84,7 +86,7 @@ def sign_in_attempt_begin(request: HttpRequest, address_key: str) -> SignInAttem
     over the per-address limit unless the request carries a solved bot check.
     """
     attempt = SignInAttempt()
-    here = _consume(request, LOGIN_FAILED_ACTION, f"{address_key}|{_source(request)}")
+    here = _consume(request, LOGIN_FAILED_ACTION, f"{address_key}|{limit_source(request)}")
     if here is None:
         raise TooManyFromHere
     attempt.usages.append(here)
@@ -108,7 +110,7 @@ def sign_in_attempt_begin(request: HttpRequest, address_key: str) -> SignInAttem
 def sign_in_attempts_clear(request: HttpRequest, address_key: str) -> None:
     """Forget the address's failures (after a password reset, which is limited itself)."""
     for action, key in (
-        (LOGIN_FAILED_ACTION, f"{address_key}|{_source(request)}"),
+        (LOGIN_FAILED_ACTION, f"{address_key}|{limit_source(request)}"),
         (LOGIN_FAILED_ADDRESS_ACTION, address_key),
     ):
         allauth_ratelimit.clear(request, app="allauth.account", action=action, key=key)
@@ -125,10 +127,15 @@ def page_password_rate_limited(view: Callable[..., HttpResponse]) -> Callable[..
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # Wagtail's routes take <int:> ids; one beyond the database's range would reach
+        # it and fail (500 on SQLite). Checked here, since a narrower converter on our
+        # route would only let the request fall through to Wagtail's own.
+        if any(parse_id(value) is None for value in kwargs.values()):
+            raise Http404
         if request.method != "POST":
             return view(request, *args, **kwargs)
         restriction = kwargs.get("page_view_restriction_id") or kwargs.get("restriction_id")
-        key = f"{view.__module__}:{restriction}|{_source(request)}"
+        key = f"{view.__module__}:{restriction}|{limit_source(request)}"
         usage = _consume(request, PAGE_PASSWORD_ACTION, key)
         if usage is None:
             return allauth_ratelimit.respond_429(request)

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 
+from masthead.core.cache import CacheUnavailable
+
 logger = logging.getLogger("masthead.readers.signup_limits")
 
 BUCKET_SECONDS = 60
@@ -92,8 +94,9 @@ def ip_limit(level: int) -> int:
 def current_burst_level() -> int:
     try:
         return burst_level(_count("all", time.time()))
-    except Exception:  # an unreachable cache: assume the worst, as the limits do
-        logger.exception("signup limits: cache unavailable")
+    except CacheUnavailable:
+        # Redis is away (the cache logs the outage once): assume the worst, as the
+        # limits do, so the bot check is at its hardest.
         return _setting("SIGNUP_BURST_MAX_LEVEL", 4)
 
 
@@ -108,14 +111,13 @@ def signup_attempt(ip: str | None) -> SignupVerdict:
     """Count one registration attempt from `ip` and say whether it may go ahead."""
     now = time.time()
     ip_scope = f"ip:{ip or '-'}"
-    try:
-        global_attempts = _count("all", now)
-        from_ip = _count(ip_scope, now)
-        _record("all", now)
-        _record(ip_scope, now)
-    except Exception:
-        logger.exception("signup limits: cache unavailable, refusing registration")
-        return SignupVerdict(allowed=False, reason="global")
+    # With Redis away these raise CacheUnavailable (the counters are strict keys, see
+    # settings.CACHES): registration is refused with the polite "try again in a minute"
+    # page (core.cache.CacheUnavailableMiddleware), never let through uncounted.
+    global_attempts = _count("all", now)
+    from_ip = _count(ip_scope, now)
+    _record("all", now)
+    _record(ip_scope, now)
     global_attempts += 1
     level = burst_level(global_attempts)
     limit = ip_limit(level)
@@ -134,7 +136,11 @@ def _alert_staff(*, level: int, attempts: int) -> None:
     # the counters, whichever cache holds it.
     period = int(_setting("SIGNUP_ALERT_SECONDS", 3600))
     key = f"{PREFIX}:alerted:{int(time.time() // period)}"
-    if not cache.add(key, level, timeout=period):
+    try:
+        first = cache.add(key, level, timeout=period)
+    except CacheUnavailable:
+        return  # counted a moment ago, so this is a blip; the next attempt alerts
+    if not first:
         return
     minutes = window_seconds() // 60
     logger.warning(

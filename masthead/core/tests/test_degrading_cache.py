@@ -110,3 +110,31 @@ def test_connections_time_out_quickly_by_default(dead_cache):
     options = dead_cache._cache._pool_options
     assert options["socket_connect_timeout"] <= 1 and options["socket_timeout"] <= 1
     assert "STRICT_KEY_PREFIXES" not in options and "RETRY_SECONDS" not in options
+
+
+def test_forgetting_a_cached_session_is_never_skipped(monkeypatch):
+    # A sign-out (or a key rotation) whose delete were skipped in Redis would bring the
+    # old session back from the cache once Redis returns: refused politely instead.
+    monkeypatch.setattr(degrading, "_breakers", {})
+    cache = DegradingRedisCache(
+        f"redis://127.0.0.1:{_closed_port()}/0",
+        {"OPTIONS": {"STRICT_DELETE_PREFIXES": ["django.contrib.sessions.cached_db"]}},
+    )
+    session_key = "django.contrib.sessions.cached_db" + "abc123"
+    assert cache.get(session_key) is None  # reading still degrades to the database
+    cache.set(session_key, {"_auth_user_id": "1"})
+    with pytest.raises(CacheUnavailable):
+        cache.delete(session_key)
+    with pytest.raises(CacheUnavailable):
+        cache.delete_many([session_key])
+    assert cache.delete("something-else") is False
+
+
+def test_the_production_cache_refuses_to_skip_what_must_not_be_skipped(settings):
+    options = settings.CACHES["default"].get("OPTIONS", {})
+    if settings.CACHES["default"]["BACKEND"] != "masthead.core.cache.DegradingRedisCache":
+        pytest.skip("the laptop defaults use a local-memory cache")
+    assert "allauth:rl:" in options["STRICT_KEY_PREFIXES"]
+    assert "masthead:signup-limits:" in options["STRICT_KEY_PREFIXES"]
+    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db"
+    assert "django.contrib.sessions.cached_db" in options["STRICT_DELETE_PREFIXES"]

@@ -298,7 +298,9 @@ def test_the_favicon_and_manifest_are_served_and_shareable(client):
     assert manifest.status_code == 200
     assert manifest["Content-Type"] == "application/manifest+json"
     data = json.loads(manifest.content)
-    assert data["name"] and data["start_url"] == "/"
+    assert data["name"] == str(settings.WAGTAIL_SITE_NAME)  # the newsroom's, never ours
+    assert "Masthead" not in manifest.content.decode()
+    assert data["start_url"] == "/"
     assert {"192x192", "512x512"} <= {i["sizes"] for i in data["icons"]}
     for icon_entry in data["icons"]:
         assert client.get(icon_entry["src"]).status_code == 200

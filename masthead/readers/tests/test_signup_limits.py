@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import socket
 
 import pytest
 from django.core.cache import cache
@@ -127,12 +128,35 @@ def test_with_no_admins_set_the_superusers_are_told(
     assert [m.to for m in mailoutbox] == [["chief@example.org"]]
 
 
-def test_an_unreachable_cache_refuses_rather_than_waving_attempts_through(monkeypatch):
-    def broken(*args, **kwargs):
-        raise ConnectionError("redis is down")
+@pytest.fixture
+def redis_away(monkeypatch, settings):
+    """The production cache, configured as in settings, on a port where nothing listens."""
+    from masthead.core import cache as degrading
 
-    monkeypatch.setattr(signup_limits.cache, "get_many", broken)
-    assert not signup_attempt("203.0.113.9").allowed
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setattr(degrading, "_breakers", {})
+    dead = degrading.DegradingRedisCache(
+        f"redis://127.0.0.1:{port}/0",
+        {"OPTIONS": {"STRICT_KEY_PREFIXES": ["allauth:rl:", "masthead:signup-limits:"]}},
+    )
+    monkeypatch.setattr(signup_limits, "cache", dead)
+    return dead
+
+
+def test_an_unreachable_cache_refuses_rather_than_waving_attempts_through(redis_away):
+    from masthead.core.cache import CacheUnavailable
+
+    # Refused with the polite "try again in a minute" (core.cache's middleware).
+    with pytest.raises(CacheUnavailable):
+        signup_attempt("203.0.113.9")
+
+
+def test_an_unreachable_cache_makes_the_bot_check_its_hardest(redis_away, settings):
+    settings.ALTCHA_MAX_NUMBER_CEILING = 10**9
+    assert signup_limits.current_burst_level() == settings.SIGNUP_BURST_MAX_LEVEL
+    assert AltchaCheck().max_number > settings.ALTCHA_MAX_NUMBER
 
 
 def test_the_registration_form_says_why_and_keeps_what_was_typed(client, settings):
@@ -155,3 +179,18 @@ def django_user_exists(email: str) -> bool:
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.filter(email=email).exists()
+
+
+def test_one_ipv6_host_cannot_rotate_through_its_prefix_for_fresh_attempts(settings):
+    from django.test import Client
+
+    settings.SIGNUP_IP_LIMIT = 1
+    make_legal_pages()
+    for host, email in (("2001:db8:1:2::10", "first@example.org"), ("2001:db8:1:2::99", "x@e.org")):
+        # A new browser each time: a signed-in one would just be sent home.
+        response = Client().post(
+            "/accounts/signup/", registration_data(email=email), REMOTE_ADDR=host
+        )
+    # The second address of the same /64 counts as the same network.
+    assert response.status_code == 200
+    assert "too many registrations from your network" in response.content.decode()
