@@ -38,6 +38,9 @@ REDIS_URL: str = env.str("REDIS_URL", default="")
 EMAIL_URL: str = env.str("EMAIL_URL", default="")
 # The address emails come from; their sender name is always the newsroom's (below).
 DEFAULT_FROM_EMAIL: str = env.str("MASTHEAD_FROM_EMAIL", default="newsroom@localhost")
+# Where readers' replies go (masthead.core.email): empty sends no Reply-To, so replies
+# go to the sender address.
+EMAIL_REPLY_TO: str = env.str("MASTHEAD_REPLY_TO", default="")
 TIME_ZONE: str = env.str("MASTHEAD_TIME_ZONE", default="Europe/London")
 MEDIA_ROOT: str = env.str("MASTHEAD_MEDIA_ROOT", default=str(VAR_DIR / "media"))
 STATIC_ROOT: str = env.str("MASTHEAD_STATIC_ROOT", default=str(VAR_DIR / "static"))
@@ -90,6 +93,8 @@ if PRODUCTION:
         problems.append("MASTHEAD_ALLOWED_HOSTS must list the site's host names")
     if DEBUG:
         problems.append("MASTHEAD_DEBUG must be off in production")
+    if EMAIL_REPLY_TO and "@" not in EMAIL_REPLY_TO:
+        problems.append("MASTHEAD_REPLY_TO must be an email address")
     if BOTCHECK_PROVIDER == "off":
         problems.append("MASTHEAD_BOTCHECK=off is for development only")
     if BOTCHECK_PROVIDER in ("recaptcha", "hcaptcha", "turnstile") and not (

@@ -7,11 +7,16 @@ Invariants:
 - a redirect after signing up, in or out only ever goes to a path on this site: a
   relative URL starting with a single "/" (no scheme, no host, no backslash), so
   `//evil.example`, `https:evil.example` and `/\\evil.example` are all refused;
-- verification, welcome and existing-account emails go through core's durable outbox
+- every email allauth sends goes through `masthead.core.email` (text and branded HTML
+  parts, the newsroom's headers, no List-Unsubscribe: all of these are transactional);
+- verification and existing-account emails are queued on core's durable outbox
   (written in the current transaction, delivered by the workers, retried until sent),
-  with ids only. Emails that carry a one-time secret (sign-in
-  codes, password-reset links) are sent by allauth during the request, so the secret
-  is never written to the task table.
+  with ids only. Every other allauth email is sent during the request by
+  `email.send_now`: the ones carrying a one-time secret (sign-in codes, password-reset
+  links) because the secret is never written to the outbox or task table, the
+  "unknown account" answer because it must take as long as the reset or code email it
+  stands in for (no account enumeration by timing), and allauth's security notices
+  because their context is the request itself (address, browser, time).
 """
 
 from __future__ import annotations
@@ -20,12 +25,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
-from allauth.core import context
+from allauth.core import context as allauth_context
 from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
-from masthead.core import outbox
+from masthead.core import email as core_email
 
 # allauth's success messages that would pile up unseen (the reader is sent back to an
 # article, which shows no messages) or say the obvious.
@@ -94,7 +99,7 @@ class ReaderAccountAdapter(DefaultAccountAdapter):
         if app_settings.EMAIL_VERIFICATION_BY_CODE_ENABLED:
             super().send_confirmation_mail(request, emailconfirmation, signup)
             return
-        outbox.email_enqueue(
+        core_email.send(
             renderer=verification_email,
             params={
                 "email_address_id": emailconfirmation.email_address.pk,
@@ -107,7 +112,7 @@ class ReaderAccountAdapter(DefaultAccountAdapter):
         from .emails import existing_account_email
         from .signin_addresses import account_holding
 
-        request = context.request
+        request = allauth_context.request
         # The account registration found holding the mailbox (readers.signin_addresses).
         user = account_holding(email)
         if user is None:
@@ -116,23 +121,34 @@ class ReaderAccountAdapter(DefaultAccountAdapter):
         if request is not None:
             candidate = request.POST.get("next") or request.GET.get("next") or ""
             next_path = candidate if is_internal_path(candidate) else ""
-        outbox.email_enqueue(
+        core_email.send(
             renderer=existing_account_email,
             params={"user_id": user.pk, "next_path": next_path, "base_url": _base_url(request)},
         )
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
-        from django.conf import settings
+        # Replaces allauth's render-and-send with core's (see the module docstring for
+        # why these go at once rather than through the outbox).
+        from django.contrib.sites.shortcuts import get_current_site
 
-        context = {"site_name": settings.WAGTAIL_SITE_NAME, **context}
-        super().send_mail(template_prefix, email, context)
+        from .emails import account_links
+
+        request = allauth_context.request
+        core_email.send_now(
+            template_prefix,
+            to=email,
+            context={
+                "request": request,
+                "email": email,
+                "current_site": get_current_site(request),
+                **account_links(_base_url(request)),
+                **context,
+            },
+        )
 
     def format_email_subject(self, subject: str) -> str:
         # Every subject names the newsroom, so a reader knows who writes before opening.
-        from masthead.core.newsroom import newsroom_name
-
-        subject, name = str(subject), newsroom_name()
-        return subject if name in subject else f"{name}: {subject}"
+        return core_email.subject_naming_newsroom(subject)
 
     def add_message(
         self,

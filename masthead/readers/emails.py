@@ -1,10 +1,13 @@
-"""Emails to readers about their account, delivered through core's durable outbox.
+"""Emails to readers about their account, sent through core's one email path.
 
 Invariants:
-- Each email is an outbox renderer: it takes ids and plain strings (stored as JSON on
-  the outbox row, written in the transaction that causes the email), loads its rows
-  when the email is sent, and returns None if the row has gone (an account deleted
-  before the worker got to it), which cancels the email.
+- Each email is built by `masthead.core.email.message` (text and branded HTML parts,
+  the newsroom's headers) from readers/email/<name>_{subject,message}.{txt,html}.
+- Each email is an outbox renderer (`email.renderer`, queued with `email.send`): it
+  takes ids and plain strings (stored as JSON on the outbox row, written in the
+  transaction that causes the email), loads its rows when the email is sent, and
+  returns None if the row has gone (an account deleted before the worker got to it),
+  which cancels the email.
 - No secret is ever stored: the verification link's key is derived from the address's
   id when the email is rendered (allauth's HMAC confirmation), so nothing that opens an
   account sits in the outbox or task table. Links are absolute, built on the
@@ -19,11 +22,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from masthead.core import outbox
+from masthead.core import email
 
 logger = logging.getLogger("masthead.readers")
 
@@ -34,15 +36,22 @@ def _base(base_url: str) -> str:
     return (base_url or settings.WAGTAILADMIN_BASE_URL).rstrip("/")
 
 
-def email_render(name: str, *, to: str, context: dict[str, Any]) -> EmailMultiAlternatives:
-    """Render readers/email/<name>_{subject,message}.txt into a message for `to`."""
-    context = {"site_name": settings.WAGTAIL_SITE_NAME, **context}
-    subject = " ".join(render_to_string(f"{EMAIL_TEMPLATES}/{name}_subject.txt", context).split())
-    text = render_to_string(f"{EMAIL_TEMPLATES}/{name}_message.txt", context).strip() + "\n"
-    return EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
+def account_links(base_url: str = "") -> dict[str, str]:
+    """The links every email about an account carries: the site, and the account page."""
+    base = _base(base_url)
+    return {"base_url": base, "account_url": base + reverse("account:profile")}
 
 
-@outbox.renderer
+def email_render(
+    name: str, *, to: str, context: dict[str, Any], base_url: str = ""
+) -> EmailMultiAlternatives:
+    """Build readers/email/<name> for `to` through core's one email path."""
+    return email.message(
+        f"{EMAIL_TEMPLATES}/{name}", to=to, context={**account_links(base_url), **context}
+    )
+
+
+@email.renderer
 def welcome_email(*, user_id: int, base_url: str = "") -> EmailMultiAlternatives | None:
     from .models import User
 
@@ -53,6 +62,7 @@ def welcome_email(*, user_id: int, base_url: str = "") -> EmailMultiAlternatives
     return email_render(
         "welcome",
         to=user.email,
+        base_url=base_url,
         context={
             "user": user,
             "home_url": base + "/",
@@ -61,7 +71,7 @@ def welcome_email(*, user_id: int, base_url: str = "") -> EmailMultiAlternatives
     )
 
 
-@outbox.renderer
+@email.renderer
 def verification_email(
     *, email_address_id: int, signup: bool = False, base_url: str = ""
 ) -> EmailMultiAlternatives | None:
@@ -78,6 +88,7 @@ def verification_email(
     return email_render(
         "verify_signup" if signup else "verify",
         to=address.email,
+        base_url=base_url,
         context={
             "user": address.user,
             "email": address.email,
@@ -86,7 +97,7 @@ def verification_email(
     )
 
 
-@outbox.renderer
+@email.renderer
 def existing_account_email(
     *, user_id: int, next_path: str = "", base_url: str = ""
 ) -> EmailMultiAlternatives | None:
@@ -101,6 +112,7 @@ def existing_account_email(
     return email_render(
         "existing_account",
         to=user.email,
+        base_url=base_url,
         context={
             "user": user,
             "login_url": base + reverse("account_login") + query,
@@ -110,7 +122,7 @@ def existing_account_email(
     )
 
 
-@outbox.renderer
+@email.renderer
 def signup_burst_alert_email(
     *, to: str, attempts: int, minutes: int, level: int, ip_limit: int
 ) -> EmailMultiAlternatives:
@@ -128,4 +140,4 @@ def signup_burst_alert_send(*, attempts: int, minutes: int, level: int, ip_limit
     )
     params = {"attempts": attempts, "minutes": minutes, "level": level, "ip_limit": ip_limit}
     for address in recipients:
-        outbox.email_enqueue(renderer=signup_burst_alert_email, params={"to": address, **params})
+        email.send(renderer=signup_burst_alert_email, params={"to": address, **params})

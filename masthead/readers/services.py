@@ -24,7 +24,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from masthead.core import outbox
+from masthead.core import email as core_email
 from masthead.newsletters.models import Newsletter
 from masthead.newsletters.services import subscriptions_set
 
@@ -126,7 +126,7 @@ def reader_register(
         consent_record(user=user, pages=pages.values(), origin=origin, at=user.date_joined)
         subscriptions_set(user=user, newsletters=list(newsletters), source=origin.source)
         # In this transaction: the email exists if and only if the account does.
-        outbox.email_enqueue(
+        core_email.send(
             renderer=welcome_email,
             params={"user_id": user.pk, "base_url": base_url},
             key=f"readers.welcome:{user.pk}",

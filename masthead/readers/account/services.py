@@ -24,14 +24,14 @@ from importlib import import_module
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from masthead.core import email as core_email
 from masthead.newsletters import services as newsletter_services
 from masthead.newsletters.models import Newsletter
 from masthead.readers import privacy
+from masthead.readers.emails import account_links
 from masthead.readers.privacy_models import AccountErasure, email_digest
 
 SOURCE = "account"
@@ -87,14 +87,19 @@ def erasure_code_send(*, user: Any, session: Any) -> None:
         "expires": time.time() + ERASURE_CODE_SECONDS,
         "attempts": 0,
     }
-    context = {"user": user, "code": code, "minutes": ERASURE_CODE_SECONDS // 60}
-    send_mail(
-        subject=render_to_string("readers/account/email/erasure_code_subject.txt", context)
-        .strip()
-        .replace("\n", " "),
-        message=render_to_string("readers/account/email/erasure_code.txt", context),
-        from_email=None,
-        recipient_list=[user.email],
+    # Sent at once, not queued: the code is a secret (the outbox holds none, and the
+    # session keeps only its hash, so a worker could not rebuild it), and it is dead
+    # in ten minutes, long before the outbox's retries would matter. The reader is on
+    # the page waiting for it, and asks again if it does not come.
+    core_email.send_now(
+        "readers/account/email/erasure_code",
+        to=user.email,
+        context={
+            "user": user,
+            "code": code,
+            "minutes": ERASURE_CODE_SECONDS // 60,
+            **account_links(),
+        },
     )
 
 

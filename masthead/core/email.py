@@ -1,0 +1,200 @@
+"""The one way the product sends email.
+
+Public surface (every app uses these, nothing else in the product builds or sends mail):
+
+- `message(template, *, to, context=None, list_unsubscribe=None)` builds an email from
+  three templates: `<template>_subject.txt`, `<template>_message.txt` (the plain-text
+  part) and `<template>_message.html` (the HTML part, which extends
+  `email/base.html`). These are allauth's names, so its emails and ours follow one
+  convention and can be overridden the same way.
+- `renderer` registers a function `(**params) -> EmailMessage | None` that loads its
+  rows and returns `message(...)` (None: the email is no longer wanted); `send(renderer=,
+  params=, key=)` queues it in the current transaction. Delivery is the durable outbox's
+  (`masthead.core.outbox`): the row commits with its cause, a django-tasks task is
+  enqueued on commit, the sweeper and retries cover the rest.
+- `send_now(template, *, to, context)` builds and sends during the request. Only for
+  email that carries a one-time secret the reader is waiting for (a sign-in code, a
+  password-reset link, an erasure code) and for the answers that must look the same as
+  those (allauth's "unknown account"): the secret must not be written to the outbox
+  (it holds no secrets, and cannot derive these: they are random, or kept only as a
+  hash), and it is useless after a few minutes, so retrying for an hour buys nothing.
+- `Unsubscribe(url, mailto="")` for `list_unsubscribe=`; `InvalidUnsubscribe` is raised
+  for an address that cannot go in the header.
+
+Invariants:
+- Every email has a plain-text part and an HTML part (multipart/alternative). The HTML
+  names the newsroom, extends one branded base, and has its CSS inlined (css-inline);
+  only the @media rules (dark mode, narrow screens) stay in a <style> block, with
+  `!important` so they can win over the inlined styles.
+- From is the newsroom by name at the configured address (`DEFAULT_FROM_EMAIL`,
+  masthead.core.newsroom); Message-ID is on the sender's domain (the outbox puts its
+  row's own on queued email, so a resend is the same message); Date is set when sent;
+  Reply-To is `EMAIL_REPLY_TO` (MASTHEAD_REPLY_TO) when configured, else absent.
+- Every subject names the newsroom.
+- `List-Unsubscribe` and `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058)
+  are on an email only when the caller asks for them (marketing mail); transactional
+  mail never carries them. The URL is absolute, has no characters that would break the
+  header, and is https in production (http is allowed elsewhere, for local use).
+- Queued email exists only if its transaction commits; `send_now` sends at once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from email.utils import formataddr, make_msgid, parseaddr
+from typing import Any
+from urllib.parse import urlsplit
+
+import css_inline
+from django.conf import settings
+from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+from . import outbox
+from .models import OutboxEmail
+from .newsroom import newsroom_name
+
+__all__ = [
+    "InvalidUnsubscribe",
+    "Unsubscribe",
+    "message",
+    "renderer",
+    "send",
+    "send_now",
+]
+
+renderer = outbox.renderer
+
+# Remote stylesheets are never fetched: an email's look must not depend on the network.
+_INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
+# Characters that would end the <...> of the header or start another header.
+_HEADER_BREAKERS = re.compile(r"[\s<>,\"]")
+
+
+class InvalidUnsubscribe(ValueError):
+    """A List-Unsubscribe address that mail systems could not use (or would distrust)."""
+
+
+@dataclass(frozen=True)
+class Unsubscribe:
+    """Where a reader unsubscribes in one click (RFC 8058), and optionally a mailbox."""
+
+    url: str
+    mailto: str = ""
+
+    def headers(self) -> dict[str, str]:
+        url = self.url
+        parts = urlsplit(url)
+        if _HEADER_BREAKERS.search(url) or not parts.netloc:
+            raise InvalidUnsubscribe(
+                f"List-Unsubscribe needs an absolute URL without spaces or <>, got {url!r}"
+            )
+        allowed = ("https",) if settings.PRODUCTION else ("https", "http")
+        if parts.scheme not in allowed:
+            raise InvalidUnsubscribe(
+                f"List-Unsubscribe needs an https:// URL in production, got {url!r}"
+            )
+        targets = [f"<{url}>"]
+        if self.mailto:
+            address = self.mailto.removeprefix("mailto:")
+            local, _at, domain = address.partition("@")
+            if not (local and domain) or _HEADER_BREAKERS.search(address):
+                raise InvalidUnsubscribe(f"List-Unsubscribe mailto is not an address: {address!r}")
+            targets.append(f"<mailto:{address}>")
+        return {
+            "List-Unsubscribe": ", ".join(targets),
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
+
+
+def _sender_domain() -> str:
+    return parseaddr(str(settings.DEFAULT_FROM_EMAIL))[1].rpartition("@")[2] or "localhost"
+
+
+def _reply_to() -> list[str]:
+    configured = getattr(settings, "EMAIL_REPLY_TO", "")
+    if not configured:
+        return []
+    name, address = parseaddr(configured)
+    return [formataddr((name or newsroom_name(), address or configured))]
+
+
+def subject_naming_newsroom(subject: str) -> str:
+    """The subject on one line, naming the newsroom (a reader knows who writes)."""
+    subject, name = " ".join(str(subject).split()), newsroom_name()
+    return subject if name in subject else f"{name}: {subject}"
+
+
+def _render(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
+    subject = subject_naming_newsroom(render_to_string(f"{template}_subject.txt", context))
+    text = render_to_string(f"{template}_message.txt", context).strip() + "\n"
+    html = render_to_string(
+        f"{template}_message.html", {**context, "subject": subject, "text_body": text}
+    )
+    return subject, text, _INLINER.inline(html)
+
+
+def message(
+    template: str,
+    *,
+    to: str | list[str],
+    context: dict[str, Any] | None = None,
+    list_unsubscribe: Unsubscribe | str | None = None,
+) -> EmailMultiAlternatives:
+    """Build the email `template` names for `to`: text and HTML parts, every header.
+
+    `context` may hold `base_url` (the site address links are built on, by default
+    MASTHEAD_BASE_URL) and `account_url` (shown in the footer).
+    """
+    name = newsroom_name()
+    base_url = str((context or {}).get("base_url") or settings.WAGTAILADMIN_BASE_URL)
+    context = {
+        "site_name": name,
+        "newsroom": name,
+        "home_url": base_url.rstrip("/") + "/",
+        **(context or {}),
+    }
+    headers = {"Message-ID": make_msgid(domain=_sender_domain())}
+    if list_unsubscribe is not None:
+        if isinstance(list_unsubscribe, str):
+            list_unsubscribe = Unsubscribe(url=list_unsubscribe)
+        headers.update(list_unsubscribe.headers())
+        context.setdefault("unsubscribe_url", list_unsubscribe.url)
+    subject, text, html = _render(template, context)
+    email = EmailMultiAlternatives(
+        subject,
+        text,
+        str(settings.DEFAULT_FROM_EMAIL),
+        [to] if isinstance(to, str) else list(to),
+        reply_to=_reply_to(),
+        headers=headers,
+    )
+    email.attach_alternative(html, "text/html")
+    return email
+
+
+def send(
+    *, renderer: outbox.Renderer, params: dict[str, Any], key: str | None = None
+) -> OutboxEmail:
+    """Queue the email `renderer` builds from `params` (ids and plain strings, no secret).
+
+    Written in the current transaction; delivered on commit, retried until sent. `key`
+    makes it idempotent (the same key queues one email).
+    """
+    return outbox.email_enqueue(renderer=renderer, params=params, key=key)
+
+
+def send_now(
+    template: str,
+    *,
+    to: str,
+    context: dict[str, Any] | None = None,
+) -> EmailMessage:
+    """Build and send at once (raising if the server refuses): for one-time secrets only.
+
+    See the module docstring for why these skip the outbox.
+    """
+    email = message(template, to=to, context=context)
+    email.send(fail_silently=False)
+    return email
