@@ -27,9 +27,10 @@ Invariants:
   only the @media rules (dark mode, narrow screens) stay in a <style> block, with
   `!important` so they can win over the inlined styles.
 - From is the newsroom by name at the configured address (`DEFAULT_FROM_EMAIL`,
-  masthead.core.newsroom); Message-ID is on the sender's domain (the outbox puts its
-  row's own on queued email, so a resend is the same message); Date is set when sent;
-  Reply-To is `EMAIL_REPLY_TO` (MASTHEAD_REPLY_TO) when configured, else absent.
+  masthead.core.newsroom). Message-ID is on the sender's domain (the outbox puts its
+  row's own on queued email, so a resend is the same message). Date is when the email
+  is built, just before each attempt to send, in UTC. Reply-To is `EMAIL_REPLY_TO`
+  (MASTHEAD_REPLY_TO) when configured, else absent.
 - Every subject names the newsroom.
 - `List-Unsubscribe` and `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058)
   are on an email only when the caller asks for them (marketing mail); transactional
@@ -40,9 +41,10 @@ Invariants:
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
-from email.utils import formataddr, make_msgid, parseaddr
+from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -92,9 +94,8 @@ class Unsubscribe:
             )
         allowed = ("https",) if settings.PRODUCTION else ("https", "http")
         if parts.scheme not in allowed:
-            raise InvalidUnsubscribe(
-                f"List-Unsubscribe needs an https:// URL in production, got {url!r}"
-            )
+            also = "" if settings.PRODUCTION else " (or http:// outside production)"
+            raise InvalidUnsubscribe(f"List-Unsubscribe needs an https:// URL{also}, got {url!r}")
         targets = [f"<{url}>"]
         if self.mailto:
             address = self.mailto.removeprefix("mailto:")
@@ -155,7 +156,12 @@ def message(
         "home_url": base_url.rstrip("/") + "/",
         **(context or {}),
     }
-    headers = {"Message-ID": make_msgid(domain=_sender_domain())}
+    headers = {
+        "Message-ID": make_msgid(domain=_sender_domain()),
+        # Django's default says -0000 ("zone unknown"); the outbox builds just before
+        # each attempt, so this is when the email is sent.
+        "Date": format_datetime(dt.datetime.now(dt.UTC)),
+    }
     if list_unsubscribe is not None:
         if isinstance(list_unsubscribe, str):
             list_unsubscribe = Unsubscribe(url=list_unsubscribe)
