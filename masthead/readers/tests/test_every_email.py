@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from email.message import Message
 from email.utils import parseaddr
+from importlib import import_module
 from pathlib import Path
 
 import allauth
@@ -22,6 +23,7 @@ import pytest
 from allauth.account.adapter import get_adapter
 from allauth.account.models import EmailAddress
 from allauth.core.context import request_context
+from django.apps import apps
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
@@ -30,6 +32,7 @@ from django.test import RequestFactory
 from django.utils.functional import lazy
 from wagtail.models import Site
 
+from masthead.core import outbox
 from masthead.core.models import OutboxEmail
 from masthead.core.newsroom import newsroom_name_forget, sender_address
 from masthead.core.tests import conftest as core_fixtures
@@ -111,6 +114,20 @@ def newsroom(settings):
     cache.clear()
 
 
+def product_renderers() -> set[str]:
+    """Every outbox renderer the apps register (by convention in their emails.py)."""
+    for app in apps.get_app_configs():
+        if app.name.startswith("masthead."):
+            try:
+                import_module(f"{app.name}.emails")
+            except ModuleNotFoundError as error:
+                if error.name != f"{app.name}.emails":
+                    raise
+    return {
+        path for path in outbox._RENDERERS if path.startswith("masthead.") and ".tests." not in path
+    }
+
+
 def owner(email: str = "owner@example.com") -> object:
     user = User.objects.create_user(email, PASSWORD, first_name="Ruth")
     EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
@@ -168,6 +185,10 @@ def test_every_reader_email_arrives_with_text_and_html(
     )
     for message in received:
         assert_branded(message)
+    # Each renderer the apps register was exercised above: a new queued email needs a
+    # line in this test (and so is checked for its HTML part and headers).
+    sent = set(OutboxEmail.objects.values_list("renderer", flat=True))
+    assert product_renderers() <= sent, product_renderers() - sent
 
 
 def test_the_secret_emails_are_not_written_to_the_outbox(client, smtp_settings):
