@@ -3,7 +3,9 @@
 The public surface is small: `renderer` (a decorator for the function that builds an
 email from JSON parameters), `email_enqueue` (call it inside the transaction that
 causes the email), `deliver` / `deliver_due` (what the workers run) and `email_retry`
-(staff sending a failed email again).
+(staff sending a failed email again). Apps do not build or queue email here directly:
+they use `masthead.core.email` (its `renderer` and `send` are this module's, and its
+`message` builds what a renderer returns), which this module delivers.
 
 Invariants:
 - No email is lost. The outbox row commits with its cause, and from then on it is only
