@@ -37,6 +37,14 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
             "MASTHEAD_SECRET_KEY",
         ),
         ({"MASTHEAD_SECRET_KEY": secrets.token_urlsafe(64)}, "MASTHEAD_ALLOWED_HOSTS"),
+        (
+            {
+                "MASTHEAD_SECRET_KEY": secrets.token_urlsafe(64),
+                "MASTHEAD_ALLOWED_HOSTS": "news.example",
+                "MASTHEAD_REPLY_TO": "letters desk",
+            },
+            "MASTHEAD_REPLY_TO",
+        ),
     ],
 )
 def test_production_refuses_to_start_without_secret_and_hosts(env, message):
