@@ -21,6 +21,22 @@ Public surface (every app uses these, nothing else in the product builds or send
 - `Unsubscribe(url, mailto="")` for `list_unsubscribe=`; `InvalidUnsubscribe` is raised
   for an address that cannot go in the header.
 
+A queued email, as an app writes one (the renderer runs when the email is sent):
+
+    @email.renderer
+    def issue_email(*, subscription_id: int) -> EmailMessage | None:
+        subscription = Subscription.objects.filter(pk=subscription_id).first()
+        if subscription is None:
+            return None  # unsubscribed meanwhile: the email is cancelled
+        return email.message(
+            "newsletters/email/issue",
+            to=subscription.user.email,
+            context={"subscription": subscription},
+            list_unsubscribe=email.Unsubscribe(url=one_click_url(subscription)),
+        )
+
+    email.send(renderer=issue_email, params={"subscription_id": s.pk}, key=f"issue:{i.pk}:{s.pk}")
+
 Invariants:
 - Every email has a plain-text part and an HTML part (multipart/alternative). The HTML
   names the newsroom, extends one branded base, and has its CSS inlined (css-inline);
