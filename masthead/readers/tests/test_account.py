@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 PAGES = [
     "account:profile",
-    "account:newsletters",
+    "newsletters:preferences",
     "account:reading",
     "account:history",
     "account:sessions",
@@ -61,7 +61,7 @@ def test_account_pages_are_private_and_never_stored(signed_in, name):
     assert _no_store(response)
 
 
-@pytest.mark.parametrize("name", ["account:profile", "account:newsletters", "account:delete"])
+@pytest.mark.parametrize("name", ["account:profile", "newsletters:preferences", "account:delete"])
 def test_account_forms_refuse_a_post_without_csrf(client, reader, name):
     client.handler.enforce_csrf_checks = True
     client.force_login(reader)
@@ -151,7 +151,7 @@ def test_newsletter_choices_are_saved_and_recorded(signed_in, reader):
     daily, weekly = NewsletterFactory(slug="daily"), NewsletterFactory(slug="weekly")
     newsletter_services.subscriptions_set(user=reader, newsletters=[daily], source="signup")
 
-    response = signed_in.post(reverse("account:newsletters"), {"newsletters": [weekly.pk]})
+    response = signed_in.post(reverse("newsletters:preferences"), {"newsletters": [weekly.pk]})
 
     assert response.status_code == 302
     assert set(
@@ -171,7 +171,7 @@ def test_newsletter_page_shows_current_choices_ticked(signed_in, reader):
     daily = NewsletterFactory(slug="daily", name="Morning Edition")
     NewsletterFactory(slug="weekly", name="Weekend Read")
     newsletter_services.subscriptions_set(user=reader, newsletters=[daily], source="signup")
-    response = signed_in.get(reverse("account:newsletters"))
+    response = signed_in.get(reverse("newsletters:preferences"))
     html = response.content.decode()
     assert "Morning Edition" in html and "Weekend Read" in html
     assert f'value="{daily.pk}"' in html
@@ -182,7 +182,7 @@ def test_newsletter_page_shows_current_choices_ticked(signed_in, reader):
 
 def test_an_unknown_newsletter_is_refused_and_nothing_changes(signed_in, reader):
     hidden = NewsletterFactory(is_offered=False)
-    response = signed_in.post(reverse("account:newsletters"), {"newsletters": [hidden.pk]})
+    response = signed_in.post(reverse("newsletters:preferences"), {"newsletters": [hidden.pk]})
     assert response.status_code == 200
     assert "Choose from the newsletters listed." in response.content.decode()
     assert not MarketingChoice.objects.filter(user=reader).exists()
@@ -192,12 +192,12 @@ def test_one_switch_stops_all_marketing_email_and_another_allows_it(signed_in, r
     daily = NewsletterFactory(slug="daily")
     newsletter_services.subscriptions_set(user=reader, newsletters=[daily], source="signup")
 
-    signed_in.post(reverse("account:marketing-switch"), {"action": "stop"})
-    page = signed_in.get(reverse("account:newsletters")).content.decode()
+    signed_in.post(reverse("newsletters:marketing-switch"), {"action": "stop"})
+    page = signed_in.get(reverse("newsletters:preferences")).content.decode()
     assert "You've stopped all marketing email" in page
     assert not Subscription.objects.filter(user=reader, active=True).exists()
 
-    signed_in.post(reverse("account:marketing-switch"), {"action": "allow"})
+    signed_in.post(reverse("newsletters:marketing-switch"), {"action": "allow"})
     actions = list(
         MarketingChoice.objects.filter(user=reader).order_by("pk").values_list("action", flat=True)
     )
