@@ -6,9 +6,8 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
-from masthead.core import outbox
+from masthead.core import outbox, privacy
 from masthead.core.models import OutboxEmail, OutboxStatus
-from masthead.core import privacy
 from masthead.readers.account.services import account_erase
 from masthead.readers.models import User
 from masthead.readers.tests.registration_support import registration_data

@@ -12,10 +12,10 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
+from masthead.core import privacy
 from masthead.newsletters import services as newsletter_services
 from masthead.newsletters.models import MarketingChoice, MarketingPreference, Subscription
 from masthead.newsletters.tests.factories import PASSWORD, NewsletterFactory, ReaderFactory
-from masthead.core import privacy
 from masthead.readers.account import services
 from masthead.readers.models import ConsentRecord
 from masthead.readers.privacy_models import AccountErasure, email_digest
@@ -68,6 +68,35 @@ def test_a_new_app_joins_the_export_and_the_erasure_by_registering(monkeypatch, 
     assert privacy.erase_for(reader) == {"events": {"seats": 1}}
     assert erased == [reader.pk]
     assert "x.Seat" in privacy.covered_models()
+
+
+def test_each_app_registers_from_its_own_privacy_module():
+    owners = {s.name: s.exporter.__module__ for s in privacy.sections() if s.exporter}
+    assert owners["account"] == "masthead.readers.privacy"
+    assert owners["newsletters"] == "masthead.newsletters.privacy"
+    assert owners["premium_meter"] == "masthead.access.privacy"
+    assert "readers.User_user_permissions" in privacy.exempt_models()
+
+
+def test_a_section_and_an_exemption_can_be_declared_with_the_decorators(monkeypatch, db):
+    registry = privacy.Registry()
+    registry._discovered = True
+    monkeypatch.setattr(privacy, "_registry", registry)
+
+    @privacy.exporter("events", covers=["x.Seat"])
+    def export_events(user):
+        return ["a seat"]
+
+    @privacy.eraser("events")
+    def erase_events(user):
+        return {"seats": 1}
+
+    privacy.register_exempt("x.Ticket", "printed at the door, never linked to a reader")
+    reader = ReaderFactory()
+    assert privacy.export_for(reader) == {"events": ["a seat"]}
+    assert privacy.erase_for(reader) == {"events": {"seats": 1}}
+    assert privacy.exempt_models() == {"x.Ticket": "printed at the door, never linked to a reader"}
+    assert export_events(reader) == ["a seat"]  # the decorators return the function
 
 
 # --------------------------------------------------------------------------------------
