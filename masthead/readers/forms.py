@@ -42,7 +42,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from masthead.core.templatetags.error_summary import naming_field
+from masthead.core.templatetags.error_summary import error_anchor, naming_field
 from masthead.newsletters.forms import NewsletterChoiceField
 from masthead.newsletters.selectors import newsletters_offered
 
@@ -182,12 +182,8 @@ class RegistrationForm(SignupForm):
         for name, field in self.fields.items():
             if name == HONEYPOT_FIELD or name not in self.errors:
                 continue
-            bound = self[name]
-            anchor = bound.id_for_label or bound.auto_id
-            if isinstance(field.widget, forms.CheckboxSelectMultiple):
-                anchor = f"{bound.auto_id}_0"
-            if name == self.bot_check.field_name:
-                anchor = "botcheck"
+            # The bot check is a hidden input: its box (id "botcheck") takes the focus.
+            anchor = "botcheck" if name == self.bot_check.field_name else error_anchor(self[name])
             for message in self.errors[name]:
                 rows.append((anchor, naming_field(message, field.label)))
         return rows
