@@ -44,6 +44,8 @@ urlpatterns = [
     path("accounts/email/", ReaderEmailView.as_view(), name="account_email"),
     path("accounts/", include(reader_urls)),
     path("accounts/", include(reader_urls.account_urlpatterns)),
+    # Each app's pages in the reader's account area (masthead.core.account_sections).
+    path("account/newsletters/", include("masthead.newsletters.urls")),
     path("account/", include("masthead.readers.account.urls")),
     path("sitemap.xml", content_sitemaps.sitemap_view, name="sitemap"),
     path("news-sitemap.xml", content_sitemaps.news_sitemap_view, name="news-sitemap"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from masthead.readers import privacy
+from masthead.core import privacy
 
 from .models import MeterMonth, MeterRead
 from .services import meter_export

@@ -10,6 +10,7 @@ class CoreConfig(AppConfig):
         from django.urls import register_converter
         from wagtail.models import Site
 
+        from . import account_sections, privacy
         from .newsroom import newsroom_name_forget
         from .numbers import IdConverter
 
@@ -18,3 +19,7 @@ class CoreConfig(AppConfig):
         # A renamed Site shows at once (masthead.core.newsroom remembers the name).
         for signal in (post_save, post_delete):
             signal.connect(newsroom_name_forget, sender=Site, dispatch_uid=f"newsroom-{signal}")
+        # Each app's `privacy` and `account` modules register with the registries
+        # (as Wagtail apps do through `wagtail_hooks`); every app is loaded by now.
+        privacy.autodiscover()
+        account_sections.autodiscover()

@@ -8,8 +8,5 @@ class NewslettersConfig(AppConfig):
     def ready(self) -> None:
         from masthead.access.benefits import register_feature
 
-        # Joins the reader's data export and erasure (masthead.readers.privacy).
-        from . import privacy  # noqa: F401
-
         # The wall may promise newsletters: this app is running.
         register_feature("newsletters")

@@ -17,7 +17,6 @@ Invariants:
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from allauth.account.adapter import get_adapter
@@ -39,17 +38,15 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from masthead.core.numbers import BoundedModelMultipleChoiceField
-from masthead.core.templatetags.error_summary import naming_field
+from masthead.core.templatetags.error_summary import error_anchor, naming_field
+from masthead.newsletters.forms import NewsletterChoiceField
 from masthead.newsletters.selectors import newsletters_offered
 
-from . import addresses, validators
+from . import addresses, fields, validators
 from .botcheck import BotCheck, bot_check
 from .models import LegalDocument
 from .ratelimit import client_ip, limit_source
@@ -67,7 +64,6 @@ SIGNUP_LIMIT_MESSAGES = {
         "We're getting a great many registrations just now. Wait a few minutes and try again."
     ),
 }
-DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %m %Y"]
 
 
 def _request() -> HttpRequest | None:
@@ -104,68 +100,13 @@ class ReaderEmailField(forms.EmailField):
         return email_normalise(super().to_python(value))
 
 
-class PersonNameField(forms.CharField):
-    def __init__(self, *, noun: str, autocomplete: str, **kwargs: Any) -> None:
-        self.noun = noun
-        super().__init__(
-            strip=True,
-            widget=forms.TextInput(attrs={"autocomplete": autocomplete, "spellcheck": "false"}),
-            error_messages={"required": format_lazy(_("Enter your {noun}."), noun=noun)},
-            **kwargs,
-        )
-
-    def clean(self, value: Any) -> str:
-        value = super().clean(value)
-        return validators.validate_person_name(value, label=str(self.noun))
-
-
-class DateOfBirthField(forms.DateField):
-    default_error_messages = {
-        "required": _("Enter your date of birth."),
-        "invalid": _("Enter your date of birth as a real date, for example 27/03/1990."),
-    }
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(
-            input_formats=DATE_INPUT_FORMATS,
-            widget=forms.DateInput(
-                format="%Y-%m-%d", attrs={"type": "date", "autocomplete": "bday"}
-            ),
-            **kwargs,
-        )
-
-    def to_python(self, value: Any) -> datetime.date | None:
-        if isinstance(value, str):
-            value = " ".join(value.split())
-        try:
-            return super().to_python(value)
-        except (OverflowError, ValueError) as error:  # e.g. year 0 or 99999
-            raise ValidationError(self.error_messages["invalid"], code="invalid") from error
-
-    def clean(self, value: Any) -> datetime.date:
-        born = super().clean(value)
-        return validators.validate_date_of_birth(born, today=timezone.localdate())
-
-
-class NewsletterChoiceField(BoundedModelMultipleChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return obj.name
-
-
 class RegistrationForm(SignupForm):
     """allauth's signup form with our fields and rules (ACCOUNT_FORMS["signup"])."""
 
     email = ReaderEmailField(label=_("Email address"))
-    first_name = PersonNameField(
-        label=_("First name"), noun=_("first name"), autocomplete="given-name"
-    )
-    last_name = PersonNameField(
-        label=_("Last name"), noun=_("last name"), autocomplete="family-name"
-    )
-    date_of_birth = DateOfBirthField(
-        label=_("Date of birth"),
-        help_text=_("You must be 18 or over to register."),
-    )
+    first_name = fields.first_name_field()
+    last_name = fields.last_name_field()
+    date_of_birth = fields.date_of_birth_field(help_text=_("You must be 18 or over to register."))
     newsletters = NewsletterChoiceField(
         label=_("Newsletters"),
         queryset=newsletters_offered(),
@@ -241,12 +182,8 @@ class RegistrationForm(SignupForm):
         for name, field in self.fields.items():
             if name == HONEYPOT_FIELD or name not in self.errors:
                 continue
-            bound = self[name]
-            anchor = bound.id_for_label or bound.auto_id
-            if isinstance(field.widget, forms.CheckboxSelectMultiple):
-                anchor = f"{bound.auto_id}_0"
-            if name == self.bot_check.field_name:
-                anchor = "botcheck"
+            # The bot check is a hidden input: its box (id "botcheck") takes the focus.
+            anchor = "botcheck" if name == self.bot_check.field_name else error_anchor(self[name])
             for message in self.errors[name]:
                 rows.append((anchor, naming_field(message, field.label)))
         return rows

@@ -121,7 +121,7 @@ def test_account_page_selectors_list_this_months_articles(rf, reader, newsroom):
 
 @pytest.mark.django_db
 def test_privacy_export_and_erasure_cover_the_meter(reader, newsroom):
-    from masthead.readers import privacy
+    from masthead.core import privacy
 
     client = Client()
     client.force_login(reader)

@@ -1,8 +1,10 @@
 """The account page's forms: they validate and say what is wrong, and never write.
 
-Invariant: the profile is checked by the same rules as registration
-(masthead.readers.validators), so an account can never hold a name or a date of birth
-that registration would refuse.
+Invariant: the profile is built from registration's own fields (masthead.readers.fields),
+so an account can never hold a name or a date of birth that registration would refuse,
+and both accept the same typed dates. Django's BoundField ties each input to its hint
+and its error (aria-describedby) and marks it invalid; the shared field component
+(templates/includes/forms/field.html) carries the ids it points at.
 """
 
 from __future__ import annotations
@@ -11,97 +13,23 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from masthead.core.numbers import BoundedModelMultipleChoiceField
-from masthead.newsletters.models import Newsletter
-from masthead.readers import validators
+from masthead.readers import fields
 
 
-class AccessibleForm(forms.Form):
-    """Ties each input to its hint and its error (aria-describedby), marks it invalid.
+class ProfileForm(forms.Form):
+    """The reader's names and date of birth: registration's own fields (readers.fields)."""
 
-    The ids match the template (`<id>_helptext`, `<id>_error`), so a screen reader reads
-    the message when it reaches the field.
-    """
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        for name, field in self.fields.items():
-            auto_id = self[name].auto_id
-            described = []
-            if field.help_text:
-                described.append(f"{auto_id}_helptext")
-            if self._errors and name in self._errors:
-                described.append(f"{auto_id}_error")
-                field.widget.attrs["aria-invalid"] = "true"
-            if described:
-                field.widget.attrs["aria-describedby"] = " ".join(described)
-
-
-class ProfileForm(AccessibleForm):
-    first_name = forms.CharField(
-        label=_("First name"),
-        max_length=200,  # the 40-character rule is checked after trimming, with our words
-        error_messages={"required": _("Enter your first name.")},
-        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
-    )
-    last_name = forms.CharField(
-        label=_("Last name"),
-        max_length=200,
-        error_messages={"required": _("Enter your last name.")},
-        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
-    )
-    date_of_birth = forms.DateField(
-        label=_("Date of birth"),
-        help_text=_("For example, 27 3 1990. You must be 18 or over."),
-        error_messages={
-            "required": _("Enter your date of birth."),
-            "invalid": _("Enter your date of birth as a real date, for example 27 3 1990."),
-        },
-        input_formats=["%Y-%m-%d", "%d/%m/%Y", "%d %m %Y", "%d-%m-%Y"],
-        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d"),
+    first_name = fields.first_name_field()
+    last_name = fields.last_name_field()
+    date_of_birth = fields.date_of_birth_field(
+        help_text=_("For example, 27/03/1990. You must be 18 or over."),
+        under_age_message=_("You must be 18 or over to have an account."),
     )
 
-    def clean_first_name(self) -> str:
-        return validators.validate_person_name(
-            self.cleaned_data["first_name"], label=str(_("first name"))
-        )
 
-    def clean_last_name(self) -> str:
-        return validators.validate_person_name(
-            self.cleaned_data["last_name"], label=str(_("last name"))
-        )
-
-    def clean_date_of_birth(self) -> Any:
-        born = self.cleaned_data["date_of_birth"]
-        try:
-            return validators.validate_date_of_birth(born, today=timezone.localdate())
-        except forms.ValidationError as error:
-            if error.code == "under_age":
-                raise forms.ValidationError(
-                    _("You must be 18 or over to have an account."), code="under_age"
-                ) from error
-            raise
-
-
-class NewsletterChoiceForm(AccessibleForm):
-    newsletters = BoundedModelMultipleChoiceField(
-        label=_("Newsletters"),
-        queryset=Newsletter.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"invalid_choice": _("Choose from the newsletters listed.")},
-    )
-
-    def __init__(self, *args: Any, choices: QuerySet[Newsletter], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["newsletters"].queryset = choices
-
-
-class DeleteAccountForm(AccessibleForm):
+class DeleteAccountForm(forms.Form):
     """Confirms erasure: the password when the account has one, and an explicit tick."""
 
     password = forms.CharField(

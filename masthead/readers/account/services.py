@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime
 import secrets
 import time
-from collections.abc import Iterable
 from importlib import import_module
 from typing import Any
 
@@ -28,9 +27,7 @@ from django.db import transaction
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from masthead.core import email as core_email
-from masthead.newsletters import services as newsletter_services
-from masthead.newsletters.models import Newsletter
-from masthead.readers import privacy
+from masthead.core import privacy
 from masthead.readers.emails import account_links
 from masthead.readers.privacy_models import AccountErasure, email_digest
 
@@ -57,19 +54,6 @@ def profile_update(
         user.date_of_birth = date_of_birth
         user.save(update_fields=["first_name", "last_name", "date_of_birth"])
     return user
-
-
-def newsletters_choose(*, user: Any, newsletters: Iterable[Newsletter]) -> None:
-    """The reader ticked exactly these newsletters on the account page."""
-    newsletter_services.subscriptions_set(user=user, newsletters=newsletters, source=SOURCE)
-
-
-def marketing_stop(*, user: Any) -> None:
-    newsletter_services.marketing_stop_all(user=user, source=SOURCE)
-
-
-def marketing_allow(*, user: Any) -> None:
-    newsletter_services.marketing_resume(user=user, source=SOURCE)
 
 
 def _code_digest(user: Any, code: str) -> str:

@@ -1,4 +1,8 @@
-"""URLs of the reader's account page, mounted at /account/."""
+"""URLs of the readers app's account pages, mounted at /account/.
+
+Other apps mount their own account pages beside these (masthead/urls.py) and list them
+in the navigation through masthead.core.account_sections.
+"""
 
 from django.urls import path
 
@@ -8,8 +12,6 @@ app_name = "account"
 
 urlpatterns = [
     path("", views.profile, name="profile"),
-    path("newsletters/", views.newsletters, name="newsletters"),
-    path("newsletters/switch/", views.marketing_switch, name="marketing-switch"),
     path("reading/", views.reading, name="reading"),
     path("history/", views.history, name="history"),
     path("sessions/", views.sessions, name="sessions"),

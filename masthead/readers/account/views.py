@@ -1,14 +1,15 @@
-"""The reader's account page: thin views that parse, call a service, and render.
+"""The readers app's account pages: thin views that parse, call a service, and render.
 
 Invariants: every view here requires a signed-in reader (except the farewell page after
 erasure) and every response, redirects included, carries `Cache-Control: private,
-no-store`; every form posts with a CSRF token; writes happen only in services.
+no-store` (core.account_sections.account_page); every form posts with a CSRF token;
+writes happen only in services. The pages are listed in the account navigation by
+readers.account_sections.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -17,50 +18,27 @@ from allauth.usersessions.forms import ManageUserSessionsForm
 from allauth.usersessions.models import UserSession
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
+from masthead.core.account_sections import account_page, render_account_page
 from masthead.core.http import private_no_store as no_store
 from masthead.newsletters import selectors as newsletter_selectors
-from masthead.readers import privacy
+from masthead.readers.account_sections import TITLES
 from masthead.readers.models import ConsentRecord
 
-from . import services
-from .forms import DeleteAccountForm, NewsletterChoiceForm, ProfileForm
-
-View = Callable[..., HttpResponseBase]
-
-
-def account_page(view: View) -> View:
-    """Signed-in readers only; never cached."""
-    return no_store(login_required(view))
-
-
-TITLES = {
-    "profile": gettext_lazy("Your profile"),
-    "newsletters": gettext_lazy("Newsletters and email"),
-    "reading": gettext_lazy("Your premium articles"),
-    "history": gettext_lazy("Consent history"),
-    "sessions": gettext_lazy("Where you're signed in"),
-    "data": gettext_lazy("Download your data"),
-    "delete": gettext_lazy("Delete your account"),
-}
+from . import selectors, services
+from .forms import DeleteAccountForm, ProfileForm
 
 
 def _render(request: HttpRequest, template: str, section: str, **context: Any) -> HttpResponse:
-    title = TITLES[section]
-    form = context.get("form")
-    if form is not None and form.errors:
-        # Screen readers announce the title first: say at once that something is wrong.
-        title = _("Error: %(title)s") % {"title": title}
-    context = {"section": section, "page_title": title, **context}
-    return render(request, f"readers/account/{template}", context)
+    return render_account_page(
+        request, f"readers/account/{template}", title=TITLES[section], context=context
+    )
 
 
 @account_page
@@ -85,43 +63,6 @@ def profile(request: HttpRequest) -> HttpResponse:
         user=user, email__iexact=user.email, verified=True
     ).exists()
     return _render(request, "profile.html", "profile", form=form, email_confirmed=confirmed)
-
-
-@account_page
-@require_http_methods(["GET", "POST"])
-def newsletters(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    choices = newsletter_selectors.newsletters_for_choice(user)
-    if request.method == "POST":
-        form = NewsletterChoiceForm(request.POST, choices=choices)
-        if form.is_valid():
-            services.newsletters_choose(user=user, newsletters=form.cleaned_data["newsletters"])
-            messages.success(request, _("Your newsletter choices have been saved."))
-            return redirect("account:newsletters")
-    else:
-        current = [s.newsletter for s in newsletter_selectors.subscriptions_for(user)]
-        form = NewsletterChoiceForm(initial={"newsletters": current}, choices=choices)
-    return _render(
-        request,
-        "newsletters.html",
-        "newsletters",
-        form=form,
-        stopped=newsletter_selectors.marketing_stopped(user),
-    )
-
-
-@account_page
-@require_POST
-def marketing_switch(request: HttpRequest) -> HttpResponse:
-    if request.POST.get("action") == "stop":
-        services.marketing_stop(user=request.user)
-        messages.success(request, _("We won't send you any marketing email."))
-    elif request.POST.get("action") == "allow":
-        services.marketing_allow(user=request.user)
-        messages.success(
-            request, _("Marketing email is allowed again. Choose the newsletters you want.")
-        )
-    return redirect("account:newsletters")
 
 
 @account_page
@@ -177,7 +118,10 @@ def sessions(request: HttpRequest) -> HttpResponse:
 def data(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         payload = json.dumps(
-            privacy.export_for(request.user), cls=DjangoJSONEncoder, ensure_ascii=False, indent=2
+            selectors.personal_data(request.user),
+            cls=DjangoJSONEncoder,
+            ensure_ascii=False,
+            indent=2,
         )
         response = HttpResponse(payload, content_type="application/json; charset=utf-8")
         filename = f"masthead-data-{timezone.localdate():%Y-%m-%d}.json"

@@ -12,7 +12,6 @@ from django.test import Client
 from django.urls import reverse
 
 from masthead.newsletters import services as newsletter_services
-from masthead.newsletters.models import MarketingChoice, Subscription
 from masthead.newsletters.tests.factories import NewsletterFactory, ReaderFactory
 from masthead.readers.models import ConsentRecord
 
@@ -20,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 PAGES = [
     "account:profile",
-    "account:newsletters",
+    "newsletters:preferences",
     "account:reading",
     "account:history",
     "account:sessions",
@@ -61,7 +60,7 @@ def test_account_pages_are_private_and_never_stored(signed_in, name):
     assert _no_store(response)
 
 
-@pytest.mark.parametrize("name", ["account:profile", "account:newsletters", "account:delete"])
+@pytest.mark.parametrize("name", ["account:profile", "newsletters:preferences", "account:delete"])
 def test_account_forms_refuse_a_post_without_csrf(client, reader, name):
     client.handler.enforce_csrf_checks = True
     client.force_login(reader)
@@ -145,63 +144,6 @@ def test_profile_accepts_a_reader_who_turns_18_today(signed_in, reader):
     assert response.status_code == 302
     reader.refresh_from_db()
     assert reader.last_name == "عبد السلام"
-
-
-def test_newsletter_choices_are_saved_and_recorded(signed_in, reader):
-    daily, weekly = NewsletterFactory(slug="daily"), NewsletterFactory(slug="weekly")
-    newsletter_services.subscriptions_set(user=reader, newsletters=[daily], source="signup")
-
-    response = signed_in.post(reverse("account:newsletters"), {"newsletters": [weekly.pk]})
-
-    assert response.status_code == 302
-    assert set(
-        Subscription.objects.filter(user=reader, active=True).values_list(
-            "newsletter__slug", flat=True
-        )
-    ) == {"weekly"}
-    rows = list(
-        MarketingChoice.objects.filter(user=reader, source="account")
-        .order_by("pk")
-        .values_list("action", "newsletter__slug")
-    )
-    assert rows == [("unsubscribe", "daily"), ("subscribe", "weekly")]
-
-
-def test_newsletter_page_shows_current_choices_ticked(signed_in, reader):
-    daily = NewsletterFactory(slug="daily", name="Morning Edition")
-    NewsletterFactory(slug="weekly", name="Weekend Read")
-    newsletter_services.subscriptions_set(user=reader, newsletters=[daily], source="signup")
-    response = signed_in.get(reverse("account:newsletters"))
-    html = response.content.decode()
-    assert "Morning Edition" in html and "Weekend Read" in html
-    assert f'value="{daily.pk}"' in html
-    form = response.context["form"]
-    assert [n.pk for n in form.initial["newsletters"]] == [daily.pk]
-    assert html.count("checked") == 1
-
-
-def test_an_unknown_newsletter_is_refused_and_nothing_changes(signed_in, reader):
-    hidden = NewsletterFactory(is_offered=False)
-    response = signed_in.post(reverse("account:newsletters"), {"newsletters": [hidden.pk]})
-    assert response.status_code == 200
-    assert "Choose from the newsletters listed." in response.content.decode()
-    assert not MarketingChoice.objects.filter(user=reader).exists()
-
-
-def test_one_switch_stops_all_marketing_email_and_another_allows_it(signed_in, reader):
-    daily = NewsletterFactory(slug="daily")
-    newsletter_services.subscriptions_set(user=reader, newsletters=[daily], source="signup")
-
-    signed_in.post(reverse("account:marketing-switch"), {"action": "stop"})
-    page = signed_in.get(reverse("account:newsletters")).content.decode()
-    assert "You've stopped all marketing email" in page
-    assert not Subscription.objects.filter(user=reader, active=True).exists()
-
-    signed_in.post(reverse("account:marketing-switch"), {"action": "allow"})
-    actions = list(
-        MarketingChoice.objects.filter(user=reader).order_by("pk").values_list("action", flat=True)
-    )
-    assert actions == ["subscribe", "stop_all", "unsubscribe", "resume"]
 
 
 def test_history_lists_consents_and_marketing_choices(signed_in, reader):

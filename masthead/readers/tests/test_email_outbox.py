@@ -6,9 +6,8 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
-from masthead.core import outbox
+from masthead.core import outbox, privacy
 from masthead.core.models import OutboxEmail, OutboxStatus
-from masthead.readers import privacy
 from masthead.readers.account.services import account_erase
 from masthead.readers.models import User
 from masthead.readers.tests.registration_support import registration_data
@@ -86,7 +85,7 @@ def test_the_export_lists_the_emails_sent_and_erasure_forgets_them(
 ):
     register(client, django_capture_on_commit_callbacks, email="ada@example.com")
     reader = User.objects.get()
-    emails = privacy.export_for(reader)["sections"]["emails"]
+    emails = privacy.export_for(reader)["emails"]
     newsroom = str(settings.WAGTAIL_SITE_NAME)
     assert sorted(e["subject"] for e in emails) == [
         f"Confirm your email address for {newsroom}",

@@ -238,9 +238,9 @@ def test_passkeys_belong_to_the_sites_own_host(settings, rf):
 
 
 def test_the_data_export_lists_authenticators_without_their_secrets(editor_with_totp):
-    from masthead.readers import privacy
+    from masthead.core import privacy
 
-    exported = privacy.export_for(editor_with_totp)["sections"]["two_factor"]
+    exported = privacy.export_for(editor_with_totp)["two_factor"]
     assert [row["type"] for row in exported] == ["totp"]
     assert SECRET not in repr(exported)
     assert "secret" not in repr(exported)

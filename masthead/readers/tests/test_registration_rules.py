@@ -10,7 +10,8 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 
 from masthead.readers import validators
-from masthead.readers.forms import DateOfBirthField, ReaderEmailField
+from masthead.readers.fields import DateOfBirthField
+from masthead.readers.forms import ReaderEmailField
 from masthead.readers.validators import (
     add_years,
     age_on,

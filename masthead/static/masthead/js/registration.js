@@ -63,7 +63,7 @@
           clearTimeout(timer);
           timer = setTimeout(function () {
             statusBox.textContent = value
-              ? (field.getAttribute("data-status-template") || "{met} of {total}")
+              ? (statusBox.getAttribute("data-status-template") || "{met} of {total}")
                   .replace("{met}", met)
                   .replace("{total}", rules.length)
               : "";

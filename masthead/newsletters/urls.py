@@ -1,0 +1,13 @@
+"""The reader's newsletter preferences, mounted at /account/newsletters/ (the paths
+they had when the readers app served them, so bookmarks keep working)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "newsletters"
+
+urlpatterns = [
+    path("", views.preferences, name="preferences"),
+    path("switch/", views.marketing_switch, name="marketing-switch"),
+]

@@ -1,0 +1,61 @@
+"""The reader's newsletter preferences in the account area: thin views.
+
+Invariants: signed-in readers only, every response `Cache-Control: private, no-store`
+(core.account_sections.account_page); writes only through services, recorded with the
+source "account" in the marketing ledger.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from masthead.core.account_sections import account_page, render_account_page
+
+from . import selectors, services
+from .forms import NewsletterChoiceForm
+
+SOURCE = "account"
+TITLE = gettext_lazy("Newsletters and email")
+
+
+@account_page
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    choices = selectors.newsletters_for_choice(user)
+    if request.method == "POST":
+        form = NewsletterChoiceForm(request.POST, choices=choices)
+        if form.is_valid():
+            services.subscriptions_set(
+                user=user, newsletters=form.cleaned_data["newsletters"], source=SOURCE
+            )
+            messages.success(request, _("Your newsletter choices have been saved."))
+            return redirect("newsletters:preferences")
+    else:
+        current = [s.newsletter for s in selectors.subscriptions_for(user)]
+        form = NewsletterChoiceForm(initial={"newsletters": current}, choices=choices)
+    return render_account_page(
+        request,
+        "newsletters/account/preferences.html",
+        title=TITLE,
+        context={"form": form, "stopped": selectors.marketing_stopped(user)},
+    )
+
+
+@account_page
+@require_POST
+def marketing_switch(request: HttpRequest) -> HttpResponse:
+    if request.POST.get("action") == "stop":
+        services.marketing_stop_all(user=request.user, source=SOURCE)
+        messages.success(request, _("We won't send you any marketing email."))
+    elif request.POST.get("action") == "allow":
+        services.marketing_resume(user=request.user, source=SOURCE)
+        messages.success(
+            request, _("Marketing email is allowed again. Choose the newsletters you want.")
+        )
+    return redirect("newsletters:preferences")
