@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "masthead.content",
     "masthead.access",
     "masthead.newsletters",
+    "masthead.demo",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.routable_page",
@@ -182,6 +183,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
                 "masthead.core.context_processors.site_chrome",
+                "masthead.content.navigation.navigation",
             ],
         },
     }

@@ -24,14 +24,17 @@ import datetime as dt
 import functools
 import logging
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
 from .models import AccessSettings, MeterMonth, MeterRead, WallEvent, WallStat
-from .policy import AccessDecision, ArticleLike, MeterState, Reader, decide
+from .policy import AccessDecision, ArticleLike, MeterState, Reader, Wall, decide
+
+if TYPE_CHECKING:  # the selectors import this module; the type is all this one needs
+    from .selectors import ArticleAccess
 
 logger = logging.getLogger("masthead.access")
 
@@ -48,7 +51,8 @@ class MeterOutcome:
     meter: MeterState
 
 
-def _tables() -> dict[str, str]:
+def meter_tables() -> dict[str, str]:
+    """The meter's table and column names (from model metadata), for its raw SQL."""
     user_groups = get_user_model().groups.through._meta
     setting_groups = AccessSettings.unlimited_groups.through._meta
     return {
@@ -64,7 +68,7 @@ def _tables() -> dict[str, str]:
 def _claim_read_sql() -> str:
     # Only table and column names from model metadata are interpolated; values are
     # always parameters.
-    t = _tables()
+    t = meter_tables()
     return (
         f"INSERT INTO {t['read']} (user_id, article_id, month, first_read_at, last_read_at, reads)"  # noqa: S608
         " VALUES (%s, %s, %s, %s, %s, 1)"
@@ -79,7 +83,7 @@ def _claim_read_sql() -> str:
 
 @functools.cache
 def _take_one_sql() -> str:
-    t = _tables()
+    t = meter_tables()
     return (
         f"INSERT INTO {t['month']} (user_id, month, used) VALUES (%s, %s, 1)"  # noqa: S608
         " ON CONFLICT (user_id, month) DO UPDATE"
@@ -136,6 +140,33 @@ def meter_view(
     return MeterOutcome(decision=decision, unlimited=unlimited, meter=meter)
 
 
+def premium_read_record(*, access: ArticleAccess) -> None:
+    """Count this view of a premium article against the signed-in reader's allowance
+    when the policy says it counts, and count the premium wall when it is shown.
+
+    Called once per request by the article serve path (and the body fragment), after
+    the selector decided who the reader is; a second call for the same access does
+    nothing. Writes nothing when the access has no pending premium read (any other
+    reader or level) or the view may not count (HEAD, preview, a speculative load).
+    The meter's own transaction decides (see `meter_view`), so a concurrent request
+    that took the last article first turns this view into the premium wall.
+    """
+    pending = access.pending_read
+    if pending is None or access.recorded or not pending.countable:
+        return
+    access.recorded = True
+    outcome = meter_view(
+        user_id=pending.user_id,
+        article=pending.article,
+        access_settings=pending.access_settings,
+        now=pending.now,
+        countable=True,
+    )
+    access.decided = outcome.decision
+    if outcome.decision.wall is Wall.PREMIUM:
+        wall_event_record(article_id=pending.article.pk, kind=WallEvent.PREMIUM_WALL)
+
+
 def wall_event_record(
     *, article_id: int, kind: WallEvent | str, day: dt.date | None = None
 ) -> None:
@@ -188,7 +219,9 @@ __all__ = [
     "MeterOutcome",
     "meter_erase",
     "meter_export",
+    "meter_tables",
     "meter_view",
     "month_of",
+    "premium_read_record",
     "wall_event_record",
 ]
