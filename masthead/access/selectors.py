@@ -7,8 +7,9 @@ Invariants:
   mistake. A signed-in reader's premium article is decided by the meter: the decision
   waits (`ArticleAccess.pending_read`) until either `services.premium_read_record`
   counts the view (the serve path, once per request: its write returns the meter's
-  state, so deciding costs no extra query) or, with no record made, it is first read,
-  from the meter as it stands (one read-only query, drawing on nothing).
+  state, so deciding costs no extra query) or, with no record made, it is first read:
+  then it comes from the meter as it stands (one read-only query) and fails closed, a
+  first open that was not counted is not shown.
 - A request without a session cookie is anonymous without loading the session, so an
   anonymous page does not vary on Cookie and stays cacheable by a CDN. A forged or
   tampered session cookie, or one whose account is gone or inactive, is anonymous.
@@ -290,9 +291,10 @@ def _meter_state_sql() -> str:
 
 
 def premium_decision_read(pending: PendingPremiumRead) -> AccessDecision:
-    """The decision for a premium article from the reader's meter as it stands: one
-    read-only query; this view is not counted (a view that may count goes through
-    `services.premium_read_record` instead)."""
+    """The decision for a premium article from the reader's meter as it stands, in one
+    read-only query. Nothing is counted, so it fails closed: an article already counted
+    this month reads in full, a first open gets the wall (a view that may count goes
+    through `services.premium_read_record`, which decides with the count)."""
     month = services.month_of(pending.now)
     user_id, settings_id = pending.user_id, pending.access_settings.pk
     with connection.cursor() as cursor:
