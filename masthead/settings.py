@@ -258,6 +258,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL  # error mail to admins: plain, needs no datab
 
 
 def _newsroom_sender(configured: str) -> str:
+    # Imported when called: settings load before any app, so they may not import one.
     from masthead.core.newsroom import sender_address
 
     return sender_address(configured)
@@ -411,6 +412,7 @@ STORAGES = {
 
 
 def _newsroom_name() -> str:
+    # Imported when called: settings load before any app, so they may not import one.
     from masthead.core.newsroom import newsroom_name
 
     return newsroom_name()

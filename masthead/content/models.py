@@ -15,6 +15,7 @@ Invariants:
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -94,6 +95,22 @@ class Author(index.Indexed, models.Model):
         return reverse("content:author", kwargs={"slug": self.slug})
 
 
+def _selectors() -> ModuleType:
+    # Imported on first use, not at the top: Wagtail serves a page through its model's
+    # own methods (route, get_context, serve), and the selectors they call import these
+    # models, so a top-level import would be circular.
+    from . import selectors
+
+    return selectors
+
+
+def _feeds() -> ModuleType:
+    # Imported on first use for the same reason: the feeds import these models.
+    from . import feeds
+
+    return feeds
+
+
 class ArticleTag(TaggedItemBase):
     content_object = ParentalKey(
         "content.ArticlePage", on_delete=models.CASCADE, related_name="tagged_items"
@@ -162,36 +179,26 @@ class HomePage(ListingPage):
     def route(self, request: HttpRequest, path_components: list[str]) -> Any:
         # Resolve /a/b/c/ in one query by url_path instead of one query per level.
         if path_components:
-            from .selectors import page_for_path
-
-            page = page_for_path(root=self, path_components=path_components)
+            page = _selectors().page_for_path(root=self, path_components=path_components)
             if page is not None:
                 return page.route(request, [])
         return super().route(request, path_components)
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict:
-        from .selectors import front_page
-
         context = super().get_context(request, *args, **kwargs)
-        context["front"] = front_page(home=self)
+        context["front"] = _selectors().front_page(home=self)
         return context
 
     def listing_articles(self) -> models.QuerySet[ArticlePage]:
-        from .selectors import live_articles
-
-        return live_articles().descendant_of(self)
+        return _selectors().live_articles().descendant_of(self)
 
     @path("feeds/rss/", name="rss")
     def rss_feed(self, request: HttpRequest) -> Any:
-        from .feeds import ListingRssFeed
-
-        return ListingRssFeed()(request, listing=self)
+        return _feeds().ListingRssFeed()(request, listing=self)
 
     @path("feeds/atom/", name="atom")
     def atom_feed(self, request: HttpRequest) -> Any:
-        from .feeds import ListingAtomFeed
-
-        return ListingAtomFeed()(request, listing=self)
+        return _feeds().ListingAtomFeed()(request, listing=self)
 
 
 class SectionPage(ListingPage):
@@ -231,9 +238,7 @@ class SectionPage(ListingPage):
             )
 
     def listing_articles(self) -> models.QuerySet[ArticlePage]:
-        from .selectors import live_articles
-
-        return live_articles().descendant_of(self)
+        return _selectors().live_articles().descendant_of(self)
 
     @path("")
     def index_route(self, request: HttpRequest) -> Any:
@@ -242,15 +247,11 @@ class SectionPage(ListingPage):
 
     @path("rss/", name="rss")
     def rss_feed(self, request: HttpRequest) -> Any:
-        from .feeds import ListingRssFeed
-
-        return ListingRssFeed()(request, listing=self)
+        return _feeds().ListingRssFeed()(request, listing=self)
 
     @path("atom/", name="atom")
     def atom_feed(self, request: HttpRequest) -> Any:
-        from .feeds import ListingAtomFeed
-
-        return ListingAtomFeed()(request, listing=self)
+        return _feeds().ListingAtomFeed()(request, listing=self)
 
 
 class ArticleAuthor(Orderable):
@@ -442,10 +443,8 @@ class ArticlePage(GatedArticle, NewsroomPageMixin, Page):
         return self.first_published_at
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict:
-        from .selectors import article_page_context
-
         context = super().get_context(request, *args, **kwargs)
-        context.update(article_page_context(article=self, request=request))
+        context.update(_selectors().article_page_context(article=self, request=request))
         return context
 
     def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
