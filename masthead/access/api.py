@@ -7,7 +7,7 @@ without touching content.
 
 Serving an article, in order (`ArticlePage.serve`):
     access = article_access(request=request, article=page)  # decides; writes nothing
-    premium_read_record(access=access)                      # the meter: once per request
+    article_view_record(access=access)                      # the meter: once per request
     ... render ...
     finish_article_response(response, access)               # no-store, free-reads cookie
 """
@@ -19,7 +19,7 @@ from .lead_in import MARKER_TYPE, marker_withholds_nothing
 from .policy import Level
 from .responses import finish_article_response
 from .selectors import PREVIEW_AS_READER, ArticleAccess, article_access, with_access_settings
-from .services import premium_read_record
+from .services import article_view_record
 
 __all__ = [
     "MARKER_TYPE",
@@ -28,8 +28,8 @@ __all__ = [
     "GatedArticle",
     "Level",
     "article_access",
+    "article_view_record",
     "finish_article_response",
     "marker_withholds_nothing",
-    "premium_read_record",
     "with_access_settings",
 ]

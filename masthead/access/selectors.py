@@ -5,7 +5,7 @@ Invariants:
   hands the template exactly the blocks the reader may see: `lead` and `rest`. For a
   reader without access `rest` is empty, so no template can render withheld text by
   mistake. A signed-in reader's premium article is decided by the meter: the decision
-  waits (`ArticleAccess.pending_read`) until either `services.premium_read_record`
+  waits (`ArticleAccess.pending_read`) until either `services.article_view_record`
   counts the view (the serve path, once per request: its write returns the meter's
   state, so deciding costs no extra query) or, with no record made, it is first read:
   then it comes from the meter as it stands (one read-only query) and fails closed, a
@@ -41,7 +41,7 @@ from masthead.core.http import is_speculative
 from masthead.core.middleware import has_session_cookie
 
 from . import services
-from .crawlers import is_verified_crawler
+from .crawlers import NOT_A_CRAWLER, crawler_check
 from .lead_in import MARKER_TYPE, Split, split_body
 from .models import AccessSettings, MeterRead
 from .policy import (
@@ -93,7 +93,10 @@ class ArticleAccess:
     benefits: list[str] = field(default_factory=list)
     # Set while a premium decision waits for the meter (see the module docstring).
     pending_read: PendingPremiumRead | None = None
-    # True once `services.premium_read_record` has run for this access.
+    # An address claiming to be a search engine, with no verdict yet: the service
+    # schedules its DNS check (`crawlers.crawler_lookup_schedule`).
+    crawler_lookup: tuple[str, str] | None = None
+    # True once `services.article_view_record` has run for this access.
     recorded: bool = False
 
     @property
@@ -294,7 +297,7 @@ def premium_decision_read(pending: PendingPremiumRead) -> AccessDecision:
     """The decision for a premium article from the reader's meter as it stands, in one
     read-only query. Nothing is counted, so it fails closed: an article already counted
     this month reads in full, a first open gets the wall (a view that may count goes
-    through `services.premium_read_record`, which decides with the count)."""
+    through `services.article_view_record`, which decides with the count)."""
     month = services.month_of(pending.now)
     user_id, settings_id = pending.user_id, pending.access_settings.pk
     with connection.cursor() as cursor:
@@ -319,7 +322,7 @@ def article_access(
     """Decide once for this request and article (cached on the request); writes nothing.
 
     A premium article for a signed-in reader is decided by the meter: the serve path
-    then calls `services.premium_read_record` once, which counts the view if it counts.
+    then calls `services.article_view_record` once, which counts the view if it counts.
     `countable=False` says this view may never count (whatever the request)."""
     cached = getattr(request, REQUEST_ATTR, None)
     if cached is not None and cached.get(article.pk) is not None:
@@ -339,6 +342,7 @@ def article_access(
     set_cookie: tuple[str, str] | None = None
     decision: AccessDecision | None = None
     pending: PendingPremiumRead | None = None
+    crawler_lookup: tuple[str, str] | None = None
 
     if level is Level.FREE or as_reader:
         decision = decide(ANONYMOUS, article, NO_METER, local_now)
@@ -358,7 +362,9 @@ def article_access(
         else:
             decision = decide(Reader(registered=True), article, NO_METER, local_now)
     else:
-        crawler = config.verify_crawlers and is_verified_crawler(request)
+        crawler_seen = crawler_check(request) if config.verify_crawlers else NOT_A_CRAWLER
+        crawler = crawler_seen.verified
+        crawler_lookup = crawler_seen.lookup
         meter, read = NO_METER, []
         if level is Level.REGISTRATION and config.anonymous_registration_reads and not crawler:
             meter, read = _free_reads(
@@ -371,6 +377,7 @@ def article_access(
     result = ArticleAccess(
         decided=decision,
         pending_read=pending,
+        crawler_lookup=crawler_lookup,
         body=article.body,
         access_settings=config,
         article_path=urlsplit(article.get_url(request) or "/").path or "/",

@@ -30,6 +30,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
+from .crawlers import crawler_lookup_schedule
 from .models import AccessSettings, MeterMonth, MeterRead, WallEvent, WallStat
 from .policy import AccessDecision, ArticleLike, MeterState, Reader, Wall, decide
 
@@ -140,21 +141,27 @@ def meter_view(
     return MeterOutcome(decision=decision, unlimited=unlimited, meter=meter)
 
 
-def premium_read_record(*, access: ArticleAccess) -> None:
-    """Count this view of a premium article against the signed-in reader's allowance
-    when the policy says it counts, and count the premium wall when it is shown.
+def article_view_record(*, access: ArticleAccess) -> None:
+    """Every write an article view causes, after the selector decided: count a premium
+    article against the signed-in reader's allowance when the policy says it counts
+    (and the premium wall when it is shown), and schedule the DNS check of an address
+    that claims to be a search engine.
 
-    Called once per request by the article serve path (and the body fragment), after
-    the selector decided who the reader is; a second call for the same access does
-    nothing. Writes nothing when the access has no pending premium read (any other
-    reader or level) or the view may not count (HEAD, preview, a speculative load).
-    The meter's own transaction decides (see `meter_view`), so a concurrent request
-    that took the last article first turns this view into the premium wall.
+    Called once per request by the article serve path (and the body fragment); a second
+    call for the same access does nothing. Touches no meter row when the access has no
+    pending premium read (any other reader or level) or the view may not count (HEAD,
+    preview, a speculative load). The meter's own transaction decides (see
+    `meter_view`), so a concurrent request that took the last article first turns this
+    view into the premium wall.
     """
-    pending = access.pending_read
-    if pending is None or access.recorded or not pending.countable:
+    if access.recorded:
         return
     access.recorded = True
+    if access.crawler_lookup is not None:
+        crawler_lookup_schedule(*access.crawler_lookup)
+    pending = access.pending_read
+    if pending is None or not pending.countable:
+        return
     outcome = meter_view(
         user_id=pending.user_id,
         article=pending.article,
@@ -217,11 +224,11 @@ def meter_export(*, user: Any) -> dict[str, Any]:
 __all__ = [
     "ArticleLike",
     "MeterOutcome",
+    "article_view_record",
     "meter_erase",
     "meter_export",
     "meter_tables",
     "meter_view",
     "month_of",
-    "premium_read_record",
     "wall_event_record",
 ]

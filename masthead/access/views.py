@@ -22,7 +22,7 @@ from masthead.core.numbers import parse_id
 from .articles import find_live_article, is_live_gated
 from .models import WallEvent
 from .selectors import article_access
-from .services import premium_read_record, wall_event_record
+from .services import article_view_record, wall_event_record
 
 # Events a reader's browser may report; completions are counted by the server only.
 BEACON_EVENTS = {WallEvent.IMPRESSION.value, WallEvent.STARTED.value}
@@ -58,7 +58,7 @@ def article_body_fragment(request: HttpRequest, article_id: int) -> HttpResponse
     if article is None:
         raise Http404
     access = article_access(request=request, article=article)
-    premium_read_record(access=access)
+    article_view_record(access=access)
     response = render(
         request,
         "access/body.html",

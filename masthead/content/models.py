@@ -47,9 +47,9 @@ from masthead.access.api import (
     GatedArticle,
     Level,
     article_access,
+    article_view_record,
     finish_article_response,
     marker_withholds_nothing,
-    premium_read_record,
 )
 from masthead.core.http import is_speculative, refuse_speculation
 
@@ -452,7 +452,7 @@ class ArticlePage(GatedArticle, NewsroomPageMixin, Page):
         # is handed only the blocks the reader may see (masthead.access). The meter
         # records this view (if it counts) once, here, and nowhere else.
         access = article_access(request=request, article=self)
-        premium_read_record(access=access)
+        article_view_record(access=access)
         if is_speculative(request) and not access.decision.full:
             # A prefetch was not counted, so it may only show what the reader has
             # without counting; a wall kept for the click could hide text the reader

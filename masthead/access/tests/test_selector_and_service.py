@@ -1,7 +1,7 @@
 """A selector never writes; the premium read is recorded by one service call per request.
 
 `selectors.article_access` decides who may read what and touches no row; the article
-serve path (and the body fragment) then calls `services.premium_read_record` exactly
+serve path (and the body fragment) then calls `services.article_view_record` exactly
 once, which is the only place a view is counted against the meter.
 """
 
@@ -162,8 +162,8 @@ def test_the_service_twice_for_one_access_records_once(rf, newsroom) -> None:
     access = selectors.article_access(
         request=_request(rf, newsroom.premium, reader), article=newsroom.premium
     )
-    services.premium_read_record(access=access)
-    services.premium_read_record(access=access)
+    services.article_view_record(access=access)
+    services.article_view_record(access=access)
     assert MeterRead.objects.get().reads == 1
     assert MeterMonth.objects.get().used == 1
 
@@ -183,7 +183,7 @@ def test_a_concurrent_request_that_took_the_last_article_turns_this_one_into_the
     services.meter_view(
         user_id=reader.pk, article=newsroom.others[0], access_settings=config, now=timezone.now()
     )
-    services.premium_read_record(access=access)
+    services.article_view_record(access=access)
     assert not access.decision.full
     assert access.decision.wall is Wall.PREMIUM
     assert access.rest == []
@@ -199,6 +199,6 @@ def test_a_view_that_cannot_count_writes_nothing(rf, newsroom, method: str) -> N
     request = _request(rf, newsroom.premium, reader, method=method)
     with CaptureQueriesContext(connection) as ctx:
         access = selectors.article_access(request=request, article=newsroom.premium)
-        services.premium_read_record(access=access)
+        services.article_view_record(access=access)
         assert not access.decision.counts
     assert _writes(ctx) == []
