@@ -60,8 +60,9 @@ SETUP_SCRIPT = """
 import json
 from django.test import Client
 from wagtail.models import Site
+from masthead.access.api import Level
 from masthead.access.models import AccessSettings
-from masthead.content.models import AccessLevel, SectionPage
+from masthead.content.models import SectionPage
 from masthead.content.selectors import live_articles
 from masthead.content.tests.factories import make_article, paragraph
 from django.contrib.auth import get_user_model
@@ -71,7 +72,7 @@ site = Site.objects.get(is_default_site=True)
 config = AccessSettings.for_site(site)
 config.premium_allowance = {allowance}
 config.save()
-section = SectionPage.objects.filter(default_access_level=AccessLevel.PREMIUM).first()
+section = SectionPage.objects.filter(default_access_level=Level.PREMIUM).first()
 for i in range({extra}):
     make_article(
         section=section, title=f"Bench premium {{i}}", hero=False,
@@ -90,10 +91,10 @@ def path(a):
 articles = list(live_articles())
 print("SETUP=" + json.dumps({{
     "session_cookie": settings.SESSION_COOKIE_NAME,
-    "free": [path(a) for a in articles if a.effective_access == "free"],
-    "registration": [path(a) for a in articles if a.effective_access == "registration"],
-    "premium": [path(a) for a in articles if a.effective_access == "premium"],
-    "premium_ids": {{path(a): a.pk for a in articles if a.effective_access == "premium"}},
+    "free": [path(a) for a in articles if a.level is Level.FREE],
+    "registration": [path(a) for a in articles if a.level is Level.REGISTRATION],
+    "premium": [path(a) for a in articles if a.level is Level.PREMIUM],
+    "premium_ids": {{path(a): a.pk for a in articles if a.level is Level.PREMIUM}},
     "readers": readers,
 }}))
 """
@@ -113,7 +114,8 @@ user = get_user_model().objects.create_user("bench-meter@example.com", "bench-pa
 client = Client(SERVER_NAME="127.0.0.1")
 client.force_login(user)
 # Twin articles, identical but for their access level, so only the meter differs.
-from masthead.content.models import AccessLevel, SectionPage
+from masthead.access.api import Level
+from masthead.content.models import SectionPage
 import itertools
 from masthead.content.tests import factories
 from masthead.content.tests.factories import make_article, paragraph
@@ -124,8 +126,8 @@ def twin(level):
     return make_article(
         section=section, title=f"Twin {{level}}", body=body, hero=False, tags=["twin"]
     )
-premium = twin(AccessLevel.PREMIUM)
-free = twin(AccessLevel.FREE)
+premium = twin(Level.PREMIUM)
+free = twin(Level.FREE)
 for _ in range(20):
     client.get(premium.get_url()); client.get(free.get_url())
 counted, plain = [], []

@@ -215,8 +215,10 @@ def pick_article(backend: Backend) -> tuple[str, str]:
     """A free article's path and headline: free, so every reader gets the full render."""
     script = (
         "import json\n"
+        "from masthead.access.api import Level\n"
         "from masthead.content.selectors import live_articles\n"
-        "a = live_articles().filter(effective_access='free').first() or live_articles().first()\n"
+        "a = live_articles().filter(effective_access=Level.FREE).first()"
+        " or live_articles().first()\n"
         "print('ARTICLE=' + json.dumps([a.get_url(), a.title] if a else None))\n"
     )
     found = manage_shell(backend, script, "ARTICLE")

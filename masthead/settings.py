@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "masthead.content",
     "masthead.access",
     "masthead.newsletters",
+    "masthead.demo",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.routable_page",
@@ -187,6 +188,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
                 "masthead.core.context_processors.site_chrome",
+                "masthead.content.navigation.navigation",
             ],
         },
     }
@@ -261,6 +263,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL  # error mail to admins: plain, needs no datab
 
 
 def _newsroom_sender(configured: str) -> str:
+    # Imported when called: settings load before any app, so they may not import one.
     from masthead.core.newsroom import sender_address
 
     return sender_address(configured)
@@ -414,6 +417,7 @@ STORAGES = {
 
 
 def _newsroom_name() -> str:
+    # Imported when called: settings load before any app, so they may not import one.
     from masthead.core.newsroom import newsroom_name
 
     return newsroom_name()

@@ -21,8 +21,8 @@ import redis
 from django.test import Client
 from django.urls import reverse
 
+from masthead.access.api import Level
 from masthead.access.tests.conftest import MARKER, PASSWORD, make_reader
-from masthead.content.models import AccessLevel
 from masthead.content.tests.factories import make_article, make_home, make_section, paragraph
 
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
@@ -118,8 +118,8 @@ def caches_on_own_redis(settings, own_redis: RedisProcess) -> RedisProcess:
 
 def _newsroom():
     home = make_home()
-    news = make_section(parent=home, title="News", access=AccessLevel.FREE)
-    premium = make_section(parent=home, title="Investigations", access=AccessLevel.PREMIUM)
+    news = make_section(parent=home, title="News", access=Level.FREE)
+    premium = make_section(parent=home, title="Investigations", access=Level.PREMIUM)
     free = make_article(section=news, title="The harbour reopens", hero=False)
     gated = make_article(
         section=premium,

@@ -8,6 +8,8 @@ class AccessConfig(AppConfig):
     verbose_name = _("Access: the wall and the meter")
 
     def ready(self) -> None:
+        # Imported here because Django forbids importing models before the app registry
+        # is ready, and the receivers need them.
         from . import signals
 
         signals.connect()

@@ -7,7 +7,8 @@ Invariants:
   for it) to resolve to a host under a search engine's published domain AND that host
   to resolve forward to the same address.
 - DNS never runs while a reader waits: a page only reads the cached verdict for its
-  address; an unknown address is looked up by a background task and treated as
+  address (`crawler_check`, a read); an unknown address is looked up by a background
+  task, scheduled by the view's service (`crawler_lookup_schedule`), and treated as
   unverified until then.
 - The resolver is pluggable (`ACCESS_DNS_RESOLVER` setting, a dotted path to a class
   with `reverse(ip)` and `forward(host)`), so tests use a fake one.
@@ -18,6 +19,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import socket
+from dataclasses import dataclass
 from typing import Protocol
 
 from django.conf import settings
@@ -116,22 +118,39 @@ def verify_crawler_ip(ip: str, crawler: str) -> bool:
     return verified
 
 
-def is_verified_crawler(request: HttpRequest) -> bool:
-    """The cached verdict for this request's address; schedules a lookup if unknown."""
+@dataclass(frozen=True)
+class CrawlerCheck:
+    """What the cache says of this request's address (a read; nothing is scheduled)."""
+
+    verified: bool = False
+    # (address, crawler) with no verdict yet: `crawler_lookup_schedule` should look it up.
+    lookup: tuple[str, str] | None = None
+
+
+NOT_A_CRAWLER = CrawlerCheck()
+
+
+def crawler_check(request: HttpRequest) -> CrawlerCheck:
+    """The cached verdict for this request's address. Reads only: an address with no
+    verdict yet is unverified, and `lookup` says what to schedule (the caller's service
+    does, through `crawler_lookup_schedule`)."""
     crawler = claimed_crawler(request.META.get("HTTP_USER_AGENT", ""))
     if crawler is None:
-        return False
+        return NOT_A_CRAWLER
     ip = client_ip(request)
     if not ip:
-        return False
+        return NOT_A_CRAWLER
     verdict = cache.get(_key(ip, crawler))
-    if verdict is None:
-        # Mark it pending so a burst of requests schedules one lookup, not hundreds.
-        if cache.add(_key(ip, crawler), "pending", PENDING_SECONDS):
-            try:
-                verify_crawler_ip.enqueue(ip, crawler)
-            except Exception:
-                logger.warning("could not schedule a crawler check for %s", ip, exc_info=True)
-        # With an immediate task backend the verdict may be there already.
-        verdict = cache.get(_key(ip, crawler))
-    return verdict == "yes"
+    return CrawlerCheck(
+        verified=verdict == "yes", lookup=(ip, crawler) if verdict is None else None
+    )
+
+
+def crawler_lookup_schedule(ip: str, crawler: str) -> None:
+    """Schedule the DNS check of an address that claims to be `crawler`, once."""
+    # Mark it pending so a burst of requests schedules one lookup, not hundreds.
+    if cache.add(_key(ip, crawler), "pending", PENDING_SECONDS):
+        try:
+            verify_crawler_ip.enqueue(ip, crawler)
+        except Exception:
+            logger.warning("could not schedule a crawler check for %s", ip, exc_info=True)

@@ -217,8 +217,9 @@ class MeterRead(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="meter_reads"
     )
+    # Any page that is a `GatedArticle` (access.articles): access names no content model.
     article = models.ForeignKey(
-        "content.ArticlePage", on_delete=models.CASCADE, related_name="meter_reads"
+        "wagtailcore.Page", on_delete=models.CASCADE, related_name="meter_reads"
     )
     month = models.DateField()
     first_read_at = models.DateTimeField()
@@ -248,8 +249,9 @@ class WallEvent(models.TextChoices):
 class WallStat(models.Model):
     """A daily counter of one wall event for one article."""
 
+    # Any page that is a `GatedArticle` (access.articles): access names no content model.
     article = models.ForeignKey(
-        "content.ArticlePage", on_delete=models.CASCADE, related_name="wall_stats"
+        "wagtailcore.Page", on_delete=models.CASCADE, related_name="wall_stats"
     )
     day = models.DateField()
     kind = models.CharField(max_length=20, choices=WallEvent.choices)

@@ -19,11 +19,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from django.db.models import TextChoices
+from django.utils.translation import gettext_lazy as _
 
-class Level(enum.StrEnum):
-    FREE = "free"
-    REGISTRATION = "registration"
-    PREMIUM = "premium"
+
+class Level(TextChoices):
+    """An article's access level: the one enum for levels, everywhere (the article
+    fields' choices, the policy, the templates' properties). A plain str enum: no
+    database is touched by using it."""
+
+    FREE = "free", _("Free: anyone reads it in full")
+    REGISTRATION = "registration", _("Registration: free account needed")
+    PREMIUM = "premium", _("Premium: counts against the monthly allowance")
 
 
 class Wall(enum.StrEnum):

@@ -1,10 +1,15 @@
 """Reads for the access rules: who the reader is, what they may read, what is left.
 
 Invariants:
-- `article_access` asks the policy once per request and article (and again only when a
-  concurrent request took the reader's last premium article first), and hands the
-  template exactly the blocks the reader may see: `lead` and `rest`. For a reader
-  without access `rest` is empty, so no template can render withheld text by mistake.
+- A selector never writes. `article_access` decides once per request and article and
+  hands the template exactly the blocks the reader may see: `lead` and `rest`. For a
+  reader without access `rest` is empty, so no template can render withheld text by
+  mistake. A signed-in reader's premium article is decided by the meter: the decision
+  waits (`ArticleAccess.pending_read`) until either `services.article_view_record`
+  counts the view (the serve path, once per request: its write returns the meter's
+  state, so deciding costs no extra query) or, with no record made, it is first read:
+  then it comes from the meter as it stands (one read-only query) and fails closed, a
+  first open that was not counted is not shown.
 - A request without a session cookie is anonymous without loading the session, so an
   anonymous page does not vary on Cookie and stays cacheable by a CDN. A forged or
   tampered session cookie, or one whose account is gone or inactive, is anonymous.
@@ -16,12 +21,14 @@ Invariants:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from django.core import signing
+from django.db import connection
 from django.db.models import JSONField, QuerySet, Subquery
 from django.db.models.functions import JSONObject
 from django.http import HttpRequest
@@ -34,7 +41,7 @@ from masthead.core.http import is_speculative
 from masthead.core.middleware import has_session_cookie
 
 from . import services
-from .crawlers import is_verified_crawler
+from .crawlers import NOT_A_CRAWLER, crawler_check
 from .lead_in import MARKER_TYPE, Split, split_body
 from .models import AccessSettings, MeterRead
 from .policy import (
@@ -46,6 +53,7 @@ from .policy import (
     Reader,
     Wall,
     decide,
+    next_month_start,
 )
 
 REQUEST_ATTR = "_masthead_access"
@@ -59,11 +67,23 @@ PREVIEW_AS_READER = "reader"
 SIGNUP_FRAGMENT_URL_NAME = "account_signup_fragment"
 
 
+@dataclass(frozen=True)
+class PendingPremiumRead:
+    """A signed-in reader (not staff) opening a premium article: the meter decides."""
+
+    user_id: int
+    article: Any
+    access_settings: AccessSettings
+    now: dt.datetime
+    # False for a view that must not draw on the allowance (HEAD, preview, prefetch).
+    countable: bool
+
+
 @dataclass
 class ArticleAccess:
     """What the article template is handed: the decision and the blocks it may render."""
 
-    decision: AccessDecision
+    decided: AccessDecision | None
     body: Any
     access_settings: AccessSettings
     article_path: str
@@ -71,6 +91,22 @@ class ArticleAccess:
     registered: bool = False
     set_cookie: tuple[str, str] | None = None
     benefits: list[str] = field(default_factory=list)
+    # Set while a premium decision waits for the meter (see the module docstring).
+    pending_read: PendingPremiumRead | None = None
+    # An address claiming to be a search engine, with no verdict yet: the service
+    # schedules its DNS check (`crawlers.crawler_lookup_schedule`).
+    crawler_lookup: tuple[str, str] | None = None
+    # True once `services.article_view_record` has run for this access.
+    recorded: bool = False
+
+    @property
+    def decision(self) -> AccessDecision:
+        if self.decided is None:
+            if self.pending_read is None:  # pragma: no cover - built that way only by mistake
+                raise ValueError("an ArticleAccess needs a decision or a pending read")
+            # No record was made for this view: decide from the meter as it stands.
+            self.decided = premium_decision_read(self.pending_read)
+        return self.decided
 
     @cached_property
     def split(self) -> Split:
@@ -99,6 +135,14 @@ class ArticleAccess:
     @property
     def wall(self) -> str:
         return str(self.decision.wall)
+
+    @property
+    def registration_wall(self) -> bool:
+        return self.decision.wall is Wall.REGISTRATION
+
+    @property
+    def premium_wall(self) -> bool:
+        return self.decision.wall is Wall.PREMIUM
 
     @property
     def holds_gated_text(self) -> bool:
@@ -235,11 +279,51 @@ def _free_reads_cookie(now: dt.datetime, read: list[int]) -> str:
     return signing.get_cookie_signer(salt=FREE_READS_SALT).sign(value)
 
 
+@functools.cache
+def _meter_state_sql() -> str:
+    # Only table and column names from model metadata are interpolated; values are
+    # always parameters. The same facts the meter's claim returns, read without a write.
+    t = services.meter_tables()
+    return (
+        f"SELECT (SELECT reads FROM {t['read']} r"  # noqa: S608
+        " WHERE r.user_id = %s AND r.article_id = %s AND r.month = %s),"
+        f" (SELECT used FROM {t['month']} m WHERE m.user_id = %s AND m.month = %s),"
+        f" EXISTS (SELECT 1 FROM {t['user_groups']} ug JOIN {t['setting_groups']} sg"
+        f" ON sg.group_id = ug.group_id WHERE ug.user_id = %s AND sg.{t['setting_fk']} = %s)"
+    )
+
+
+def premium_decision_read(pending: PendingPremiumRead) -> AccessDecision:
+    """The decision for a premium article from the reader's meter as it stands, in one
+    read-only query. Nothing is counted, so it fails closed: an article already counted
+    this month reads in full, a first open gets the wall (a view that may count goes
+    through `services.article_view_record`, which decides with the count)."""
+    month = services.month_of(pending.now)
+    user_id, settings_id = pending.user_id, pending.access_settings.pk
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _meter_state_sql(),
+            [user_id, pending.article.pk, month, user_id, month, user_id, settings_id],
+        )
+        reads, used, unlimited = cursor.fetchone()
+    meter = MeterState(
+        allowance=pending.access_settings.premium_allowance,
+        used=used or 0,
+        already_opened=bool(reads),
+        countable=False,
+    )
+    reader = Reader(registered=True, unlimited=bool(unlimited))
+    return decide(reader, pending.article, meter, timezone.localtime(pending.now))
+
+
 def article_access(
     *, request: HttpRequest, article: Any, now: dt.datetime | None = None, countable: bool = True
 ) -> ArticleAccess:
-    """Decide once for this request and article (cached on the request), counting the
-    view against the meter when the policy says it counts."""
+    """Decide once for this request and article (cached on the request); writes nothing.
+
+    A premium article for a signed-in reader is decided by the meter: the serve path
+    then calls `services.article_view_record` once, which counts the view if it counts.
+    `countable=False` says this view may never count (whatever the request)."""
     cached = getattr(request, REQUEST_ATTR, None)
     if cached is not None and cached.get(article.pk) is not None:
         return cached[article.pk]
@@ -256,6 +340,9 @@ def article_access(
     level = Level(article.effective_access)
     user = signed_in_reader(request) if level is not Level.FREE and not as_reader else None
     set_cookie: tuple[str, str] | None = None
+    decision: AccessDecision | None = None
+    pending: PendingPremiumRead | None = None
+    crawler_lookup: tuple[str, str] | None = None
 
     if level is Level.FREE or as_reader:
         decision = decide(ANONYMOUS, article, NO_METER, local_now)
@@ -265,20 +352,19 @@ def article_access(
         if user.is_staff or user.is_superuser:
             decision = decide(Reader(registered=True, unlimited=True), article, NO_METER, local_now)
         elif level is Level.PREMIUM:
-            outcome = services.meter_view(
+            pending = PendingPremiumRead(
                 user_id=user.pk,
                 article=article,
                 access_settings=config,
                 now=now,
                 countable=countable,
             )
-            decision = outcome.decision
-            if decision.wall is Wall.PREMIUM and countable:
-                services.wall_event_record(article_id=article.pk, kind="premium_wall")
         else:
             decision = decide(Reader(registered=True), article, NO_METER, local_now)
     else:
-        crawler = config.verify_crawlers and is_verified_crawler(request)
+        crawler_seen = crawler_check(request) if config.verify_crawlers else NOT_A_CRAWLER
+        crawler = crawler_seen.verified
+        crawler_lookup = crawler_seen.lookup
         meter, read = NO_METER, []
         if level is Level.REGISTRATION and config.anonymous_registration_reads and not crawler:
             meter, read = _free_reads(
@@ -289,7 +375,9 @@ def article_access(
             set_cookie = (FREE_READS_COOKIE, _free_reads_cookie(now, [*read, article.pk]))
 
     result = ArticleAccess(
-        decision=decision,
+        decided=decision,
+        pending_read=pending,
+        crawler_lookup=crawler_lookup,
         body=article.body,
         access_settings=config,
         article_path=urlsplit(article.get_url(request) or "/").path or "/",
@@ -332,8 +420,6 @@ def meter_summary(
     *, user: Any, request: HttpRequest, now: dt.datetime | None = None
 ) -> MeterSummary:
     """The reader's allowance, how much is used and what was read, this month."""
-    from .policy import next_month_start
-
     now = now or timezone.now()
     config = access_settings_for(request)
     articles = premium_reads_this_month(user, now=now)

@@ -24,14 +24,18 @@ import datetime as dt
 import functools
 import logging
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
+from .crawlers import crawler_lookup_schedule
 from .models import AccessSettings, MeterMonth, MeterRead, WallEvent, WallStat
-from .policy import AccessDecision, ArticleLike, MeterState, Reader, decide
+from .policy import AccessDecision, ArticleLike, MeterState, Reader, Wall, decide
+
+if TYPE_CHECKING:  # the selectors import this module; the type is all this one needs
+    from .selectors import ArticleAccess
 
 logger = logging.getLogger("masthead.access")
 
@@ -48,7 +52,8 @@ class MeterOutcome:
     meter: MeterState
 
 
-def _tables() -> dict[str, str]:
+def meter_tables() -> dict[str, str]:
+    """The meter's table and column names (from model metadata), for its raw SQL."""
     user_groups = get_user_model().groups.through._meta
     setting_groups = AccessSettings.unlimited_groups.through._meta
     return {
@@ -64,7 +69,7 @@ def _tables() -> dict[str, str]:
 def _claim_read_sql() -> str:
     # Only table and column names from model metadata are interpolated; values are
     # always parameters.
-    t = _tables()
+    t = meter_tables()
     return (
         f"INSERT INTO {t['read']} (user_id, article_id, month, first_read_at, last_read_at, reads)"  # noqa: S608
         " VALUES (%s, %s, %s, %s, %s, 1)"
@@ -79,7 +84,7 @@ def _claim_read_sql() -> str:
 
 @functools.cache
 def _take_one_sql() -> str:
-    t = _tables()
+    t = meter_tables()
     return (
         f"INSERT INTO {t['month']} (user_id, month, used) VALUES (%s, %s, 1)"  # noqa: S608
         " ON CONFLICT (user_id, month) DO UPDATE"
@@ -136,6 +141,39 @@ def meter_view(
     return MeterOutcome(decision=decision, unlimited=unlimited, meter=meter)
 
 
+def article_view_record(*, access: ArticleAccess) -> None:
+    """Every write an article view causes, after the selector decided: count a premium
+    article against the signed-in reader's allowance when the policy says it counts
+    (and the premium wall when it is shown), and schedule the DNS check of an address
+    that claims to be a search engine.
+
+    Called once per request by the article serve path (and the body fragment); a second
+    call for the same access does nothing. Touches no meter row when the access has no
+    pending premium read (any other reader or level) or the view may not count (HEAD,
+    preview, a speculative load). The meter's own transaction decides (see
+    `meter_view`), so a concurrent request that took the last article first turns this
+    view into the premium wall.
+    """
+    if access.recorded:
+        return
+    access.recorded = True
+    if access.crawler_lookup is not None:
+        crawler_lookup_schedule(*access.crawler_lookup)
+    pending = access.pending_read
+    if pending is None or not pending.countable:
+        return
+    outcome = meter_view(
+        user_id=pending.user_id,
+        article=pending.article,
+        access_settings=pending.access_settings,
+        now=pending.now,
+        countable=True,
+    )
+    access.decided = outcome.decision
+    if outcome.decision.wall is Wall.PREMIUM:
+        wall_event_record(article_id=pending.article.pk, kind=WallEvent.PREMIUM_WALL)
+
+
 def wall_event_record(
     *, article_id: int, kind: WallEvent | str, day: dt.date | None = None
 ) -> None:
@@ -186,8 +224,10 @@ def meter_export(*, user: Any) -> dict[str, Any]:
 __all__ = [
     "ArticleLike",
     "MeterOutcome",
+    "article_view_record",
     "meter_erase",
     "meter_export",
+    "meter_tables",
     "meter_view",
     "month_of",
     "wall_event_record",

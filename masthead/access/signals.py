@@ -10,10 +10,13 @@ import logging
 from typing import Any
 from urllib.parse import urlsplit
 
+from allauth.account.signals import user_signed_up
 from django.db.models.signals import post_save
 from django.dispatch import receiver
+from wagtail.models import Site
 from wagtail.signals import page_published, page_unpublished
 
+from .articles import find_live_article
 from .models import AccessSettings, WallEvent
 from .purge import purge_later
 from .services import wall_event_record
@@ -51,10 +54,6 @@ def purge_on_settings_change(sender: Any, instance: AccessSettings, **kwargs: An
 
 def article_for_next(request: Any, next_url: str) -> Any | None:
     """The live article a `next` address (from the wall's links) points at, if any."""
-    from wagtail.models import Site
-
-    from masthead.content.models import ArticlePage
-
     path = urlsplit(next_url or "").path
     if not path.startswith("/") or path.startswith("//") or path == "/":
         return None
@@ -62,7 +61,7 @@ def article_for_next(request: Any, next_url: str) -> Any | None:
     if site is None:
         return None
     url_path = site.root_page.url_path + path.lstrip("/")
-    return ArticlePage.objects.live().filter(url_path=url_path).only("pk").first()
+    return find_live_article(url_path=url_path)
 
 
 def credit_registration(request: Any, user: Any, **kwargs: Any) -> None:
@@ -77,6 +76,4 @@ def credit_registration(request: Any, user: Any, **kwargs: Any) -> None:
 
 
 def connect() -> None:
-    from allauth.account.signals import user_signed_up
-
     user_signed_up.connect(credit_registration, dispatch_uid="access-credit-registration")

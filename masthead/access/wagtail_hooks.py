@@ -10,7 +10,9 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets import ListingButton
 
+from .articles import GatedArticle
 from .reports import _may_view, report_view
+from .selectors import lead_in_cut_by_share
 
 
 @hooks.register("register_admin_urls")
@@ -37,10 +39,8 @@ def lead_in_cut_warning(page: Any, user: Any, next_url: str | None = None) -> An
     Only here, in the listing (not the page's admin title, which Wagtail also stores in
     its audit log and shows in breadcrumbs and choosers).
     """
-    from .selectors import lead_in_cut_by_share
-
     article = getattr(page, "specific_deferred", page)
-    if getattr(article, "effective_access", "free") == "free":
+    if not isinstance(article, GatedArticle) or article.is_free:
         return
     if lead_in_cut_by_share(article):
         yield ListingButton(

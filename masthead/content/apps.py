@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.apps import AppConfig
+from wagtail.signals import post_page_move
 
 
 class ContentConfig(AppConfig):
@@ -8,14 +9,14 @@ class ContentConfig(AppConfig):
     label = "content"
 
     def ready(self) -> None:
-        from wagtail.signals import post_page_move
-
         post_page_move.connect(_article_moved, dispatch_uid="content-article-moved")
 
 
 def _article_moved(sender: Any, instance: Any, **kwargs: Any) -> None:
     # Wagtail saves a moved page as a plain Page, so the article's own save (which
     # mirrors its section and resolves its level) does not run; run it here.
+    # Imported here: Django forbids importing models in apps.py at load time (the app
+    # registry is not ready then).
     from .models import ArticlePage
 
     article = ArticlePage.objects.filter(pk=instance.pk).first()

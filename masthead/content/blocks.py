@@ -16,15 +16,13 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.images.blocks import ImageChooserBlock
 
-from .images import RENDITION_SPECS
+from .images import RENDITION_SPECS, pooled_image
 
 
 class PrefetchingImageChooserBlock(ImageChooserBlock):
     """Loads every image of a body, with its renditions, in one round of queries."""
 
     def bulk_to_python(self, values: Any) -> list[Any]:
-        from .selectors import pooled_image
-
         values = list(values)
         found = {v: pooled_image(v) for v in values if v is not None}
         missing = [v for v, image in found.items() if image is None]

@@ -15,11 +15,13 @@ Invariants:
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -40,19 +42,23 @@ from wagtail.models import Orderable, Page, PageViewRestriction
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
+from masthead.access.api import (
+    PREVIEW_AS_READER,
+    GatedArticle,
+    Level,
+    article_access,
+    article_view_record,
+    finish_article_response,
+    marker_withholds_nothing,
+)
 from masthead.core.http import is_speculative, refuse_speculation
 
 from .blocks import ArticleBodyBlock
+from .pagination import paginate_articles
 
-
-class AccessLevel(models.TextChoices):
-    FREE = "free", _("Free: anyone reads it in full")
-    REGISTRATION = "registration", _("Registration: free account needed")
-    PREMIUM = "premium", _("Premium: counts against the monthly allowance")
-
-
+# An article's own choice may be "follow the section"; every level is access's `Level`.
 SECTION_DEFAULT = ""
-ARTICLE_ACCESS_CHOICES = [(SECTION_DEFAULT, _("Section default")), *AccessLevel.choices]
+ARTICLE_ACCESS_CHOICES = [(SECTION_DEFAULT, _("Section default")), *Level.choices]
 
 
 @register_snippet
@@ -86,9 +92,23 @@ class Author(index.Indexed, models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
         return reverse("content:author", kwargs={"slug": self.slug})
+
+
+def _selectors() -> ModuleType:
+    # Imported on first use, not at the top: Wagtail serves a page through its model's
+    # own methods (route, get_context, serve), and the selectors they call import these
+    # models, so a top-level import would be circular.
+    from . import selectors
+
+    return selectors
+
+
+def _feeds() -> ModuleType:
+    # Imported on first use for the same reason: the feeds import these models.
+    from . import feeds
+
+    return feeds
 
 
 class ArticleTag(TaggedItemBase):
@@ -128,8 +148,6 @@ class ListingPage(NewsroomPageMixin, RoutablePageMixin, Page):
         raise NotImplementedError
 
     def paginate(self, request: HttpRequest, queryset: Any) -> Any:
-        from .pagination import paginate_articles
-
         return paginate_articles(request, queryset, self.per_page)
 
 
@@ -161,36 +179,26 @@ class HomePage(ListingPage):
     def route(self, request: HttpRequest, path_components: list[str]) -> Any:
         # Resolve /a/b/c/ in one query by url_path instead of one query per level.
         if path_components:
-            from .selectors import page_for_path
-
-            page = page_for_path(root=self, path_components=path_components)
+            page = _selectors().page_for_path(root=self, path_components=path_components)
             if page is not None:
                 return page.route(request, [])
         return super().route(request, path_components)
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict:
-        from .selectors import front_page
-
         context = super().get_context(request, *args, **kwargs)
-        context["front"] = front_page(home=self)
+        context["front"] = _selectors().front_page(home=self)
         return context
 
     def listing_articles(self) -> models.QuerySet[ArticlePage]:
-        from .selectors import live_articles
-
-        return live_articles().descendant_of(self)
+        return _selectors().live_articles().descendant_of(self)
 
     @path("feeds/rss/", name="rss")
     def rss_feed(self, request: HttpRequest) -> Any:
-        from .feeds import ListingRssFeed
-
-        return ListingRssFeed()(request, listing=self)
+        return _feeds().ListingRssFeed()(request, listing=self)
 
     @path("feeds/atom/", name="atom")
     def atom_feed(self, request: HttpRequest) -> Any:
-        from .feeds import ListingAtomFeed
-
-        return ListingAtomFeed()(request, listing=self)
+        return _feeds().ListingAtomFeed()(request, listing=self)
 
 
 class SectionPage(ListingPage):
@@ -199,8 +207,8 @@ class SectionPage(ListingPage):
     standfirst = models.CharField(max_length=300, blank=True)
     default_access_level = models.CharField(
         max_length=20,
-        choices=AccessLevel.choices,
-        default=AccessLevel.FREE,
+        choices=Level.choices,
+        default=Level.FREE,
         help_text=_("Articles in this section get this access level unless they choose another."),
     )
 
@@ -230,9 +238,7 @@ class SectionPage(ListingPage):
             )
 
     def listing_articles(self) -> models.QuerySet[ArticlePage]:
-        from .selectors import live_articles
-
-        return live_articles().descendant_of(self)
+        return _selectors().live_articles().descendant_of(self)
 
     @path("")
     def index_route(self, request: HttpRequest) -> Any:
@@ -241,15 +247,11 @@ class SectionPage(ListingPage):
 
     @path("rss/", name="rss")
     def rss_feed(self, request: HttpRequest) -> Any:
-        from .feeds import ListingRssFeed
-
-        return ListingRssFeed()(request, listing=self)
+        return _feeds().ListingRssFeed()(request, listing=self)
 
     @path("atom/", name="atom")
     def atom_feed(self, request: HttpRequest) -> Any:
-        from .feeds import ListingAtomFeed
-
-        return ListingAtomFeed()(request, listing=self)
+        return _feeds().ListingAtomFeed()(request, listing=self)
 
 
 class ArticleAuthor(Orderable):
@@ -272,9 +274,7 @@ MARKER_WITHHOLDS_NOTHING = _(
 
 
 def marker_would_withhold_nothing(body: Any, level: str) -> bool:
-    from masthead.access.lead_in import marker_withholds_nothing
-
-    return level != AccessLevel.FREE and body is not None and marker_withholds_nothing(body)
+    return level != Level.FREE and body is not None and marker_withholds_nothing(body)
 
 
 class ArticlePageForm(WagtailAdminPageForm):
@@ -285,13 +285,15 @@ class ArticlePageForm(WagtailAdminPageForm):
         cleaned = super().clean()
         if not self.instance.path and not cleaned.get("access_level"):
             parent = self.parent_page.specific if self.parent_page else None
-            level = getattr(parent, "default_access_level", AccessLevel.FREE)
+            level = getattr(parent, "default_access_level", Level.FREE)
             if marker_would_withhold_nothing(cleaned.get("body"), level):
                 self.add_error("body", MARKER_WITHHOLDS_NOTHING)
         return cleaned
 
 
-class ArticlePage(NewsroomPageMixin, Page):
+class ArticlePage(GatedArticle, NewsroomPageMixin, Page):
+    """A story. Access gates it through `GatedArticle` (its level and body)."""
+
     standfirst = models.CharField(
         max_length=300, help_text=_("One or two sentences under the headline.")
     )
@@ -315,8 +317,8 @@ class ArticlePage(NewsroomPageMixin, Page):
     )
     effective_access = models.CharField(
         max_length=20,
-        choices=AccessLevel.choices,
-        default=AccessLevel.FREE,
+        choices=Level.choices,
+        default=Level.FREE,
         editable=False,
         db_index=True,
     )
@@ -365,11 +367,10 @@ class ArticlePage(NewsroomPageMixin, Page):
     subpage_types: list[str] = []
     template = "content/article_page.html"
     base_form_class = ArticlePageForm
-    # Editors see where the wall falls before publishing ("reader" is
-    # masthead.access.selectors.PREVIEW_AS_READER).
+    # Editors see where the wall falls before publishing.
     preview_modes = [
         ("", _("Full text")),
-        ("reader", _("As a reader without access")),
+        (PREVIEW_AS_READER, _("As a reader without access")),
     ]
 
     class Meta:
@@ -420,7 +421,7 @@ class ArticlePage(NewsroomPageMixin, Page):
                 # Pinned, so an alias turned into a page of its own keeps it too.
                 self.access_level = self.effective_access = original
                 return
-        section_default = self.section.default_access_level if self.section else AccessLevel.FREE
+        section_default = self.section.default_access_level if self.section else Level.FREE
         self.effective_access = self.access_level or section_default
 
     def follow_new_place(self) -> None:
@@ -442,19 +443,16 @@ class ArticlePage(NewsroomPageMixin, Page):
         return self.first_published_at
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict:
-        from .selectors import article_page_context
-
         context = super().get_context(request, *args, **kwargs)
-        context.update(article_page_context(article=self, request=request))
+        context.update(_selectors().article_page_context(article=self, request=request))
         return context
 
     def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         # The access decision is made once, here, before anything renders; the template
-        # is handed only the blocks the reader may see (masthead.access).
-        from masthead.access.selectors import article_access
-        from masthead.access.views import finish_article_response
-
+        # is handed only the blocks the reader may see (masthead.access). The meter
+        # records this view (if it counts) once, here, and nowhere else.
         access = article_access(request=request, article=self)
+        article_view_record(access=access)
         if is_speculative(request) and not access.decision.full:
             # A prefetch was not counted, so it may only show what the reader has
             # without counting; a wall kept for the click could hide text the reader

@@ -12,6 +12,8 @@ from django.core.paginator import EmptyPage, Page, Paginator
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
+from .images import listing_with_images
+
 PER_PAGE = 12
 
 
@@ -24,8 +26,6 @@ def requested_page_number(request: HttpRequest) -> int:
 
 
 def paginate_articles(request: HttpRequest, queryset: Any, per_page: int = PER_PAGE) -> Page:
-    from .selectors import listing_with_images
-
     paginator = Paginator(queryset, per_page)
     try:
         page = paginator.page(requested_page_number(request))

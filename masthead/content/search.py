@@ -79,7 +79,7 @@ def search_articles(*, query: str, page: int, per_page: int) -> SearchResults | 
     except DatabaseError:
         logger.warning("search failed for terms %r", terms, exc_info=True)
         return SearchResults(page=Paginator([], per_page).page(1), total=0)
-    visible = [a for a in hits if a.effective_access == "free" or _publicly_matches(a, words)]
+    visible = [a for a in hits if a.is_free or _publicly_matches(a, words)]
     paginator = Paginator(visible, per_page)
     try:
         result_page = paginator.page(page)

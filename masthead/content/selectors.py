@@ -8,9 +8,7 @@ relations joined or prefetched, never per item.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterable, Iterator
-from contextvars import ContextVar
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,38 +16,16 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import Length, RowNumber, Substr
 from django.http import HttpRequest
-from wagtail.images import get_image_model
 from wagtail.models import Page, PageViewRestriction
 
-from .images import RENDITION_SPECS
+from masthead.access.api import article_access, with_access_settings
+
+from .images import attach_heroes, listing_with_images, load_images, preloaded_images
 from .models import ArticleAuthor, ArticlePage, Author, HomePage, SectionPage
 
 RELATED_LIMIT = 4
 
-# Images loaded for the current page, by id; body blocks look here before the database.
-_image_pool: ContextVar[dict[int, Any] | None] = ContextVar("image_pool", default=None)
-
-
-def pooled_image(image_id: int) -> Any | None:
-    pool = _image_pool.get()
-    return pool.get(image_id) if pool else None
-
-
-def load_images(ids: Iterable[int | None]) -> dict[int, Any]:
-    wanted = {i for i in ids if i}
-    if not wanted:
-        return {}
-    images = get_image_model().objects.prefetch_renditions(*RENDITION_SPECS).in_bulk(wanted)
-    return images
-
-
-@contextlib.contextmanager
-def preloaded_images(images: dict[int, Any]) -> Iterator[None]:
-    token = _image_pool.set(images)
-    try:
-        yield
-    finally:
-        _image_pool.reset(token)
+__all__ = ["listing_with_images", "load_images", "preloaded_images"]  # re-exported
 
 
 def without_view_restrictions(queryset: QuerySet[Any]) -> QuerySet[Any]:
@@ -89,8 +65,6 @@ def article_serving_queryset() -> QuerySet[ArticlePage]:
 def page_for_path(*, root: Page, path_components: list[str]) -> Page | None:
     """The live page at `root`/a/b/c/, found in one or two queries instead of one per level."""
     url_path = root.url_path + "/".join(path_components) + "/"
-    from masthead.access.selectors import with_access_settings
-
     # The site's access settings ride along in the same query (one subquery), so
     # deciding who may read the article costs no query of its own.
     article = (
@@ -140,18 +114,16 @@ def related_articles(*, article: ArticlePage, tag_ids: list[int]) -> list[Articl
 def article_page_context(*, article: ArticlePage, request: HttpRequest) -> dict[str, Any]:
     """Everything the article template shows. The body comes only as `access.lead` and
     `access.rest`: the blocks this reader may see (masthead.access decides)."""
-    from masthead.access.selectors import article_access
-
     tags = list(article.tags.all())
     related = related_articles(article=article, tag_ids=[t.pk for t in tags])
     image_ids = [article.hero_image_id, *(a.hero_image_id for a in related)]
     image_ids += _stream_image_ids(article.body.raw_data)
     images = load_images(image_ids)
-    _attach_heroes([article, *related], images)
+    attach_heroes([article, *related], images)
     with preloaded_images(images):
         list(article.body)  # binds every block now, so body images come from the pool
-    # Without a decision made by ArticlePage.serve (a preview, a password prompt), this
-    # decides now without drawing on the allowance: it fails closed.
+    # The decision ArticlePage.serve made (cached on the request). Without one (a
+    # preview, a password prompt) this decides now, never drawing on the allowance.
     access = article_access(request=request, article=article, countable=False)
     return {
         "tags": tags,
@@ -159,12 +131,6 @@ def article_page_context(*, article: ArticlePage, request: HttpRequest) -> dict[
         "authors": article.authors,
         "access": access,
     }
-
-
-def _attach_heroes(articles: Iterable[ArticlePage], images: dict[int, Any]) -> None:
-    for item in articles:
-        if item.hero_image_id and item.hero_image_id in images:
-            item.hero_image = images[item.hero_image_id]
 
 
 @dataclass
@@ -211,14 +177,8 @@ def front_page(*, home: HomePage) -> FrontPage:
     rails = [Rail(section=s, articles=by_prefix.get(s.path, [])) for s in sections]
     rails = [r for r in rails if r.articles]
     all_articles = ([lead] if lead else []) + [a for r in rails for a in r.articles]
-    _attach_heroes(all_articles, load_images(a.hero_image_id for a in all_articles))
+    attach_heroes(all_articles, load_images(a.hero_image_id for a in all_articles))
     return FrontPage(lead=lead, rails=rails)
-
-
-def listing_with_images(articles: Iterable[ArticlePage]) -> list[ArticlePage]:
-    items = list(articles)
-    _attach_heroes(items, load_images(a.hero_image_id for a in items))
-    return items
 
 
 def articles_by_author(author: Author) -> QuerySet[ArticlePage]:

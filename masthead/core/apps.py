@@ -6,6 +6,8 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
+        # Imported here: wagtail.models (and this app's modules that use it) need the app
+        # registry, which is not ready while apps.py loads.
         from django.db.models.signals import post_delete, post_save
         from django.urls import register_converter
         from wagtail.models import Site

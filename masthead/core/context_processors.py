@@ -2,19 +2,18 @@
 
 Invariant: nothing here reads the session or the user unless the request carries a
 session cookie (whose responses are private anyway), so an anonymous page stays the
-same for every anonymous reader (no `Vary: Cookie`), and the navigation costs one query.
+same for every anonymous reader (no `Vary: Cookie`). Core knows no app: the site's
+navigation comes from content's own context processor (masthead.content.navigation).
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.contenttypes.models import ContentType
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
-from wagtail.models import Page, Site
+from wagtail.models import Site
 
 from .middleware import has_session_cookie
 from .newsroom import newsroom_name
@@ -22,42 +21,7 @@ from .newsroom import newsroom_name
 MESSAGE_COOKIE = "messages"  # django.contrib.messages' CookieStorage.cookie_name
 
 
-@dataclass(frozen=True)
-class NavLink:
-    title: str
-    url: str
-    current: bool = False
-
-
-@dataclass(frozen=True)
-class Navigation:
-    sections: list[NavLink]
-    footer: list[NavLink]
-
-
-def _navigation(request: HttpRequest) -> Navigation:
-    from masthead.content.models import SectionPage
-    from masthead.content.selectors import without_view_restrictions
-
-    site = Site.find_for_request(request)
-    if site is None:
-        return Navigation(sections=[], footer=[])
-    section_type = ContentType.objects.get_for_model(SectionPage).pk
-    sections: list[NavLink] = []
-    footer: list[NavLink] = []
-    children = without_view_restrictions(Page.objects.child_of(site.root_page).live().in_menu())
-    for child in children.only("title", "url_path", "content_type_id", "path", "depth"):
-        url = child.get_url(request) or "/"
-        if child.content_type_id == section_type:
-            sections.append(NavLink(child.title, url, request.path.startswith(url)))
-        else:
-            footer.append(NavLink(child.title, url))
-    return Navigation(sections=sections, footer=footer)
-
-
 def site_chrome(request: HttpRequest) -> dict[str, object]:
-    navigation = SimpleLazyObject(lambda: _navigation(request))
-
     def site_name() -> str:
         return newsroom_name(Site.find_for_request(request))
 
@@ -77,6 +41,4 @@ def site_chrome(request: HttpRequest) -> dict[str, object]:
         # Reading messages may load the session, so only look when there can be some.
         "may_have_messages": may_be_signed_in or MESSAGE_COOKIE in request.COOKIES,
         "site_name": SimpleLazyObject(site_name),
-        "nav_sections": SimpleLazyObject(lambda: navigation.sections),
-        "footer_links": SimpleLazyObject(lambda: navigation.footer),
     }

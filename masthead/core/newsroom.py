@@ -47,6 +47,8 @@ def _default_site_name() -> str:
     remembered = _remembered
     if remembered is not None and now - remembered[0] < NAME_SECONDS:
         return remembered[1]
+    # Imported here: settings.py reaches this module (the sender's name), and
+    # wagtail.models may not be imported before the app registry is ready.
     from wagtail.models import Site
 
     try:

@@ -22,6 +22,8 @@ import logging
 from django.conf import settings
 from django.db.models import Func, IntegerField
 from django.utils import timezone
+from django_tasks_db.compat import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 logger = logging.getLogger("masthead.core.taskqueue")
 
@@ -39,9 +41,6 @@ class _JsonLength(Func):
 
 def tasks_reclaim_stale(*, older_than: dt.timedelta | None = None) -> int:
     """Put RUNNING tasks older than the timeout back to READY; return how many."""
-    from django_tasks_db.compat import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult
-
     if older_than is None:
         older_than = dt.timedelta(seconds=getattr(settings, "TASKS_STALE_SECONDS", 900))
     now = timezone.now()

@@ -25,6 +25,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django_tasks_db.models import DBTaskResult, get_date_max
 from wagtail.models import Site
 
 from .newsroom import newsroom_name
@@ -62,8 +63,6 @@ def _cache_ok() -> bool:
 
 def _task_queue() -> tuple[int, float]:
     """How many tasks are ready to run, and how long the oldest has waited (seconds)."""
-    from django_tasks_db.models import DBTaskResult, get_date_max
-
     never = get_date_max()
     # A task waits from its run_after when it has one, else from when it was enqueued.
     waiting_since = Case(When(run_after=never, then=F("enqueued_at")), default=F("run_after"))

@@ -21,6 +21,8 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import expect
 
+from masthead.access.api import Level
+
 pytestmark = pytest.mark.browser
 
 EDITOR = "editor@masthead.example"
@@ -46,7 +48,7 @@ def _demo_section() -> tuple[int, str]:
 
 
 def _demo_password() -> str:
-    from masthead.content.demo.loader import DEFAULT_DEMO_PASSWORD
+    from masthead.demo.loader import DEFAULT_DEMO_PASSWORD
 
     return settings.MASTHEAD_DEMO_PASSWORD or DEFAULT_DEMO_PASSWORD
 
@@ -115,7 +117,7 @@ def test_an_editor_publishes_a_gated_article_on_the_first_try_and_readers_meet_t
 
     # A gated level, chosen explicitly on the Settings tab.
     page.get_by_role("tab", name="Settings").click()
-    page.locator("select[name=access_level]").select_option("registration")
+    page.locator("select[name=access_level]").select_option(Level.REGISTRATION.value)
     page.get_by_role("tab", name="Content").click()
     screenshot(page, "article-written")
 
@@ -137,7 +139,7 @@ def test_an_editor_publishes_a_gated_article_on_the_first_try_and_readers_meet_t
 
         article = ArticlePage.objects.get(title=headline)
         assert article.live and article.slug == slug
-        assert article.effective_access == "registration"
+        assert article.effective_access == Level.REGISTRATION
         assert article.section.title == section_title
         assert len([b for b in article.body if b.block_type == "paragraph"]) == len(PARAGRAPHS)
         path = re.sub(r"^https?://[^/]+", "", article.get_url())

@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from masthead.access.api import Level
+
 pytestmark = pytest.mark.browser
 
 PASSWORD = "Narrow-pages-2024"
@@ -33,7 +35,7 @@ def _patient(page: Any) -> Any:
     return page
 
 
-def _article(live_site: Any, level: str) -> Any:
+def _article(live_site: Any, level: Level) -> Any:
     found = next((a for a in live_site.articles if a.access == level), None)
     if found is None:
         pytest.fail(f"the demo newsroom has no {level} article")
@@ -72,8 +74,8 @@ def test_anonymous_pages_reflow_on_a_narrow_phone(
     page = _patient(new_page(device))
     for path in (
         "/",
-        _article(live_site, "free").path,
-        _article(live_site, "registration").path,
+        _article(live_site, Level.FREE).path,
+        _article(live_site, Level.REGISTRATION).path,
         "/accounts/signup/",
         "/accounts/login/",
         "/accounts/password/reset/",
@@ -227,7 +229,7 @@ def test_after_registering_in_the_wall_the_header_shows_the_reader(
     page, live_site, assert_accessible, assert_no_browser_errors
 ):
     _patient(page)
-    article = _article(live_site, "registration")
+    article = _article(live_site, Level.REGISTRATION)
     page.goto(article.path)
     page.evaluate("() => { window.__sameDocument = true; }")
     header = page.get_by_role("banner")

@@ -21,6 +21,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from masthead.access.api import Level
+
 pytestmark = pytest.mark.browser
 
 PASSWORD = "Wall-journey-pass-2024"
@@ -29,7 +31,7 @@ NO_SIDEWAYS_SCROLL = (
 )
 
 
-def _article(live_site: Any, level: str) -> Any:
+def _article(live_site: Any, level: Level) -> Any:
     found = next((a for a in live_site.articles if a.access == level), None)
     if found is None:
         pytest.fail(f"the demo newsroom has no {level} article")
@@ -76,7 +78,7 @@ def test_without_javascript_the_wall_links_sign_in_and_returns_to_continue(
     cannot be injected where scripts are off; the same wall and article are checked
     with it in the journeys below.)"""
     page = new_page(javascript=False)
-    article = _article(live_site, "registration")
+    article = _article(live_site, Level.REGISTRATION)
     with orm():
         lead, withheld = _split(article.path)
         email = _make_reader()
@@ -129,7 +131,7 @@ def test_without_javascript_registering_from_the_wall_carries_the_way_back(
     new_page, live_site, assert_no_browser_errors
 ):
     page = new_page(javascript=False)
-    article = _article(live_site, "registration")
+    article = _article(live_site, Level.REGISTRATION)
     page.goto(article.path)
     page.get_by_role("link", name="Create your free account").click()
     expect(page).to_have_url(re.compile(r"/accounts/signup/\?next="))
@@ -141,7 +143,7 @@ def test_without_javascript_registering_from_the_wall_carries_the_way_back(
 def test_signed_in_reader_sees_premium_articles_left(
     page, live_site, orm, assert_accessible, assert_no_browser_errors, screenshot
 ):
-    article = _article(live_site, "premium")
+    article = _article(live_site, Level.PREMIUM)
     with orm():
         email = _make_reader()
     page.goto("/accounts/login/?next=" + article.path)
@@ -159,7 +161,7 @@ def test_signed_in_reader_sees_premium_articles_left(
 
 
 def test_the_wall_fits_a_phone(phone_page, live_site, assert_accessible, screenshot):
-    article = _article(live_site, "premium")
+    article = _article(live_site, Level.PREMIUM)
     phone_page.goto(article.path)
     expect(
         phone_page.get_by_role("region", name="Register for free to continue reading")
@@ -191,7 +193,7 @@ async ([email, password]) => {
 def test_signing_in_on_the_wall_continues_in_place_without_a_reload(
     page, live_site, orm, assert_accessible, assert_no_browser_errors, screenshot
 ):
-    article = _article(live_site, "registration")
+    article = _article(live_site, Level.REGISTRATION)
     with orm():
         _lead, withheld = _split(article.path)
         email = _make_reader()
@@ -222,7 +224,7 @@ def test_registering_in_the_wall_continues_in_place_without_a_reload(
     """The form embedded in the wall: the bot check solves itself, a mistake is shown
     in place (what was typed kept, the summary focused), then registering signs the
     reader in and the full text appears where the lead-in stopped, same document."""
-    article = _article(live_site, "registration")
+    article = _article(live_site, Level.REGISTRATION)
     with orm():
         _lead, withheld = _split(article.path)
     email = f"wall-register-{uuid.uuid4().hex[:8]}@example.com"

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 
-from masthead.content.models import AccessLevel, ArticlePage
+from masthead.access.api import Level
+from masthead.content.models import ArticlePage
 from masthead.content.tests.factories import make_article, make_home, make_section, paragraph
 
 # Planted deep in the gated articles: it must never reach a reader without access.
@@ -39,9 +40,9 @@ class Newsroom:
 @pytest.fixture
 def newsroom(db) -> Newsroom:
     home = make_home()
-    free_section = make_section(parent=home, title="News", access=AccessLevel.FREE)
-    reg_section = make_section(parent=home, title="Features", access=AccessLevel.REGISTRATION)
-    premium_section = make_section(parent=home, title="Investigations", access=AccessLevel.PREMIUM)
+    free_section = make_section(parent=home, title="News", access=Level.FREE)
+    reg_section = make_section(parent=home, title="Features", access=Level.REGISTRATION)
+    premium_section = make_section(parent=home, title="Investigations", access=Level.PREMIUM)
     return Newsroom(
         free=make_article(section=free_section, title="A free story", hero=False),
         registration=make_article(

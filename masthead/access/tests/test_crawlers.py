@@ -67,6 +67,10 @@ def test_reverse_then_forward_dns(ip, verified):
 
 def test_verified_googlebot_gets_the_full_text_privately(client, newsroom):
     _verify_crawlers()
+    # The first visit schedules the DNS check (run at once by the tests' task backend);
+    # the page itself only reads verdicts, so it still gets the lead-in.
+    first = client.get(newsroom.premium.url, HTTP_USER_AGENT=GOOGLEBOT_UA, REMOTE_ADDR=GOOD_IP)
+    assert MARKER not in first.content.decode()
     response = client.get(newsroom.premium.url, HTTP_USER_AGENT=GOOGLEBOT_UA, REMOTE_ADDR=GOOD_IP)
     assert MARKER in response.content.decode()
     assert "no-store" in response["Cache-Control"] and "public" not in response["Cache-Control"]
@@ -121,3 +125,17 @@ def test_lookups_happen_off_the_page_when_tasks_are_queued(client, newsroom, set
     response = client.get(newsroom.premium.url, HTTP_USER_AGENT=GOOGLEBOT_UA, REMOTE_ADDR=GOOD_IP)
     assert MARKER not in response.content.decode()  # not verified yet: lead-in
     assert FakeResolver.calls == []  # no DNS while the reader waited
+
+
+def test_the_selector_only_reads_verdicts_and_the_service_schedules_the_lookup(rf, newsroom):
+    from masthead.access import selectors, services
+
+    _verify_crawlers()
+    request = rf.get(newsroom.premium.url, HTTP_USER_AGENT=GOOGLEBOT_UA, REMOTE_ADDR=GOOD_IP)
+    access = selectors.article_access(request=request, article=newsroom.premium)
+    assert not access.decision.full
+    assert FakeResolver.calls == []  # the selector scheduled nothing
+    assert cache.get(crawlers._key(GOOD_IP, "googlebot")) is None
+    services.article_view_record(access=access)
+    assert FakeResolver.calls == [f"reverse {GOOD_IP}", "forward crawl-66-249-66-1.googlebot.com"]
+    assert cache.get(crawlers._key(GOOD_IP, "googlebot")) == "yes"

@@ -12,7 +12,8 @@ from __future__ import annotations
 import pytest
 from wagtail.actions.move_page import MovePageAction
 
-from masthead.content.models import AccessLevel, ArticlePage, SectionPage
+from masthead.access.api import Level
+from masthead.content.models import ArticlePage, SectionPage
 from masthead.content.tests.factories import make_section
 
 from .conftest import MARKER
@@ -34,7 +35,7 @@ def test_an_alias_in_a_free_section_keeps_its_originals_level(client, newsroom):
     alias = newsroom.premium.create_alias(parent=_free_section(newsroom), update_slug="alias")
 
     alias = ArticlePage.objects.get(pk=alias.pk)
-    assert alias.effective_access == AccessLevel.PREMIUM
+    assert alias.effective_access == Level.PREMIUM
     html = _get_anonymously(client, alias)
     assert "A premium story" in html
     assert MARKER not in html
@@ -44,17 +45,17 @@ def test_an_alias_follows_its_original_when_the_original_changes_level(newsroom)
     original = newsroom.registration
     alias = original.create_alias(parent=_free_section(newsroom), update_slug="alias")
 
-    original.access_level = AccessLevel.PREMIUM
+    original.access_level = Level.PREMIUM
     original.save_revision().publish()
-    assert ArticlePage.objects.get(pk=alias.pk).effective_access == AccessLevel.PREMIUM
+    assert ArticlePage.objects.get(pk=alias.pk).effective_access == Level.PREMIUM
 
     original.access_level = ""
     original.save_revision().publish()
     section = original.get_parent().specific
-    section.default_access_level = AccessLevel.PREMIUM
+    section.default_access_level = Level.PREMIUM
     section.save()
-    assert ArticlePage.objects.get(pk=original.pk).effective_access == AccessLevel.PREMIUM
-    assert ArticlePage.objects.get(pk=alias.pk).effective_access == AccessLevel.PREMIUM
+    assert ArticlePage.objects.get(pk=original.pk).effective_access == Level.PREMIUM
+    assert ArticlePage.objects.get(pk=alias.pk).effective_access == Level.PREMIUM
 
 
 def test_an_alias_whose_original_is_deleted_keeps_the_level_it_had(client, newsroom):
@@ -65,7 +66,7 @@ def test_an_alias_whose_original_is_deleted_keeps_the_level_it_had(client, newsr
     assert alias.alias_of_id is None
     alias.save_revision().publish()
     alias.refresh_from_db()
-    assert alias.effective_access == AccessLevel.PREMIUM
+    assert alias.effective_access == Level.PREMIUM
     assert MARKER not in _get_anonymously(client, alias)
 
 
@@ -76,8 +77,8 @@ def test_a_published_copy_in_a_free_section_keeps_the_level_it_had(client, newsr
 
     copy = ArticlePage.objects.get(pk=copy.pk)
     assert copy.live
-    assert copy.effective_access == AccessLevel.PREMIUM
-    assert copy.access_level == AccessLevel.PREMIUM  # shown in its settings, editable
+    assert copy.effective_access == Level.PREMIUM
+    assert copy.access_level == Level.PREMIUM  # shown in its settings, editable
     assert MARKER not in _get_anonymously(client, copy)
 
 
@@ -87,7 +88,7 @@ def test_a_copy_that_the_editor_opens_up_becomes_free(newsroom):
 
     copy.access_level = ""
     copy.save_revision().publish()
-    assert ArticlePage.objects.get(pk=copy.pk).effective_access == AccessLevel.FREE
+    assert ArticlePage.objects.get(pk=copy.pk).effective_access == Level.FREE
 
 
 def test_a_moved_article_keeps_the_level_it_had(client, newsroom):
@@ -95,7 +96,7 @@ def test_a_moved_article_keeps_the_level_it_had(client, newsroom):
 
     moved = ArticlePage.objects.get(pk=newsroom.premium.pk)
     assert moved.section_id == _free_section(newsroom).pk
-    assert moved.effective_access == AccessLevel.PREMIUM
+    assert moved.effective_access == Level.PREMIUM
     assert MARKER not in _get_anonymously(client, moved)
 
 
@@ -104,7 +105,7 @@ def test_a_moved_article_keeps_its_level_when_it_is_next_published(newsroom):
 
     moved = ArticlePage.objects.get(pk=newsroom.premium.pk)
     moved.save_revision().publish()
-    assert ArticlePage.objects.get(pk=moved.pk).effective_access == AccessLevel.PREMIUM
+    assert ArticlePage.objects.get(pk=moved.pk).effective_access == Level.PREMIUM
 
 
 def test_an_older_revision_restored_after_a_move_keeps_the_level(client, newsroom):
@@ -116,15 +117,15 @@ def test_an_older_revision_restored_after_a_move_keeps_the_level(client, newsroo
     old_revision.publish()
 
     restored = ArticlePage.objects.get(pk=article.pk)
-    assert restored.effective_access == AccessLevel.PREMIUM
+    assert restored.effective_access == Level.PREMIUM
     assert MARKER not in _get_anonymously(client, restored)
 
 
 def test_a_new_article_follows_its_section_default(newsroom):
     from masthead.content.tests.factories import make_article
 
-    section = make_section(access=AccessLevel.REGISTRATION)
-    assert make_article(section=section).effective_access == AccessLevel.REGISTRATION
+    section = make_section(access=Level.REGISTRATION)
+    assert make_article(section=section).effective_access == Level.REGISTRATION
 
 
 def test_the_migration_corrects_aliases_made_before_they_followed_their_original(newsroom):
@@ -137,4 +138,4 @@ def test_the_migration_corrects_aliases_made_before_they_followed_their_original
     ArticlePage.objects.filter(pk=alias.pk).update(access_level="", effective_access="free")
 
     migration.aliases_follow_original(apps, None)
-    assert ArticlePage.objects.get(pk=alias.pk).effective_access == AccessLevel.PREMIUM
+    assert ArticlePage.objects.get(pk=alias.pk).effective_access == Level.PREMIUM

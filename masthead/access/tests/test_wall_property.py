@@ -31,10 +31,11 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from wagtail.models import Site
 
+from masthead.access.api import Level
 from masthead.access.lead_in import marker_withholds_nothing
 from masthead.access.models import AccessSettings
 from masthead.content.blocks import ArticleBodyBlock
-from masthead.content.models import AccessLevel, SectionPage
+from masthead.content.models import SectionPage
 from masthead.content.tests.factories import make_article
 
 from .conftest import make_reader
@@ -64,7 +65,7 @@ shape = st.tuples(
     st.one_of(st.none(), st.integers(0, 8)),  # where a 'Wall here' marker goes, if any
     st.integers(1, 6),  # lead-in paragraphs
     st.sampled_from([5, 20, 35, 50, 90]),  # lead-in share, per cent
-    st.sampled_from([AccessLevel.REGISTRATION, AccessLevel.PREMIUM]),
+    st.sampled_from([Level.REGISTRATION, Level.PREMIUM]),
 )
 
 
@@ -179,8 +180,8 @@ def stage(newsroom) -> Stage:
     exhausted.get(newsroom.others[0].url)  # the month's one premium article
     return Stage(
         sections={
-            AccessLevel.REGISTRATION: newsroom.registration.section_id,
-            AccessLevel.PREMIUM: newsroom.premium.section_id,
+            Level.REGISTRATION: newsroom.registration.section_id,
+            Level.PREMIUM: newsroom.premium.section_id,
         },
         exhausted=exhausted,
         site=site,
@@ -230,7 +231,7 @@ def _shown(response: Any) -> set[str]:
 @given(drawn=shape)
 # The two shapes that leaked when the lead-in counted blocks, always among the examples:
 # a story pasted into one block, and fewer paragraph blocks than the lead-in.
-@example(drawn=([("paragraph", [("p", 12, "plain")] * 8)], None, 3, 35, AccessLevel.PREMIUM))
+@example(drawn=([("paragraph", [("p", 12, "plain")] * 8)], None, 3, 35, Level.PREMIUM))
 @example(
     drawn=(
         [
@@ -242,7 +243,7 @@ def _shown(response: Any) -> set[str]:
         None,
         3,
         35,
-        AccessLevel.REGISTRATION,
+        Level.REGISTRATION,
     )
 )
 def test_no_body_shape_lets_the_last_paragraph_through_the_wall(stage, drawn):
@@ -262,7 +263,7 @@ def test_no_body_shape_lets_the_last_paragraph_through_the_wall(stage, drawn):
             section=section, title="An ordinary headline", body=body.blocks, hero=False
         )
         readers = {"anonymous": Client(raise_request_exception=False)}
-        if level == AccessLevel.PREMIUM:
+        if level == Level.PREMIUM:
             readers["no allowance left"] = stage.exhausted
         for who, client in readers.items():
             shown: set[str] = set()

@@ -130,7 +130,7 @@ def article_json_ld(context: dict, article: Any) -> SafeString:
             for a in article.authors
         ],
         "publisher": {"@type": "NewsMediaOrganization", "name": site_name},
-        "isAccessibleForFree": article.effective_access == "free",
+        "isAccessibleForFree": article.is_free,
     }
     # Google's paywalled-content markup: point at the gated part only when it is in
     # this page (a reader with access); a lead-in page has no gated part to point at.

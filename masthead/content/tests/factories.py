@@ -12,8 +12,8 @@ from wagtail.images import get_image_model
 from wagtail.images.tests.utils import get_test_image_file
 from wagtail.models import Page, Site
 
+from masthead.access.api import Level
 from masthead.content.models import (
-    AccessLevel,
     ArticleAuthor,
     ArticlePage,
     Author,
@@ -62,7 +62,7 @@ def make_home(title: str = "The Test Ledger") -> HomePage:
 
 
 def make_section(
-    *, parent: Page | None = None, title: str | None = None, access: str = AccessLevel.FREE
+    *, parent: Page | None = None, title: str | None = None, access: str = Level.FREE
 ) -> SectionPage:
     parent = parent or make_home()
     n = next(_counter)

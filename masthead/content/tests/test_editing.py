@@ -12,7 +12,8 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 
-from masthead.content.models import AccessLevel, ArticlePage, SectionPage
+from masthead.access.api import Level
+from masthead.content.models import ArticlePage, SectionPage
 
 from .factories import make_section
 
@@ -41,7 +42,7 @@ def _title_input(html: str) -> str:
 
 @pytest.mark.parametrize("model", [ArticlePage, SectionPage])
 def test_the_headline_fills_the_slug_as_the_editor_types(admin_client, model):
-    section = make_section(access=AccessLevel.REGISTRATION)
+    section = make_section(access=Level.REGISTRATION)
     label = model._meta.model_name
     response = admin_client.get(f"/admin/pages/add/content/{label}/{section.pk}/")
     assert response.status_code == 200
@@ -104,7 +105,7 @@ def test_wagtail_site_name_follows_the_site(named_newsroom, settings):
 
 
 def test_the_admin_fetches_nothing_from_a_third_party(admin_client, named_newsroom):
-    section = make_section(access=AccessLevel.REGISTRATION)
+    section = make_section(access=Level.REGISTRATION)
     pages = [
         "/admin/",
         f"/admin/pages/{section.pk}/",

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from masthead.content.models import AccessLevel
+from masthead.access.api import Level
 
 from .factories import AuthorFactory, make_article, make_home, make_section, paragraph
 
@@ -168,17 +168,17 @@ def test_sitemaps_are_valid_xml(client, newsroom):
 
 
 def test_section_default_access_flows_to_articles(newsroom):
-    premium = make_section(title="Investigations", access=AccessLevel.PREMIUM)
+    premium = make_section(title="Investigations", access=Level.PREMIUM)
     follows = make_article(section=premium)
-    overrides = make_article(section=premium, access_level=AccessLevel.FREE)
-    assert follows.effective_access == AccessLevel.PREMIUM
-    assert overrides.effective_access == AccessLevel.FREE
-    premium.default_access_level = AccessLevel.REGISTRATION
+    overrides = make_article(section=premium, access_level=Level.FREE)
+    assert follows.effective_access == Level.PREMIUM
+    assert overrides.effective_access == Level.FREE
+    premium.default_access_level = Level.REGISTRATION
     premium.save_revision().publish()
     follows.refresh_from_db()
     overrides.refresh_from_db()
-    assert follows.effective_access == AccessLevel.REGISTRATION
-    assert overrides.effective_access == AccessLevel.FREE
+    assert follows.effective_access == Level.REGISTRATION
+    assert overrides.effective_access == Level.FREE
 
 
 def test_robots_txt_points_at_the_sitemaps(client, newsroom):

@@ -177,10 +177,10 @@ def test_sessions_page_lists_sessions_and_signs_out_the_others(client, reader):
 
 
 def test_reading_lists_the_premium_articles_counted_this_month(signed_in, reader):
-    from masthead.content.models import AccessLevel
+    from masthead.access.api import Level
     from masthead.content.tests.factories import make_article, make_section
 
-    premium = make_section(title="Investigations", access=AccessLevel.PREMIUM)
+    premium = make_section(title="Investigations", access=Level.PREMIUM)
     free = make_article(section=make_section(title="News"), title="A free story", hero=False)
     first, second, third = (
         make_article(section=premium, title=f"Premium {i}", hero=False) for i in range(3)

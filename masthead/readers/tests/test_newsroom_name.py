@@ -18,7 +18,7 @@ from django.core import mail
 from django.core.cache import cache
 from wagtail.models import Site
 
-from masthead.content.models import AccessLevel
+from masthead.access.api import Level
 from masthead.content.tests.factories import make_article, make_home, make_section
 from masthead.readers.account.services import erasure_code_send
 from masthead.readers.tests.registration_support import (
@@ -163,7 +163,7 @@ def _title(html: str) -> str:
 
 
 def test_every_page_title_ends_with_the_newsroom_name(client, newsroom):
-    section = make_section(parent=newsroom, title="Harbour", access=AccessLevel.FREE)
+    section = make_section(parent=newsroom, title="Harbour", access=Level.FREE)
     article = make_article(section=section, title="The tide turns", hero=False)
     assert _title(client.get("/").content.decode()) == NEWSROOM
     pages = {

@@ -1,7 +1,7 @@
 """`manage.py load_demo`: fill an empty Masthead with the demo newsroom.
 
 Invariant: loading twice changes nothing; a second run creates no pages, images,
-authors, tags or revisions (the work is in `masthead.content.demo.load_demo_content`).
+authors, tags or revisions (the work is in `masthead.demo.loader.load_demo_content`).
 Under production settings it refuses unless forced, and even forced it never creates
 the editor account with the published demo password (or any password Django's
 validators reject); it refuses before writing anything.
@@ -15,8 +15,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from masthead.content.demo import load_demo_content
-from masthead.content.demo.loader import DemoRefused, check_demo_allowed
+from masthead.demo.loader import DemoRefused, check_demo_allowed, load_demo_content
 
 
 class Command(BaseCommand):

@@ -17,8 +17,6 @@ from wagtail.images import get_image_model
 from wagtail.models import Collection, Page, PageLogEntry, Revision, Site
 
 from masthead.content.blocks import parse_video_url
-from masthead.content.demo import artwork, load_demo_content
-from masthead.content.demo.content import LEAD_STORY_SLUG, NEWSROOM_NAME
 from masthead.content.models import (
     ArticleAuthor,
     ArticlePage,
@@ -28,6 +26,9 @@ from masthead.content.models import (
     InfoPage,
     SectionPage,
 )
+from masthead.demo import artwork
+from masthead.demo.content import LEAD_STORY_SLUG, NEWSROOM_NAME
+from masthead.demo.loader import load_demo_content
 from masthead.newsletters.models import Newsletter
 from masthead.readers.models import LegalPage, User
 
@@ -331,7 +332,7 @@ def test_forcing_the_demo_in_production_refuses_a_weak_password(settings: Any) -
 def test_the_loader_itself_refuses_the_published_password_in_production(
     settings: Any, media: Path
 ) -> None:
-    from masthead.content.demo.loader import DemoRefused
+    from masthead.demo.loader import DemoRefused
 
     settings.PRODUCTION = True
     with pytest.raises(DemoRefused):

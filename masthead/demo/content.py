@@ -33,7 +33,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from masthead.content.models import AccessLevel
+from masthead.access.api import Level
 
 HERE = Path(__file__).resolve().parent
 NEWSROOM_NAME = "The Harbour Ledger"
@@ -111,38 +111,38 @@ SECTIONS: tuple[SectionSpec, ...] = (
         title="News",
         standfirst="Saltmere and the Westhallow coast: the council, the harbour, the ferries "
         "and the people who keep the town running.",
-        default_access=AccessLevel.FREE,
+        default_access=Level.FREE,
     ),
     SectionSpec(
         slug="world",
         title="World",
         standfirst="Reporting and explainers from beyond the harbour wall.",
-        default_access=AccessLevel.REGISTRATION,
+        default_access=Level.REGISTRATION,
     ),
     SectionSpec(
         slug="europe",
         title="Europe",
         standfirst="Elections, treaties and the politics of the continent's smaller states.",
-        default_access=AccessLevel.REGISTRATION,
+        default_access=Level.REGISTRATION,
         parent="world",
     ),
     SectionSpec(
         slug="climate",
         title="Climate",
         standfirst="The changing coast, the sea and the energy transition, from the shoreline up.",
-        default_access=AccessLevel.FREE,
+        default_access=Level.FREE,
     ),
     SectionSpec(
         slug="culture",
         title="Culture",
         standfirst="Reviews, exhibitions and the arts along the coast.",
-        default_access=AccessLevel.REGISTRATION,
+        default_access=Level.REGISTRATION,
     ),
     SectionSpec(
         slug="opinion",
         title="Opinion",
         standfirst="Argument and analysis from the Ledger's writers.",
-        default_access=AccessLevel.PREMIUM,
+        default_access=Level.PREMIUM,
     ),
 )
 
@@ -301,7 +301,7 @@ def parse_article(path: Path) -> ArticleSpec:
     if missing:
         raise ValueError(f"{path.name}: missing {', '.join(sorted(missing))}")
     access = header.get("access", "")
-    if access and access not in AccessLevel.values:
+    if access and access not in Level.values:
         raise ValueError(f"{path.name}: unknown access level {access!r}")
     updated = header.get("updated")
     return ArticleSpec(
