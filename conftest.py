@@ -1,8 +1,12 @@
-"""Fixtures every test gets: media in a temporary folder, tasks run at once."""
+"""Fixtures every test gets: media in a temporary folder, tasks run at once; and the
+real SMTP server's fixtures, which any test may ask for."""
 
 from __future__ import annotations
 
 import pytest
+
+# The real SMTP server's fixtures (smtp_server, smtp_settings), for every app's tests.
+pytest_plugins = ["masthead.core.tests.smtp"]
 
 
 @pytest.fixture(autouse=True)

@@ -1,9 +1,10 @@
 """The reader's account area: the sections apps register, and the page frame they share.
 
 Each app registers its pages in the account area from its own `account_sections`
-module, which `CoreConfig.ready()` imports for every installed app (`autodiscover()`,
-as Wagtail does with `wagtail_hooks`). The navigation (templates/account/layout.html,
-through the `account_sections` template tag) lists the sections shown to this reader,
+module, which `CoreConfig.ready()` imports for each of our apps (`autodiscover()`, as
+Wagtail does with `wagtail_hooks`; only apps named `masthead.*`, see core.discovery). The
+navigation (templates/account/layout.html, through `{% load account_area %}
+{% account_nav_items as items %}`) lists the sections shown to this reader,
 in order, and marks the current one with aria-current="page". A new app adds a page to
 the account area without touching another app.
 
@@ -22,7 +23,6 @@ Invariants:
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -32,9 +32,9 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
 
+from .discovery import DiscoveredRegistry
 from .http import private_no_store
 
 MODULE_NAME = "account_sections"
@@ -93,13 +93,14 @@ class NavItem:
         return self.section.icon
 
 
-class Registry:
+class Registry(DiscoveredRegistry):
     """Sections by name. Use the module-level functions."""
 
+    MODULE_NAME = MODULE_NAME
+
     def __init__(self) -> None:
+        super().__init__()
         self._sections: dict[str, AccountSection] = {}
-        self._discovered = False
-        self._lock = threading.Lock()
 
     def register(self, section: AccountSection) -> AccountSection:
         self._sections[section.name] = section
@@ -107,14 +108,6 @@ class Registry:
 
     def unregister(self, name: str) -> None:
         self._sections.pop(name, None)
-
-    def discover(self) -> None:
-        if self._discovered:
-            return
-        with self._lock:
-            if not self._discovered:
-                autodiscover_modules(MODULE_NAME)
-                self._discovered = True
 
     def sections(self) -> list[AccountSection]:
         self.discover()
@@ -160,7 +153,7 @@ def unregister(name: str) -> None:
 
 
 def autodiscover() -> None:
-    """Import each installed app's `account_sections` module (CoreConfig.ready() calls it)."""
+    """Import each of our apps' `account_sections` module (CoreConfig.ready() calls it)."""
     _registry.discover()
 
 

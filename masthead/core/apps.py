@@ -21,7 +21,8 @@ class CoreConfig(AppConfig):
         # A renamed Site shows at once (masthead.core.newsroom remembers the name).
         for signal in (post_save, post_delete):
             signal.connect(newsroom_name_forget, sender=Site, dispatch_uid=f"newsroom-{signal}")
-        # Each app's `privacy` and `account` modules register with the registries
-        # (as Wagtail apps do through `wagtail_hooks`); every app is loaded by now.
+        # Each of our apps' `privacy` and `account_sections` modules register with the
+        # registries (as Wagtail apps do through `wagtail_hooks`; core.discovery searches
+        # only masthead.* apps); every app is loaded by now.
         privacy.autodiscover()
         account_sections.autodiscover()

@@ -68,6 +68,7 @@ import css_inline
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.utils.encoding import iri_to_uri
 
 from . import outbox
 from .models import OutboxEmail
@@ -87,37 +88,62 @@ renderer = outbox.renderer
 # Remote stylesheets are never fetched: an email's look must not depend on the network.
 _INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
 # Characters that would end the <...> of the header or start another header.
-_HEADER_BREAKERS = re.compile(r"[\s<>,\"]")
+_HEADER_BREAKERS = re.compile(r"[<>,\"]")
+# Space and the C0 controls (below 0x21) and DEL: a header needs none of them, and a URL
+# or address carrying one was built wrong upstream (percent-encoding it would hide that).
+_CONTROLS = re.compile(r"[\x00-\x20\x7f]")
 
 
 class InvalidUnsubscribe(ValueError):
     """A List-Unsubscribe address that mail systems could not use (or would distrust)."""
 
 
+def _unfit_for_header(value: str) -> bool:
+    return bool(_HEADER_BREAKERS.search(value) or _CONTROLS.search(value))
+
+
 @dataclass(frozen=True)
 class Unsubscribe:
-    """Where a reader unsubscribes in one click (RFC 8058), and optionally a mailbox."""
+    """Where a reader unsubscribes in one click (RFC 8058), and optionally a mailbox.
+
+    The header must stay plain ASCII: Django would otherwise send it as an RFC 2047
+    encoded-word, which Gmail and Yahoo cannot read as a one-click unsubscribe. So a
+    non-ASCII path or query (a slug like `café`) is percent-encoded with `iri_to_uri`;
+    a non-ASCII host or mailbox, spaces, control characters and `<>,"` are refused.
+    """
 
     url: str
     mailto: str = ""
 
     def headers(self) -> dict[str, str]:
-        url = self.url
-        parts = urlsplit(url)
-        if _HEADER_BREAKERS.search(url) or not parts.netloc:
+        raw = self.url
+        parts = urlsplit(raw)
+        if _unfit_for_header(raw) or not parts.netloc:
             raise InvalidUnsubscribe(
-                f"List-Unsubscribe needs an absolute URL without spaces or <>, got {url!r}"
+                "List-Unsubscribe needs an absolute URL without spaces, control characters"
+                f' or <>,", got {raw!r}'
+            )
+        if not parts.netloc.isascii():
+            raise InvalidUnsubscribe(
+                f"List-Unsubscribe needs an ASCII host (punycode, xn--...), got {raw!r}"
             )
         allowed = ("https",) if settings.PRODUCTION else ("https", "http")
         if parts.scheme not in allowed:
             also = "" if settings.PRODUCTION else " (or http:// outside production)"
-            raise InvalidUnsubscribe(f"List-Unsubscribe needs an https:// URL{also}, got {url!r}")
+            raise InvalidUnsubscribe(f"List-Unsubscribe needs an https:// URL{also}, got {raw!r}")
+        url = iri_to_uri(raw)
+        if not url.isascii() or _unfit_for_header(url):  # iri_to_uri's promise, kept here
+            raise InvalidUnsubscribe(f"List-Unsubscribe URL is not plain ASCII: {raw!r}")
         targets = [f"<{url}>"]
         if self.mailto:
             address = self.mailto.removeprefix("mailto:")
             local, _at, domain = address.partition("@")
-            if not (local and domain) or _HEADER_BREAKERS.search(address):
+            if not (local and domain) or _unfit_for_header(address):
                 raise InvalidUnsubscribe(f"List-Unsubscribe mailto is not an address: {address!r}")
+            if not address.isascii():
+                raise InvalidUnsubscribe(
+                    f"List-Unsubscribe mailto must be a plain ASCII address, got {address!r}"
+                )
             targets.append(f"<mailto:{address}>")
         return {
             "List-Unsubscribe": ", ".join(targets),

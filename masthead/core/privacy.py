@@ -2,8 +2,9 @@
 
 Each app registers, from its own `privacy` module, a section: an exporter (user ->
 JSON-ready data), an optional eraser (user -> counts of what it removed or unlinked) and
-the models it answers for. `CoreConfig.ready()` imports every installed app's `privacy`
-module (`autodiscover()`, as Wagtail does with `wagtail_hooks`), so a new app joins the
+the models it answers for. `CoreConfig.ready()` imports each of our apps' `privacy`
+module (`autodiscover()`, as Wagtail does with `wagtail_hooks`; only apps named
+`masthead.*`, see core.discovery), so a new app joins the
 export and the erasure without touching core or the readers app. What an export looks
 like to the reader, and the erasure flow around the collectors (audit row, sessions,
 deleting the user), belong to the readers app; core keeps only the machinery.
@@ -22,7 +23,6 @@ Invariants:
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -30,7 +30,8 @@ from typing import Any, TypeVar
 from django.apps import apps
 from django.conf import settings
 from django.db import models
-from django.utils.module_loading import autodiscover_modules
+
+from .discovery import DiscoveredRegistry
 
 Exporter = Callable[[Any], Any]
 Eraser = Callable[[Any], dict[str, int]]
@@ -50,14 +51,15 @@ class Section:
     covers: set[str] = field(default_factory=set)
 
 
-class Registry:
+class Registry(DiscoveredRegistry):
     """Sections by name, in registration order, and exemptions. Use the module functions."""
 
+    MODULE_NAME = MODULE_NAME
+
     def __init__(self) -> None:
+        super().__init__()
         self._sections: dict[str, Section] = {}
         self._exempt: dict[str, str] = {}
-        self._discovered = False
-        self._lock = threading.Lock()
 
     def _section(self, name: str) -> Section:
         return self._sections.setdefault(name, Section(name=name))
@@ -74,15 +76,6 @@ class Registry:
 
     def register_exempt(self, model: ModelRef, reason: str) -> None:
         self._exempt[_label(model)] = reason
-
-    def discover(self) -> None:
-        """Import every installed app's `privacy` module, once (apps register on import)."""
-        if self._discovered:
-            return
-        with self._lock:
-            if not self._discovered:
-                autodiscover_modules(MODULE_NAME)
-                self._discovered = True
 
     def sections(self) -> list[Section]:
         self.discover()
@@ -141,7 +134,7 @@ def eraser(name: str) -> Callable[[F], F]:
 
 
 def autodiscover() -> None:
-    """Import each installed app's `privacy` module (CoreConfig.ready() calls it)."""
+    """Import each of our apps' `privacy` module (CoreConfig.ready() calls it)."""
     _registry.discover()
 
 

@@ -12,16 +12,8 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from masthead.core.numbers import BoundedModelMultipleChoiceField
-
+from .fields import NewsletterChoiceField
 from .models import Newsletter
-
-
-class NewsletterChoiceField(BoundedModelMultipleChoiceField):
-    """Newsletters as tick boxes, labelled by name (registration and the account page)."""
-
-    def label_from_instance(self, obj: Any) -> str:
-        return obj.name
 
 
 class NewsletterChoiceForm(forms.Form):

@@ -43,7 +43,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from masthead.core.templatetags.error_summary import error_anchor, naming_field
-from masthead.newsletters.forms import NewsletterChoiceField
+from masthead.newsletters.fields import NewsletterChoiceField
 from masthead.newsletters.selectors import newsletters_offered
 
 from . import addresses, fields, validators

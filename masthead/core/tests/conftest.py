@@ -1,4 +1,5 @@
-"""Fixtures for the outbox tests: a real SMTP server, and a database worker processes see.
+"""Fixtures for the outbox tests: a database worker processes see (the SMTP server's
+fixtures are in smtp.py, a plugin every test can use).
 
 Invariant: a database shared with worker processes is a real one and is thrown away
 after the test. On PostgreSQL it is pytest-django's test database (rows committed by
@@ -15,27 +16,6 @@ from pathlib import Path
 
 import pytest
 from django.db import connections
-
-from .smtp import SMTPServer
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[SMTPServer]:
-    server = SMTPServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def smtp_settings(settings, smtp_server: SMTPServer) -> SMTPServer:
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = smtp_server.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_TIMEOUT = 5
-    return smtp_server
 
 
 @pytest.fixture

@@ -1,5 +1,9 @@
 """A real SMTP server for tests (aiosmtpd on a free loopback port) that records what it accepts.
 
+Also a pytest plugin (the root conftest.py lists it in `pytest_plugins`), so every test
+can ask for its fixtures: `smtp_server` (a started server) and `smtp_settings` (Django's
+SMTP backend pointed at it; the same server, to read `.recorder.messages`).
+
 Invariant: a message is recorded only once the server has decided to answer 250 to the
 end of its DATA; a client that vanishes before that (a killed worker) leaves nothing
 recorded, as with a real mail server. Addresses starting `refused@` get a permanent
@@ -11,10 +15,12 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+from collections.abc import Iterator
 from email import message_from_bytes
 from email.message import Message
 from typing import Any
 
+import pytest
 from aiosmtpd.controller import Controller
 
 
@@ -87,3 +93,22 @@ class SMTPServer:
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SMTPServer]:
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_settings(settings: Any, smtp_server: SMTPServer) -> SMTPServer:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = smtp_server.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 5
+    return smtp_server

@@ -142,6 +142,15 @@ def test_list_unsubscribe_can_add_a_mailbox(settings):
         ("http://news.example/unsubscribe/abc/", True, "https://"),
         (email.Unsubscribe("https://news.example/u/", mailto="not-an-address"), False, "mailto"),
         (email.Unsubscribe("https://news.example/u/", mailto="a@b.example>, <x"), False, "mailto"),
+        # Control characters and DEL would make the header unusable (or hide a bug).
+        ("https://news.example/u/\x00x", False, "control characters"),
+        ("https://news.example/u/\x1fx", False, "control characters"),
+        ("https://news.example/u/\x7fx", False, "control characters"),
+        ("https://news.example/u/a\tb/", False, "control characters"),
+        # Non-ASCII that percent-encoding cannot fix: the host, and a mailbox.
+        ("https://bücher.example/u/", False, "ASCII host"),
+        (email.Unsubscribe("https://n.example/u/", mailto="désabo@n.example"), False, "ASCII"),
+        (email.Unsubscribe("https://n.example/u/", mailto="a@n.example\x00"), False, "mailto"),
     ],
 )
 def test_a_bad_list_unsubscribe_is_refused_with_a_clear_error(
@@ -155,6 +164,17 @@ def test_a_bad_list_unsubscribe_is_refused_with_a_clear_error(
             context={"name": "A"},
             list_unsubscribe=unsubscribe,
         )
+
+
+def test_a_non_ascii_unsubscribe_path_is_percent_encoded_not_sent_as_an_encoded_word(
+    smtp_settings,
+):
+    # Django would send a non-ASCII header as =?utf-8?q?...?=, which mail systems cannot
+    # use as a one-click unsubscribe.
+    queue_and_commit(name="Ada", unsubscribe="https://news.example/u/café/")
+    [received] = smtp_settings.recorder.messages
+    assert received["List-Unsubscribe"] == "<https://news.example/u/caf%C3%A9/>"
+    assert "=?" not in str(received["List-Unsubscribe"])
 
 
 def test_http_unsubscribe_links_are_allowed_outside_production(settings):

@@ -3,7 +3,7 @@
 Invariants:
 - Each service runs in one transaction: a profile or a set of choices is saved whole or
   not at all.
-- Erasure goes through the personal-data registry (masthead.readers.privacy), so each
+- Erasure goes through the personal-data registry (masthead.core.privacy), so each
   app erases what it holds; afterwards only the AccountErasure row (a keyed hash of the
   address, when, counts) and the unlinked consent and marketing ledgers remain, and the
   user row is gone.

@@ -35,7 +35,6 @@ from wagtail.models import Site
 from masthead.core import outbox
 from masthead.core.models import OutboxEmail
 from masthead.core.newsroom import newsroom_name_forget, sender_address
-from masthead.core.tests import conftest as core_fixtures
 from masthead.readers.account.services import erasure_code_send
 from masthead.readers.emails import signup_burst_alert_send
 from masthead.readers.tests.registration_support import (
@@ -70,10 +69,6 @@ def email_prefixes() -> list[str]:
                 prefixes.add(name)
     return sorted(prefixes)
 
-
-# The real SMTP server of core's tests, as fixtures here too.
-smtp_server = core_fixtures.smtp_server
-smtp_settings = core_fixtures.smtp_settings
 
 PREFIXES = email_prefixes()
 ALLAUTH_ONLY = [p for p in PREFIXES if p.startswith(ALLAUTH_EMAIL_DIRS)]

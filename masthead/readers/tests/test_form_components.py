@@ -4,15 +4,20 @@ shared components (templates/includes/forms/), so each keeps the same accessibil
 - an error summary at the top, focusable (tabindex=-1, autofocus), each line a link to
   an element that exists on the page;
 - every input marked aria-invalid is described by its message (`<id>_error`), and by its
-  hint when it has one (`<id>_helptext`); every message beside a field is referenced by
-  the field (or its fieldset) it belongs to;
-- no hand-written or Django-default error markup (`errorlist`).
+  hint when it has one (`<id>_helptext`); every message and every hint beside a field
+  is referenced by an aria-describedby, its field's or its fieldset's;
+- no hand-written or Django-default error markup (`errorlist`);
+- the component takes its options (`hint`, `legend`...) from its caller only: allauth's
+  `fields` element, which gets the whole page context, passes them all, empty.
 
-Each form page is posted with mistakes and its HTML is checked.
+Each form page is posted with mistakes and its HTML is checked; the component is also
+rendered on its own with a hint and no help text, and inside a page whose context has
+variables named like its options.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
@@ -22,8 +27,11 @@ from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress
 from allauth.account.utils import user_pk_to_url_str
 from allauth.mfa.totp.internal.auth import TOTP
+from django import forms
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.template import Context, Origin, Template
+from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
 
@@ -120,7 +128,20 @@ def check_form_page(html: str) -> list[str]:
     problems += [f"#{m} is referenced by no field" for m in messages if m not in described]
     if not messages:
         problems.append("no message beside any field (field__error)")
+    problems += unreferenced_hints(elements)
     return problems
+
+
+def unreferenced_hints(elements: list[tuple[str, dict[str, str]]]) -> list[str]:
+    """Each hint (`field__hint`) that no aria-describedby names: a screen reader would
+    never read it with its input."""
+    described = {ref for _, attrs in elements for ref in attrs.get("aria-describedby", "").split()}
+    hints = [
+        attrs.get("id", "")
+        for _, attrs in elements
+        if "field__hint" in attrs.get("class", "").split()
+    ]
+    return [f"hint #{h} is referenced by no field" for h in hints if h not in described]
 
 
 def _parse(fragment: str) -> list[tuple[str, dict[str, str]]]:
@@ -272,6 +293,56 @@ def test_the_check_notices_a_field_whose_error_is_not_linked():
     ]
 
 
+def test_the_check_notices_a_hint_no_field_refers_to():
+    html = (
+        '<div class="field"><label for="id_name">Name</label>'
+        '<div class="field__hint" id="id_name_helptext">Your given name</div>'
+        '<input id="id_name"></div>'
+    )
+    assert unreferenced_hints(_parse(html)) == ["hint #id_name_helptext is referenced by no field"]
+
+
+class _Named(forms.Form):
+    name = forms.CharField()  # no help_text: Django alone would not name a hint
+    agree = forms.BooleanField()
+
+
+@pytest.mark.parametrize("field_name", ["name", "agree"])
+@pytest.mark.parametrize(
+    "options",
+    [{"hint": "Your given name"}, {"hint_template": "account/includes/password_rules.html"}],
+)
+@pytest.mark.parametrize("data", [None, {}], ids=["unbound", "with-errors"])
+def test_a_hint_given_to_the_component_is_named_by_its_input(field_name, options, data):
+    form = _Named(data=data)
+    html = render_to_string("includes/forms/field.html", {"field": form[field_name], **options})
+    elements = _parse(html)
+    assert unreferenced_hints(elements) == []
+    [(_, field_input)] = [(t, a) for t, a in elements if a.get("id") == f"id_{field_name}"]
+    expected = f"id_{field_name}_helptext" + (f" id_{field_name}_error" if data is not None else "")
+    assert field_input["aria-describedby"] == expected
+
+
+PAGE_VARIABLES = {
+    "hint": "Leaked hint",
+    "legend": "Leaked legend",
+    "marker": "leaked-marker",
+    "hint_template": "account/includes/password_rules.html",
+    "input_template": "account/includes/password_input.html",
+    "choice_template": "newsletters/includes/choice.html",
+}
+
+
+def test_page_variables_named_like_the_options_do_not_reach_allauths_fields(rf):
+    page = "{% load allauth %}{% element fields form=form %}{% endelement %}"
+    template = Template(page, origin=Origin("page", template_name="page.html"))
+    form = _Named(data={})
+    alone = template.render(Context({"form": form, "request": rf.get("/")}))
+    on_a_page = template.render(Context({"form": form, "request": rf.get("/"), **PAGE_VARIABLES}))
+    assert 'id="id_name"' in alone
+    assert on_a_page == alone
+
+
 # The components themselves; allauth's attribute-built field draws its hint from a slot.
 COMPONENTS = {
     "includes/forms/field.html",
@@ -300,8 +371,18 @@ def test_no_template_draws_a_hint_an_error_or_a_summary_by_hand():
         for name, text in _templates()
         if name not in COMPONENTS | NOTICES
         and any(
-            marker in text
-            for marker in ('class="field__error', 'class="field__hint', 'class="error-summary')
+            classes & {"field__error", "field__hint", "error-summary"}
+            for classes in _class_lists(text)
         )
     ]
     assert drawn_by_hand == []
+
+
+def _class_lists(text: str) -> list[set[str]]:
+    """The classes of each class attribute, as tokens: `class="x field__error"` counts."""
+    return [set(value.split()) for value in re.findall(r'\bclass="([^"]*)"', text)]
+
+
+def test_the_scan_finds_a_component_class_anywhere_in_a_class_list():
+    assert {"field__error"} <= _class_lists('<p class="note field__error" id="x">')[0]
+    assert _class_lists('<p class="field__errors-note">')[0].isdisjoint({"field__error"})
