@@ -4,9 +4,13 @@ Invariants:
 - The suite runs under `masthead.settings_test` (pyproject's DJANGO_SETTINGS_MODULE):
   Masthead's settings with a fast password hasher and, under pytest-xdist, a Redis
   database per worker. Tests about hashing ask for `argon2_hashers`.
-- Media go to a temporary folder, tasks run at once, caches start empty.
+- Media go to a temporary folder (`build_once`'s while its rows live), tasks run at
+  once (while building once too: the search index is a task), caches start empty.
 - `@pytest.mark.postgresql` marks a test that needs PostgreSQL (concurrent writers,
   PostgreSQL's own SQL); on any other database it is skipped with the reason.
+- `build_once` builds rows for many tests (a module's newsroom) once, inside a
+  transaction rolled back when the fixture ends; each test still runs in its own
+  savepoint inside it, so what a test writes is gone before the next one.
 - Hypothesis runs the "masthead" profile: a bounded number of examples and no
   per-example deadline (a loaded CI machine is slow, not wrong). HYPOTHESIS_PROFILE=thorough
   runs ten times as many.
@@ -14,11 +18,15 @@ Invariants:
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
+from django.db import transaction
+from django.test import override_settings
 from hypothesis import settings as hypothesis_settings
 
 hypothesis_settings.register_profile(
@@ -57,16 +65,52 @@ def argon2_hashers(settings) -> list[str]:
     return settings.PASSWORD_HASHERS
 
 
+@pytest.fixture(scope="session")
+def build_once(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[], contextlib.AbstractContextManager[None]]:
+    """`with build_once(): yield make_newsroom()` in a module- or session-scoped fixture.
+
+    The rows are built once and rolled back when the fixture ends. The tests that use
+    them must be plain `django_db` tests (not transactional: a flush would empty the
+    rows for everyone) and must not keep state in the shared Python objects.
+    """
+
+    @contextlib.contextmanager
+    def built() -> Iterator[None]:
+        # Images written while building must outlive the build: the tests read them.
+        media = str(tmp_path_factory.mktemp("built-once-media"))
+        _shared_media.append(media)
+        try:
+            with (
+                override_settings(MEDIA_ROOT=media, TASKS=IMMEDIATE_TASKS),
+                django_db_blocker.unblock(),
+                transaction.atomic(),
+            ):
+                yield
+                transaction.set_rollback(True)
+        finally:
+            _shared_media.pop()
+
+    return built
+
+
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+# MEDIA_ROOT of the rows `build_once` is keeping, while it keeps them.
+_shared_media: list[str] = []
+
+
 @pytest.fixture(autouse=True)
 def _isolated_media(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.MEDIA_ROOT = _shared_media[-1] if _shared_media else str(tmp_path / "media")
 
 
 @pytest.fixture(autouse=True)
 def _tasks_run_immediately(settings):
     # The database backend needs a worker process; tests run each task as it is
     # enqueued instead. Tests of the queue itself override TASKS again.
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.TASKS = IMMEDIATE_TASKS
 
 
 @pytest.fixture(autouse=True)

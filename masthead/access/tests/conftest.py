@@ -38,6 +38,10 @@ class Newsroom:
 
 @pytest.fixture
 def newsroom(db) -> Newsroom:
+    return build_newsroom()
+
+
+def build_newsroom() -> Newsroom:
     home = make_home()
     free_section = make_section(parent=home, title="News", access=AccessLevel.FREE)
     reg_section = make_section(parent=home, title="Features", access=AccessLevel.REGISTRATION)
