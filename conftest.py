@@ -65,6 +65,15 @@ def argon2_hashers(settings) -> list[str]:
     return settings.PASSWORD_HASHERS
 
 
+@pytest.fixture
+def reader(db: None) -> Any:
+    """A reader with a verified address and the factory's PASSWORD (modules that need
+    particular names or addresses define their own `reader` with ReaderFactory)."""
+    from masthead.readers.tests.factories import ReaderFactory
+
+    return ReaderFactory(verified=True)
+
+
 @pytest.fixture(scope="session")
 def build_once(
     django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory

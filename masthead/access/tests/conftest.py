@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from masthead.content.models import AccessLevel, ArticlePage
 from masthead.content.tests.factories import make_article, make_home, make_section, paragraph
+from masthead.readers.tests.factories import ReaderFactory
 
 # Planted deep in the gated articles: it must never reach a reader without access.
 MARKER = "Quillfeather-marker the harbourmaster kept the ledger under the ninth flagstone"
@@ -66,9 +66,7 @@ def build_newsroom() -> Newsroom:
 
 
 def make_reader(email: str = "reader@example.com", **extra: Any) -> Any:
-    return get_user_model().objects.create_user(
-        email=email, password=PASSWORD, first_name="Ada", last_name="Reader", **extra
-    )
+    return ReaderFactory(email=email, password=PASSWORD, last_name="Reader", **extra)
 
 
 @pytest.fixture
