@@ -43,7 +43,13 @@ def _database_vendor() -> str:
     return "postgresql" if "postgresql" in engine else engine.rsplit(".", 1)[-1]
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        # Under `--dist loadgroup` (make test) a module whose rows are built once goes
+        # to one worker whole, so they are built once, not once per worker.
+        if "build_once" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
     vendor = _database_vendor()
     if vendor == "postgresql":
         return
