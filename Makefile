@@ -37,9 +37,15 @@ demo: install
 	$(PY) manage.py deliver_outbox --loop & \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# In parallel (pytest-xdist): one worker per core, at most 8 (each takes a Redis database
+# of its own, masthead/settings_test.py). loadgroup keeps pytest-django's order (plain
+# database tests before transactional ones, whose flush empties the tables) and sends a
+# module whose rows are built once (`build_once`) to one worker whole.
+# TEST_WORKERS=0 runs in this process.
+TEST_WORKERS ?= auto
 test: install
 	-@$(MAKE) --no-print-directory node_modules/axe-core/axe.min.js
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --maxprocesses=8 --dist loadgroup $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,9 +1,121 @@
-"""Fixtures every test gets: media in a temporary folder, tasks run at once; and the
-real SMTP server's fixtures, which any test may ask for."""
+"""Fixtures and hooks every test gets.
+
+Invariants:
+- The suite runs under `masthead.settings_test` (pyproject's DJANGO_SETTINGS_MODULE):
+  Masthead's settings with a fast password hasher and, under pytest-xdist, a Redis
+  database per worker. Tests about hashing ask for `argon2_hashers`.
+- Media go to a temporary folder (`build_once`'s while its rows live), tasks run at
+  once (while building once too: the search index is a task), caches start empty.
+- `@pytest.mark.postgresql` marks a test that needs PostgreSQL (concurrent writers,
+  PostgreSQL's own SQL); on any other database it is skipped with the reason.
+- `build_once` builds rows for many tests (a module's newsroom) once, inside a
+  transaction rolled back when the fixture ends; each test still runs in its own
+  savepoint inside it, so what a test writes is gone before the next one.
+- Hypothesis runs the "masthead" profile: a bounded number of examples and no
+  per-example deadline (a loaded CI machine is slow, not wrong). HYPOTHESIS_PROFILE=thorough
+  runs ten times as many.
+- The real SMTP server's fixtures (`masthead/core/tests/smtp.py`) are a plugin every
+  test may ask for.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
 import pytest
+from django.conf import settings as django_settings
+from django.db import transaction
+from django.test import override_settings
+from hypothesis import settings as hypothesis_settings
+
+hypothesis_settings.register_profile(
+    "masthead", max_examples=25, deadline=None, print_blob=True, database=None
+)
+hypothesis_settings.register_profile(
+    "thorough", max_examples=250, deadline=None, print_blob=True, database=None
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "masthead"))
+
+
+def _database_vendor() -> str:
+    engine = django_settings.DATABASES["default"]["ENGINE"]
+    return "postgresql" if "postgresql" in engine else engine.rsplit(".", 1)[-1]
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        # Under `--dist loadgroup` (make test) a module whose rows are built once goes
+        # to one worker whole, so they are built once, not once per worker.
+        if "build_once" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+    vendor = _database_vendor()
+    if vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(
+        reason=f"needs PostgreSQL, not {vendor}: run with "
+        "DATABASE_URL=postgres://postgres@127.0.0.1:5432/<name> (CI does)"
+    )
+    for item in items:
+        if item.get_closest_marker("postgresql"):
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def argon2_hashers(settings) -> list[str]:
+    """The production password hashers (Argon2id first), for tests about hashing."""
+    import masthead.settings
+
+    settings.PASSWORD_HASHERS = list(masthead.settings.PASSWORD_HASHERS)
+    return settings.PASSWORD_HASHERS
+
+
+@pytest.fixture
+def reader(db: None) -> Any:
+    """A reader with a verified address and the factory's PASSWORD (modules that need
+    particular names or addresses define their own `reader` with ReaderFactory)."""
+    from masthead.readers.tests.factories import ReaderFactory
+
+    return ReaderFactory(verified=True)
+
+
+@pytest.fixture(scope="session")
+def build_once(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[], contextlib.AbstractContextManager[None]]:
+    """`with build_once(): yield make_newsroom()` in a module- or session-scoped fixture.
+
+    The rows are built once and rolled back when the fixture ends. The tests that use
+    them must be plain `django_db` tests (not transactional: a flush would empty the
+    rows for everyone) and must not keep state in the shared Python objects.
+    """
+
+    @contextlib.contextmanager
+    def built() -> Iterator[None]:
+        # Images written while building must outlive the build: the tests read them.
+        media = str(tmp_path_factory.mktemp("built-once-media"))
+        _shared_media.append(media)
+        try:
+            with (
+                override_settings(MEDIA_ROOT=media, TASKS=IMMEDIATE_TASKS),
+                django_db_blocker.unblock(),
+                transaction.atomic(),
+            ):
+                yield
+                transaction.set_rollback(True)
+        finally:
+            _shared_media.pop()
+
+    return built
+
+
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+# MEDIA_ROOT of the rows `build_once` is keeping, while it keeps them.
+_shared_media: list[str] = []
 
 # The real SMTP server's fixtures (smtp_server, smtp_settings), for every app's tests.
 pytest_plugins = ["masthead.core.tests.smtp"]
@@ -11,18 +123,18 @@ pytest_plugins = ["masthead.core.tests.smtp"]
 
 @pytest.fixture(autouse=True)
 def _isolated_media(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.MEDIA_ROOT = _shared_media[-1] if _shared_media else str(tmp_path / "media")
 
 
 @pytest.fixture(autouse=True)
 def _tasks_run_immediately(settings):
     # The database backend needs a worker process; tests run each task as it is
     # enqueued instead. Tests of the queue itself override TASKS again.
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.TASKS = IMMEDIATE_TASKS
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
+def _empty_cache() -> Iterator[None]:
     # Rate-limit counters and cached lookups live in the cache; on SQLite user ids repeat
     # between tests, so a counter left over would change what the next test sees.
     from django.core.cache import caches

@@ -26,15 +26,11 @@ on failure; only loopback is used.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import http.client
 import json
 import os
-import pwd
 import random
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -48,6 +44,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import run as bench  # bench/run.py, the first benchmark: its helpers
+
+sys.path.insert(0, str(bench.ROOT))
+from rigs import nginx
 
 ROOT = bench.ROOT
 HOST = bench.HOST
@@ -64,7 +63,7 @@ from masthead.access.api import Level
 from masthead.access.models import AccessSettings
 from masthead.content.models import SectionPage
 from masthead.content.selectors import live_articles
-from masthead.content.tests.factories import make_article, paragraph
+from rigs.newsroom import make_article, paragraph
 from django.contrib.auth import get_user_model
 from django.conf import settings
 
@@ -117,8 +116,8 @@ client.force_login(user)
 from masthead.access.api import Level
 from masthead.content.models import SectionPage
 import itertools
-from masthead.content.tests import factories
-from masthead.content.tests.factories import make_article, paragraph
+from rigs import newsroom as factories
+from rigs.newsroom import make_article, paragraph
 factories._counter = itertools.count(100000)  # slugs clear of the set-up's articles
 body = [paragraph(f"Paragraph {{j}} of the twin article. " * 10) for j in range(10)]
 def twin(level):
@@ -289,72 +288,16 @@ def audit(result: LoadResult, check: dict[str, Any], setup: dict[str, Any]) -> l
 # --------------------------------------------------------------------------------------
 # 3. nginx as the shared cache
 # --------------------------------------------------------------------------------------
-NGINX_CONF = """
-{user}
-worker_processes 1;
-daemon off;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-  access_log off;
-  client_body_temp_path {tmp}/body;
-  proxy_temp_path {tmp}/proxy;
-  fastcgi_temp_path {tmp}/fastcgi;
-  uwsgi_temp_path {tmp}/uwsgi;
-  scgi_temp_path {tmp}/scgi;
-  proxy_cache_path {tmp}/cache levels=1:2 keys_zone=pages:10m max_size=100m inactive=10m
-                   use_temp_path=off;
-  upstream app {{ server {upstream}; keepalive 32; }}
-  server {{
-    listen {host}:{port};
-    location / {{
-      proxy_pass http://app;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $http_host;
-      proxy_cache pages;
-      proxy_cache_bypass $cookie_{cookie};
-      proxy_no_cache $cookie_{cookie};
-      add_header X-Cache-Status $upstream_cache_status always;
-    }}
-  }}
-}}
-"""
-
-
 def start_nginx(upstream_port: int, cookie: str) -> int | None:
-    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    if not Path(nginx).exists():
-        bench.log("nginx is not installed: skipping the cached figure")
+    """The recommended shared cache (rigs/nginx.py, as the leak test uses) in front of
+    the app; None when nginx is absent."""
+    try:
+        rig = nginx.start(f"{HOST}:{upstream_port}", session_cookie=cookie, setups=["recommended"])
+    except nginx.NginxUnavailable as why:
+        bench.log(f"{why}: skipping the cached figure")
         return None
-    tmp = Path(tempfile.mkdtemp(prefix="masthead-bench-nginx-"))
-    bench._cleanups.append(lambda: shutil.rmtree(tmp, ignore_errors=True))
-    port = bench.free_port()
-    user = f"user {pwd.getpwuid(os.geteuid()).pw_name};" if os.geteuid() == 0 else ""
-    (tmp / "nginx.conf").write_text(
-        NGINX_CONF.format(
-            user=user,
-            tmp=tmp,
-            host=HOST,
-            port=port,
-            upstream=f"{HOST}:{upstream_port}",
-            cookie=cookie,
-        )
-    )
-    proc = subprocess.Popen(
-        [nginx, "-p", str(tmp), "-c", str(tmp / "nginx.conf")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    bench._children.append(proc)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection((HOST, port), timeout=0.2):
-            return port
-        time.sleep(0.05)
-    raise SystemExit("nginx did not start")
+    bench._cleanups.append(rig.stop)
+    return rig.ports["recommended"]
 
 
 def cache_status(port: int, path: str) -> str:

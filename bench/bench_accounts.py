@@ -103,7 +103,7 @@ def _prepare_site() -> None:
     call_command("migrate", verbosity=0, interactive=False)
     sys.path.insert(0, str(ROOT))
     from masthead.newsletters.models import Newsletter
-    from masthead.readers.tests.registration_support import make_legal_pages
+    from rigs.registration import make_legal_pages
 
     make_legal_pages()
     for n, name in enumerate(["The Morning Ledger", "Coast & Climate", "Weekend Reads"]):
@@ -155,7 +155,7 @@ def _bench_registration(count: int, workers: int, timer: HashTimer, label: str) 
     from django.test import Client
 
     from masthead.newsletters.models import Newsletter
-    from masthead.readers.tests.registration_support import registration_data, solved_altcha
+    from rigs.registration import registration_data, solved_altcha
 
     newsletter_ids = list(Newsletter.objects.values_list("pk", flat=True)[:2])
     run = datetime.now(UTC).strftime("%H%M%S%f")

@@ -42,8 +42,7 @@ numbers_as_typed = st.one_of(
     st.text(max_size=30),
 )
 fuzz = settings(
-    max_examples=25,
-    deadline=None,
+    # How many examples: the suite's Hypothesis profile (root conftest.py).
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 

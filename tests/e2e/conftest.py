@@ -5,8 +5,9 @@ Invariants:
   it is absent the browser tests skip with a reason; with MASTHEAD_REQUIRE_BROWSER=1
   (set by .ci/run) they fail instead, so CI can never pass by skipping them. The same
   goes for axe-core (node_modules/axe-core/axe.min.js, from `npm ci`).
-- The demo newsroom (`manage.py load_demo`) is loaded once per tests/e2e package and
-  served by pytest-django's `live_server`. Every journey starts from exactly that
+- The demo newsroom (`manage.py load_demo`) is loaded once per tests/e2e package (per
+  xdist worker), its pages rendered once (so image renditions exist), and served by
+  pytest-django's `live_server`. Every journey starts from exactly that
   newsroom: pytest-django's serialized rollback reloads it before each test (from a
   copy taken after `load_demo`), so what one journey writes never reaches another, and
   on leaving the package the database is put back as migrations left it.
@@ -222,6 +223,26 @@ def _restore(connection: Any, snapshot: str) -> None:
     connection.creation.deserialize_db_from_string(snapshot)
 
 
+def _make_renditions(newsroom: Newsroom) -> None:
+    """Render every page a journey opens once, before the snapshot is taken.
+
+    Wagtail makes an image's renditions (resized WebP and JPEG files, and their rows)
+    the first time a page shows it: 1-3 s per page at the demo's full image size. Made
+    here, the rows are in the snapshot each journey starts from (and the files in the
+    session's MEDIA_ROOT), so no journey pays for them again.
+    """
+    from django.test import Client
+
+    from masthead.content.models import SectionPage
+
+    client = Client()
+    paths = ["/", *(a.path for a in newsroom.articles)]
+    paths += [section.url for section in SectionPage.objects.live()]
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code == 200, f"{path} answered {response.status_code}"
+
+
 @pytest.fixture(scope="package")
 def _demo_newsroom(django_db_setup: None, django_db_blocker: Any) -> Iterator[Newsroom]:
     """Load the demo once per package and make it the state each journey starts from.
@@ -247,6 +268,7 @@ def _demo_newsroom(django_db_setup: None, django_db_blocker: Any) -> Iterator[Ne
         _restore(connection, migrated)
         call_command("load_demo", verbosity=0)
         newsroom = _newsroom_facts()
+        _make_renditions(newsroom)
         demo = _loadable(connection.creation.serialize_db_to_string())
     connection._test_serialized_contents = demo
     try:
@@ -284,10 +306,13 @@ def browser(live_site: LiveSite) -> Iterator[Any]:
     """Chromium, started for each test after its database is ready, closed before
     the database is reset.
 
-    Per test, not per package: while Playwright's sync API runs, an asyncio loop counts
+    Per test, not per session: while Playwright's sync API runs, an asyncio loop counts
     as running in this thread, and Django then hands this thread a second set of
     database connections. pytest-django's per-test database work must happen outside
-    that window, on the connections it set up. Starting Chromium costs under a second.
+    that window, on the connections it set up. Measured on the 2-core CI machine:
+    Playwright's driver starts in ~0.8 s and Chromium in ~0.3 s, about 1 s of a journey's
+    5-20 s; the rest was image renditions made afresh for every journey (now made once,
+    `_make_renditions`), the per-test reload of the demo (~2 s) and axe-core.
     """
     if not CHROMIUM.exists():
         _unavailable(f"{CHROMIUM} is absent: `apt-get install chromium` to run browser tests")

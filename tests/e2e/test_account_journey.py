@@ -23,15 +23,12 @@ PASSWORD = "Journey-pass-2024"
 
 
 def _make_reader_and_newsletter() -> tuple[str, str]:
-    from django.contrib.auth import get_user_model
-
     from masthead.newsletters.models import Newsletter
+    from masthead.readers.tests.factories import ReaderFactory
 
     tag = uuid.uuid4().hex[:8]
     email = f"account-journey-{tag}@example.com"
-    get_user_model().objects.create_user(
-        email, PASSWORD, first_name="Ada", last_name="Lovelace", date_of_birth="1985-12-10"
-    )
+    ReaderFactory(email=email, password=PASSWORD)
     name = f"The Night Desk {tag}"
     Newsletter.objects.create(name=name, slug=f"night-desk-{tag}", cadence="Every evening")
     return email, name

@@ -43,12 +43,10 @@ def _article(live_site: Any, level: Level) -> Any:
 
 
 def _make_reader() -> str:
-    from django.contrib.auth import get_user_model
+    from masthead.readers.tests.factories import ReaderFactory
 
     email = f"narrow-{uuid.uuid4().hex[:8]}@example.com"
-    get_user_model().objects.create_user(
-        email, PASSWORD, first_name="Ada", last_name="Lovelace", date_of_birth="1985-12-10"
-    )
+    ReaderFactory(email=email, password=PASSWORD)
     return email
 
 

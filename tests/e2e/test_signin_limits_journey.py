@@ -25,9 +25,9 @@ def test_a_reader_under_a_spread_out_guess_signs_in_through_the_bot_check(
     }
     email = f"guarded-{uuid.uuid4().hex[:10]}@example.com"
     with orm():
-        from django.contrib.auth import get_user_model
+        from masthead.readers.tests.factories import ReaderFactory
 
-        get_user_model().objects.create_user(email, PASSWORD)
+        ReaderFactory(email=email, password=PASSWORD)
 
     page.goto("/accounts/login/?next=/account/")
     page.get_by_label("Email address").fill(email)

@@ -61,11 +61,17 @@ def _split(path: str) -> tuple[list[str], list[str]]:
 
 
 def _make_reader() -> str:
-    from django.contrib.auth import get_user_model
+    import datetime
+
+    from masthead.readers.tests.factories import ReaderFactory
 
     email = f"wall-journey-{uuid.uuid4().hex[:8]}@example.com"
-    get_user_model().objects.create_user(
-        email, PASSWORD, first_name="Grace", last_name="Hopper", date_of_birth="1980-12-09"
+    ReaderFactory(
+        email=email,
+        password=PASSWORD,
+        first_name="Grace",
+        last_name="Hopper",
+        date_of_birth=datetime.date(1980, 12, 9),
     )
     return email
 

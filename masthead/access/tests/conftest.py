@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from masthead.access.api import Level
 from masthead.content.models import ArticlePage
 from masthead.content.tests.factories import make_article, make_home, make_section, paragraph
+from masthead.readers.tests.factories import ReaderFactory
 
 # Planted deep in the gated articles: it must never reach a reader without access.
 MARKER = "Quillfeather-marker the harbourmaster kept the ledger under the ninth flagstone"
@@ -39,6 +39,10 @@ class Newsroom:
 
 @pytest.fixture
 def newsroom(db) -> Newsroom:
+    return build_newsroom()
+
+
+def build_newsroom() -> Newsroom:
     home = make_home()
     free_section = make_section(parent=home, title="News", access=Level.FREE)
     reg_section = make_section(parent=home, title="Features", access=Level.REGISTRATION)
@@ -63,9 +67,7 @@ def newsroom(db) -> Newsroom:
 
 
 def make_reader(email: str = "reader@example.com", **extra: Any) -> Any:
-    return get_user_model().objects.create_user(
-        email=email, password=PASSWORD, first_name="Ada", last_name="Reader", **extra
-    )
+    return ReaderFactory(email=email, password=PASSWORD, last_name="Reader", **extra)
 
 
 @pytest.fixture

@@ -167,20 +167,11 @@ def _race(articles, user_id: int, allowance: int) -> list[bool]:
     return results
 
 
-@pytest.fixture
-def postgresql_only() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "threads need a server database: SQLite serialises writers with IMMEDIATE "
-            "transactions, so the logic is checked serially there "
-            "(run with DATABASE_URL=postgres://... for this test)"
-        )
-
-
+# Threads need a server database: SQLite serialises writers with IMMEDIATE transactions,
+# so the logic is checked serially there (test_sequential_meter_view_is_exact_on_any_database).
+@pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_twenty_simultaneous_premium_requests_with_two_left_open_exactly_two(
-    postgresql_only, newsroom
-):
+def test_twenty_simultaneous_premium_requests_with_two_left_open_exactly_two(newsroom):
     from django.utils import timezone
 
     _allowance(5)
@@ -193,8 +184,9 @@ def test_twenty_simultaneous_premium_requests_with_two_left_open_exactly_two(
     assert MeterRead.objects.filter(user=reader).count() == 2
 
 
+@pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_simultaneous_opens_of_one_article_count_once(postgresql_only, newsroom):
+def test_simultaneous_opens_of_one_article_count_once(newsroom):
     reader = make_reader("twin@example.com")
     results = _race([newsroom.premium] * 10, reader.pk, 5)
     assert all(results)

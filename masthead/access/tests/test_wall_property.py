@@ -216,8 +216,7 @@ def _shown(response: Any) -> set[str]:
 
 
 @settings(
-    max_examples=30,
-    deadline=None,
+    # How many examples: the suite's Hypothesis profile (root conftest.py).
     derandomize=True,
     database=None,
     # Shrinking re-runs dozens of requests per step; a failure prints its example as is.

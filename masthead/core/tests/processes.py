@@ -28,7 +28,9 @@ def worker_env(database: dict[str, str], **extra: str) -> dict[str, str]:
     }
     env.update({k: v for k, v in database.items() if v})
     env.update(extra)
-    env["DJANGO_SETTINGS_MODULE"] = "masthead.settings"
+    # The settings this test session runs under (masthead.settings_test: the fast
+    # password hasher, this xdist worker's Redis database).
+    env["DJANGO_SETTINGS_MODULE"] = os.environ.get("DJANGO_SETTINGS_MODULE", "masthead.settings")
     env["PYTHONUNBUFFERED"] = "1"
     return env
 

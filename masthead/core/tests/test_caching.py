@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.test import Client
 
 from masthead.content.tests.factories import make_article, make_home
 
@@ -34,8 +36,17 @@ def test_anonymous_article_allows_stale_while_revalidate(client, article):
     assert "stale-if-error=" in cache_control
 
 
-def test_two_anonymous_readers_get_identical_bytes(client, article):
-    assert client.get(article.url).content == client.get(article.url).content
+def test_two_anonymous_readers_get_identical_bytes(article):
+    # Two readers, two clients: one client would carry the first response's cookies
+    # into the second request. A signed-in reader's visit in between must change nothing.
+    first = Client().get(article.url).content
+    reader = get_user_model().objects.create_user("between@example.com", first_name="Zebedee")
+    signed_in = Client()
+    signed_in.force_login(reader)
+    signed_in.get(article.url)
+    second = Client().get(article.url).content
+    assert first == second
+    assert b"Zebedee" not in second
 
 
 def test_a_request_with_a_session_is_never_public(client, article):

@@ -17,6 +17,8 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("MASTHEAD_")}
     clean.pop("DATABASE_URL", None)
     clean.pop("REDIS_URL", None)
+    # Masthead's own settings, not the test session's (masthead.settings_test).
+    clean["DJANGO_SETTINGS_MODULE"] = "masthead.settings"
     clean.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from masthead.newsletters import services
 from masthead.newsletters.models import MarketingChoice, MarketingPreference, Subscription
@@ -16,9 +16,7 @@ pytestmark = [
     # serialized_rollback: the flush after a transactional test would otherwise wipe the
     # rows migrations made (Wagtail's root page and collection) for later tests.
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="needs PostgreSQL's concurrent writers"
-    ),
+    pytest.mark.postgresql,  # concurrent writers
 ]
 
 

@@ -12,8 +12,9 @@ from django.test import Client
 from django.urls import reverse
 
 from masthead.newsletters import services as newsletter_services
-from masthead.newsletters.tests.factories import NewsletterFactory, ReaderFactory
+from masthead.newsletters.tests.factories import NewsletterFactory
 from masthead.readers.models import ConsentRecord
+from masthead.readers.tests.factories import ReaderFactory
 
 pytestmark = pytest.mark.django_db
 

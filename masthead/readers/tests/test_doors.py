@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import resolve, reverse
 
 from masthead.readers import doors
+from masthead.readers.tests.factories import ReaderFactory, sign_in
 from masthead.readers.tests.registration_support import PASSWORD, solved_altcha
 
 pytestmark = pytest.mark.django_db
@@ -30,9 +31,7 @@ def _fresh_limits():
 
 @pytest.fixture
 def reader():
-    user = User.objects.create_user("zoe.reader@example.org", PASSWORD)
-    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
-    return user
+    return ReaderFactory(email="zoe.reader@example.org", password=PASSWORD, verified=True)
 
 
 @pytest.fixture
@@ -40,10 +39,6 @@ def editor():
     user = User.objects.create_superuser("editor@example.org", PASSWORD)
     EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
     return user
-
-
-def _sign_in(client: Client, email: str, password: str, ip: str, **extra: str):
-    return client.post(LOGIN, {"login": email, "password": password, **extra}, REMOTE_ADDR=ip)
 
 
 def _signed_in(client: Client) -> bool:
@@ -69,7 +64,7 @@ def _errors(response) -> str:
         ("/admin/login/?next=//evil.example/", "/admin/"),
     ],
 )
-def test_every_old_sign_in_door_leads_to_the_one_sign_in(client, editor, door, goes_on_to):
+def test_every_old_sign_in_door_leads_to_the_onesign_in(client, editor, door, goes_on_to):
     response = client.get(door)
     assert response.status_code == 302
     assert response["Location"] == reverse("account_login") + "?next=" + goes_on_to.replace(
@@ -87,7 +82,7 @@ def test_old_doors_check_no_password(client, editor, door):
         assert not _signed_in(client)
 
 
-def test_private_pages_send_readers_to_the_one_sign_in():
+def test_private_pages_send_readers_to_the_onesign_in():
     # Wagtail's own "login required" redirect goes to this name.
     assert reverse("wagtailcore_login") == "/_util/login/"
     assert resolve("/_util/login/").func is doors.frontend_login
@@ -168,12 +163,12 @@ def test_reset_requests_are_limited_per_ip(client, mailoutbox):
 def test_wrong_passwords_from_elsewhere_do_not_lock_the_reader_out(reader):
     attacker, own = Client(), Client()
     for _ in range(5):
-        _sign_in(attacker, reader.email, WRONG, "203.0.113.9")
-    blocked = _sign_in(attacker, reader.email, PASSWORD, "203.0.113.9")
+        sign_in(attacker, reader.email, WRONG, "203.0.113.9")
+    blocked = sign_in(attacker, reader.email, PASSWORD, "203.0.113.9")
     assert "too many attempts" in _errors(blocked)
     assert not _signed_in(attacker)
 
-    response = _sign_in(own, reader.email, PASSWORD, "198.51.100.7")
+    response = sign_in(own, reader.email, PASSWORD, "198.51.100.7")
     assert response.status_code == 302
     assert _signed_in(own)
 
@@ -182,11 +177,11 @@ def test_a_guess_spread_over_many_sources_must_pass_the_bot_check(reader):
     # 20 wrong guesses an hour for one address from everywhere together, then each
     # password is checked only with a solved bot check.
     for i in range(20):
-        response = _sign_in(Client(), reader.email, WRONG, f"203.0.113.{i + 1}")
+        response = sign_in(Client(), reader.email, WRONG, f"203.0.113.{i + 1}")
         assert "bot" not in _errors(response) and "person" not in _errors(response)
 
     guesser = Client()
-    response = _sign_in(guesser, reader.email, PASSWORD, "203.0.113.200")
+    response = sign_in(guesser, reader.email, PASSWORD, "203.0.113.200")
     assert not _signed_in(guesser)
     assert "confirm you&#x27;re a person" in _errors(response)
     assert "data-altcha" in response.content.decode()
@@ -194,50 +189,50 @@ def test_a_guess_spread_over_many_sources_must_pass_the_bot_check(reader):
 
     # The reader's browser solves the check by itself, and they are in.
     own = Client()
-    response = _sign_in(own, reader.email, PASSWORD, "198.51.100.7", altcha=solved_altcha())
+    response = sign_in(own, reader.email, PASSWORD, "198.51.100.7", altcha=solved_altcha())
     assert response.status_code == 302
     assert _signed_in(own)
 
 
 def test_a_solved_check_still_meets_the_per_source_limit(reader):
     for i in range(20):
-        _sign_in(Client(), reader.email, WRONG, f"203.0.113.{i + 1}")
+        sign_in(Client(), reader.email, WRONG, f"203.0.113.{i + 1}")
     guesser = Client()
     for _ in range(5):
-        response = _sign_in(guesser, reader.email, WRONG, "203.0.113.99", altcha=solved_altcha())
+        response = sign_in(guesser, reader.email, WRONG, "203.0.113.99", altcha=solved_altcha())
         assert "too many attempts" not in _errors(response)
-    response = _sign_in(guesser, reader.email, PASSWORD, "203.0.113.99", altcha=solved_altcha())
+    response = sign_in(guesser, reader.email, PASSWORD, "203.0.113.99", altcha=solved_altcha())
     assert "too many attempts" in _errors(response)
     assert not _signed_in(guesser)
 
 
 def test_a_replayed_bot_check_is_refused(reader):
     for i in range(20):
-        _sign_in(Client(), reader.email, WRONG, f"203.0.113.{i + 1}")
+        sign_in(Client(), reader.email, WRONG, f"203.0.113.{i + 1}")
     answer = solved_altcha()
-    _sign_in(Client(), reader.email, WRONG, "203.0.113.50", altcha=answer)
+    sign_in(Client(), reader.email, WRONG, "203.0.113.50", altcha=answer)
     replay = Client()
-    _sign_in(replay, reader.email, PASSWORD, "203.0.113.51", altcha=answer)
+    sign_in(replay, reader.email, PASSWORD, "203.0.113.51", altcha=answer)
     assert not _signed_in(replay)
 
 
 def test_successful_sign_ins_do_not_count_towards_either_limit(reader):
     client = Client()
     for _ in range(25):
-        response = _sign_in(client, reader.email, PASSWORD, "198.51.100.7")
+        response = sign_in(client, reader.email, PASSWORD, "198.51.100.7")
         assert response.status_code == 302
         client.logout()
 
 
 def test_a_password_reset_lifts_the_limit_for_the_address(client, reader, mailoutbox):
     for i in range(20):
-        _sign_in(Client(), reader.email, WRONG, f"203.0.113.{i + 1}")
+        sign_in(Client(), reader.email, WRONG, f"203.0.113.{i + 1}")
     client.post("/accounts/password/reset/", {"email": reader.email})
     link = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/\S+)", mailoutbox[0].body)
     form_url = client.get(link.group(1))["Location"]
     client.post(form_url, {"password1": "New-harbour-99", "password2": "New-harbour-99"})
     own = Client()
-    assert _sign_in(own, reader.email, "New-harbour-99", "198.51.100.7").status_code == 302
+    assert sign_in(own, reader.email, "New-harbour-99", "198.51.100.7").status_code == 302
 
 
 # --------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 
+from masthead.readers.tests.factories import ReaderFactory
 from masthead.readers.tests.registration_support import (
     PASSWORD,
     make_legal_pages,
@@ -24,8 +25,9 @@ def _fresh_limits():
 
 
 def _reader(email: str, *, verified: bool = True) -> User:
-    user = User.objects.create_user(email, PASSWORD, first_name="Ada", last_name="Reader")
-    EmailAddress.objects.create(user=user, email=email, primary=True, verified=verified)
+    user = ReaderFactory(
+        email=email, password=PASSWORD, first_name="Ada", last_name="Reader", verified=verified
+    )
     return user
 
 

@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from masthead.readers.mfa import MastheadMFAAdapter
+from masthead.readers.tests.factories import sign_in
 from masthead.readers.tests.registration_support import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +56,7 @@ def totp_code(secret: str = SECRET) -> str:
 
 
 def _sign_in_with_password(client: Client, user, next_url: str = "/admin/"):
-    return client.post(f"{LOGIN}?next={next_url}", {"login": user.email, "password": PASSWORD})
+    return sign_in(client, user.email, PASSWORD, next=next_url)
 
 
 def _signed_in(client: Client) -> bool:

@@ -15,13 +15,14 @@ import json
 import re
 
 import pytest
-from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+from allauth.account.models import EmailConfirmationHMAC
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.test import Client
 
 from masthead.content.tests.factories import make_article, make_home
+from masthead.readers.tests.factories import ReaderFactory, sign_in
 from masthead.readers.tests.registration_support import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -59,14 +60,17 @@ def _fresh_limits():
 
 
 def _reader(email: str = "ada@example.org", *, verified: bool = True, password=PASSWORD):
-    user = User.objects.create_user(email, password, first_name="Ada", last_name="Lovelace")
-    EmailAddress.objects.create(user=user, email=email, primary=True, verified=verified)
-    return user
+    return ReaderFactory(
+        email=email,
+        password=False if password is None else password,
+        first_name="Ada",
+        last_name="Lovelace",
+        verified=verified,
+    )
 
 
 def _sign_in(client: Client, user) -> None:
-    response = client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
-    assert response.status_code == 302
+    assert sign_in(client, user.email, PASSWORD).status_code == 302
 
 
 def _text(response) -> str:

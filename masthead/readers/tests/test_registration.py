@@ -12,7 +12,6 @@ from allauth.account.models import EmailAddress
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db import connection
 from django.test import Client
 
 from masthead.newsletters.models import MarketingChoice, Subscription
@@ -104,7 +103,9 @@ def test_registering_signs_in_and_returns_to_the_point_left_in_the_article(
     assert int(client.session["_auth_user_id"]) == user.pk
 
 
-def test_the_account_holds_what_was_typed_normalised(client, django_capture_on_commit_callbacks):
+def test_the_account_holds_what_was_typed_normalised(
+    client, django_capture_on_commit_callbacks, argon2_hashers
+):
     register(
         client,
         django_capture_on_commit_callbacks,
@@ -450,13 +451,10 @@ def test_losing_a_race_for_the_address_ends_like_an_existing_address(
 
 # serialized_rollback: the flush after a transactional test would otherwise take the
 # rows migrations made (Wagtail's root page) with it, for every test that follows.
+# SQLite serialises every write, so threads cannot race there.
+@pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_twenty_simultaneous_registrations_of_one_address_make_one_account(settings):
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "needs PostgreSQL (DATABASE_URL=postgres://...): SQLite serialises every write, "
-            "so threads cannot race there"
-        )
     # This is about the database constraint, not the per-address limit (tested above).
     settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "signup_address": ""}
     variants = ["A@x.com", "a@x.com", "a@X.COM"]

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.test import Client
 
+from masthead.readers.tests.factories import ReaderFactory
 from masthead.readers.tests.registration_support import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -28,13 +29,13 @@ def _fresh_limits():
 def reader():
     # As registration stores it (lower case: see readers.forms.email_normalise), with
     # its allauth address row.
-    from allauth.account.models import EmailAddress
-
-    user = User.objects.create_user(
-        "zoe.reader@example.org", PASSWORD, first_name="Zoë", last_name="Reader"
+    return ReaderFactory(
+        email="zoe.reader@example.org",
+        password=PASSWORD,
+        first_name="Zoë",
+        last_name="Reader",
+        verified=True,
     )
-    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
-    return user
 
 
 def _error_text(response) -> str:
@@ -244,10 +245,7 @@ def test_an_unverified_pending_address_gets_no_password_reset_link(client, pendi
 
 
 def test_a_reader_who_has_not_verified_yet_still_signs_in_with_their_address(client):
-    from allauth.account.models import EmailAddress
-
-    user = User.objects.create_user("fresh@example.org", PASSWORD)
-    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=False)
+    user = ReaderFactory(email="fresh@example.org", password=PASSWORD, verified=False)
     response = client.post(LOGIN, {"login": "Fresh@example.org", "password": PASSWORD})
     assert response.status_code == 302
     assert int(client.session["_auth_user_id"]) == user.pk

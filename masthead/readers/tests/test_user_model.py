@@ -45,8 +45,23 @@ def test_sign_in_ignores_the_case_of_the_address():
     assert user.email == "reader@example.com"
 
 
-def test_passwords_are_hashed_with_argon2():
+def test_passwords_are_hashed_with_argon2(argon2_hashers):
     user = User.objects.create_user("h@example.com", "pw-Secret-123")
+    # Argon2id with the parameters masthead/readers/hashers.py chose (m=19 MiB, t=2, p=1).
+    assert user.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+    assert user.check_password("pw-Secret-123")
+    assert not user.check_password("pw-Secret-124")
+
+
+def test_the_test_sessions_fast_hashes_are_upgraded_to_argon2_at_sign_in(argon2_hashers):
+    """A hash made by another listed hasher verifies, and is replaced by Argon2id."""
+    from django.contrib.auth.hashers import make_password
+
+    user = User.objects.create_user("u@example.com")
+    user.password = make_password("pw-Secret-123", hasher="pbkdf2_sha256")
+    user.save()
+    assert authenticate(username="u@example.com", password="pw-Secret-123") == user
+    user.refresh_from_db()
     assert user.password.startswith("argon2$argon2id$")
 
 

@@ -1,0 +1,176 @@
+"""nginx with `proxy_cache` in front of an app server, as a CDN would be.
+
+Used by masthead/access/tests/test_shared_cache.py (a reader's page never reaches anyone
+else through a shared cache) and bench/bench_access.py (the cached gated article's
+throughput), so both measure the same set-up.
+
+Invariants: nginx runs in the foreground in a private temporary folder (config, cache,
+logs), listens on free loopback ports only, and is stopped and its folder removed by
+`stop()` whatever happened. Each named cache set-up is one `server`:
+- "naive": caches whatever the app allows, keyed by URL only (cookies ignored): the
+  worst case for a leak;
+- "recommended": the same, but requests with a session cookie bypass the cache and are
+  never stored (what the deployment notes ask of a CDN).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pwd
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+HOST = "127.0.0.1"
+NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+SETUPS = ("naive", "recommended")
+
+CONFIG = """
+{user}
+worker_processes 1;
+daemon off;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  client_body_temp_path {tmp}/body;
+  proxy_temp_path {tmp}/proxy;
+  fastcgi_temp_path {tmp}/fastcgi;
+  uwsgi_temp_path {tmp}/uwsgi;
+  scgi_temp_path {tmp}/scgi;
+  proxy_cache_path {tmp}/cache levels=1:2 keys_zone=pages:10m max_size=100m inactive=10m
+                   use_temp_path=off;
+  upstream app {{ server {upstream}; keepalive 32; }}
+{servers}
+}}
+"""
+
+SERVER = """
+  server {{
+    listen {host}:{port};
+    location / {{
+      proxy_pass http://app;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $http_host;
+      proxy_cache pages;
+      proxy_cache_key "{name}$request_method$host$request_uri";
+{bypass}
+      add_header X-Cache-Status $upstream_cache_status always;
+    }}
+  }}
+"""
+
+BYPASS = """      proxy_cache_bypass $cookie_{cookie};
+      proxy_no_cache $cookie_{cookie};"""
+
+
+class NginxUnavailable(RuntimeError):
+    """nginx is not installed, or did not start (the message says which)."""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class SharedCache:
+    """A running nginx: `ports["recommended"]` is where that set-up listens."""
+
+    ports: dict[str, int]
+    folder: Path
+    process: subprocess.Popen[bytes]
+
+    def error_log(self) -> str:
+        log = self.folder / "error.log"
+        return log.read_text(errors="replace") if log.exists() else ""
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def start(upstream: str, *, session_cookie: str, setups: Iterable[str] = SETUPS) -> SharedCache:
+    """Start nginx in front of `upstream` ("http://host:port" or "host:port")."""
+    if NGINX is None:
+        raise NginxUnavailable("nginx is not installed (apt-get install -y nginx-light)")
+    if not re.fullmatch(r"\w+", session_cookie):
+        raise ValueError(f"not a cookie name nginx can match: {session_cookie!r}")
+    upstream = re.sub(r"^https?://", "", upstream).rstrip("/")
+    folder = Path(tempfile.mkdtemp(prefix="masthead-nginx-"))
+    ports = {name: free_port() for name in setups}
+    unknown = set(ports) - set(SETUPS)
+    if unknown:
+        raise ValueError(f"unknown cache set-ups: {sorted(unknown)}")
+    servers = "".join(
+        SERVER.format(
+            host=HOST,
+            port=port,
+            name=name,
+            bypass=BYPASS.format(cookie=session_cookie) if name == "recommended" else "",
+        )
+        for name, port in ports.items()
+    )
+    (folder / "nginx.conf").write_text(
+        CONFIG.format(
+            tmp=folder,
+            # As root, nginx's workers would drop to nobody, who cannot write in our
+            # private temporary folder; keep them as the user running us.
+            user=f"user {pwd.getpwuid(os.geteuid()).pw_name};" if os.geteuid() == 0 else "",
+            upstream=upstream,
+            servers=servers,
+        )
+    )
+    process = subprocess.Popen(
+        [NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    rig = SharedCache(ports=ports, folder=folder, process=process)
+    deadline = time.monotonic() + 10
+    try:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
+                raise NginxUnavailable(f"nginx did not start: {stderr[-500:]}")
+            if all(_listening(port) for port in ports.values()):
+                return rig
+            time.sleep(0.05)
+        raise NginxUnavailable(f"nginx did not listen within 10 s: {rig.error_log()[-500:]}")
+    except BaseException:
+        rig.stop()
+        raise
+
+
+@contextlib.contextmanager
+def running(
+    upstream: str, *, session_cookie: str, setups: Iterable[str] = SETUPS
+) -> Iterator[SharedCache]:
+    rig = start(upstream, session_cookie=session_cookie, setups=setups)
+    try:
+        yield rig
+    finally:
+        rig.stop()
+
+
+def _listening(port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection((HOST, port), timeout=0.2):
+        return True
+    return False
