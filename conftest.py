@@ -47,11 +47,22 @@ def _database_vendor() -> str:
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    built_once = {
+        item.module.__name__ for item in items if "build_once" in getattr(item, "fixturenames", ())
+    }
     for item in items:
+        if item.module is None or item.module.__name__ not in built_once:
+            continue
+        if _is_transactional(item):
+            # build_once's rows live in a transaction that stays open for the whole
+            # module: a transactional test there would run inside it, unseen.
+            raise pytest.UsageError(
+                f"{item.nodeid} is transactional, but its module builds rows once "
+                "(build_once): move it to a module of its own"
+            )
         # Under `--dist loadgroup` (make test) a module whose rows are built once goes
         # to one worker whole, so they are built once, not once per worker.
-        if "build_once" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+        item.add_marker(pytest.mark.xdist_group(item.module.__name__))
     vendor = _database_vendor()
     if vendor == "postgresql":
         return
@@ -62,6 +73,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("postgresql"):
             item.add_marker(skip)
+
+
+def _is_transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        return True
+    names = set(getattr(item, "fixturenames", ()))
+    return bool(names & {"transactional_db", "live_server", "django_db_serialized_rollback"})
 
 
 @pytest.fixture

@@ -19,8 +19,18 @@ from __future__ import annotations
 import os
 import re
 
+from django.core.exceptions import ImproperlyConfigured
+
 from masthead.settings import *  # noqa: F403
-from masthead.settings import CACHES, PASSWORD_HASHERS, REDIS_URL
+from masthead.settings import CACHES, PASSWORD_HASHERS, PRODUCTION, REDIS_URL
+
+if PRODUCTION:
+    # A server started on these settings by mistake would store new passwords with a
+    # hasher made for speed.
+    raise ImproperlyConfigured(
+        "masthead.settings_test is for the test suite only: set "
+        "DJANGO_SETTINGS_MODULE=masthead.settings in production."
+    )
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 

@@ -114,6 +114,12 @@ class ArticleAccess:
         # the body with its images preloaded.
         return split_article_body(self.body, self.access_settings)
 
+    def decision_replace(self, decision: AccessDecision) -> None:
+        """The meter's answer, once recorded: the blocks follow it even if something
+        read them before (they are worked out again from the new decision)."""
+        self.decided = decision
+        self.__dict__.pop("_blocks", None)
+
     @cached_property
     def _blocks(self) -> tuple[list[Any], list[Any]]:
         if not self.decision.gated:
@@ -191,14 +197,18 @@ def lead_in_cut_by_share(article: Any) -> bool:
     """True when the word share, not the paragraph count or the marker, ends this
     article's lead-in (shown to editors in the page listing). Reads the settings of the
     article's site without creating them."""
-    site = article.get_site()
-    config = (AccessSettings.objects.filter(site=site).first() if site else None) or (
-        AccessSettings()
-    )
-    return split_article_body(article.body, config).cut_by_share
+    return split_article_body(article.body, _settings_of_site(article.get_site())).cut_by_share
+
+
+def _settings_of_site(site: Site | None) -> AccessSettings:
+    """The site's settings row, or the defaults unsaved: a read never creates the row
+    (Wagtail's `for_request` / `for_site` would). Without a row no group is unlimited."""
+    row = AccessSettings.objects.filter(site=site).first() if site is not None else None
+    return row or AccessSettings(site=site)
 
 
 SETTINGS_ATTR = "_access_settings_row"
+SETTINGS_REQUEST_ATTR = "_masthead_access_settings"
 _SETTINGS_FIELDS = [
     f.attname for f in AccessSettings._meta.concrete_fields if f.attname != "site_id"
 ]
@@ -217,7 +227,7 @@ def with_access_settings(queryset: QuerySet[Any], *, root_page_id: int) -> Query
 
 def access_settings_for(request: HttpRequest, article: Any | None = None) -> AccessSettings:
     """The site's settings: from the row the article was served with when there is one,
-    else Wagtail's per-request lookup (which creates the row with defaults)."""
+    else read once per request (never created: a selector writes nothing)."""
     row = getattr(article, SETTINGS_ATTR, None) if article is not None else None
     if isinstance(row, str):
         row = json.loads(row)
@@ -229,7 +239,11 @@ def access_settings_for(request: HttpRequest, article: Any | None = None) -> Acc
             # from_db takes values in the model's field order.
             names = [f.attname for f in AccessSettings._meta.concrete_fields]
             return AccessSettings.from_db("default", names, [row.get(name) for name in names])
-    return AccessSettings.for_request(request)
+    config = getattr(request, SETTINGS_REQUEST_ATTR, None)
+    if config is None:
+        config = _settings_of_site(Site.find_for_request(request))
+        setattr(request, SETTINGS_REQUEST_ATTR, config)
+    return config
 
 
 def signed_in_reader(request: HttpRequest) -> Any | None:
@@ -324,9 +338,11 @@ def article_access(
     A premium article for a signed-in reader is decided by the meter: the serve path
     then calls `services.article_view_record` once, which counts the view if it counts.
     `countable=False` says this view may never count (whatever the request)."""
+    # A view that may not count is another answer than one that may: cache both apart.
+    key = (article.pk, countable)
     cached = getattr(request, REQUEST_ATTR, None)
-    if cached is not None and cached.get(article.pk) is not None:
-        return cached[article.pk]
+    if cached is not None and cached.get(key) is not None:
+        return cached[key]
     now = now or timezone.now()
     local_now = timezone.localtime(now)
     config = access_settings_for(request, article)
@@ -389,7 +405,7 @@ def article_access(
     if cached is None:
         cached = {}
         setattr(request, REQUEST_ATTR, cached)
-    cached[article.pk] = result
+    cached[key] = result
     return result
 
 

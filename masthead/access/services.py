@@ -169,7 +169,7 @@ def article_view_record(*, access: ArticleAccess) -> None:
         now=pending.now,
         countable=True,
     )
-    access.decided = outcome.decision
+    access.decision_replace(outcome.decision)
     if outcome.decision.wall is Wall.PREMIUM:
         wall_event_record(article_id=pending.article.pk, kind=WallEvent.PREMIUM_WALL)
 

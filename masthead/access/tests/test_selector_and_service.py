@@ -22,7 +22,7 @@ from masthead.access import selectors, services
 from masthead.access.models import AccessSettings, MeterMonth, MeterRead, WallEvent, WallStat
 from masthead.access.policy import Wall
 
-from .conftest import make_reader
+from .conftest import MARKER, make_reader
 
 pytestmark = pytest.mark.django_db
 
@@ -129,7 +129,9 @@ def test_an_article_request_records_the_premium_read_exactly_once(newsroom, monk
     monkeypatch.setattr(services, "meter_view", counted)
 
     with CaptureQueriesContext(connection) as ctx:
-        assert client.get(newsroom.premium.url).status_code == 200
+        response = client.get(newsroom.premium.url)
+    assert response.status_code == 200
+    assert MARKER in response.content.decode()  # counted, and shown in full
     assert calls == [newsroom.premium.pk]
     assert _meter_writes(ctx) == (1, 1)  # one read row claimed, one month row raised
 
@@ -202,3 +204,38 @@ def test_a_view_that_cannot_count_writes_nothing(rf, newsroom, method: str) -> N
         services.article_view_record(access=access)
         assert not access.decision.counts
     assert _writes(ctx) == []
+
+
+def test_the_selector_creates_no_settings_row(rf, newsroom) -> None:
+    """Wagtail's settings lookup creates a missing row; the selector reads it or uses
+    the defaults, unsaved."""
+    AccessSettings.objects.all().delete()
+    request = _request(rf, newsroom.premium, _premium_reader())
+    with CaptureQueriesContext(connection) as ctx:
+        access = selectors.article_access(request=request, article=newsroom.premium)
+        decision, lead = access.decision, access.lead
+    assert _writes(ctx) == []
+    assert not AccessSettings.objects.exists()
+    assert lead and not decision.full
+    assert decision.remaining == AccessSettings().premium_allowance
+
+
+def test_blocks_read_before_the_record_follow_the_meter_answer(rf, newsroom) -> None:
+    """Whatever reads the blocks first, a reader charged for an article gets its text."""
+    _config(premium_allowance=3)
+    request = _request(rf, newsroom.premium, _premium_reader())
+    access = selectors.article_access(request=request, article=newsroom.premium)
+    assert access.rest == []  # decided from the meter as it stands: not yet counted
+    services.article_view_record(access=access)
+    assert MeterMonth.objects.get().used == 1
+    assert access.decision.full and access.rest
+    assert any(MARKER in str(block.value) for block in access.rest)
+
+
+def test_a_view_that_may_not_count_is_decided_apart_from_one_that_may(rf, newsroom) -> None:
+    _config(premium_allowance=3)
+    request = _request(rf, newsroom.premium, _premium_reader())
+    uncounted = selectors.article_access(request=request, article=newsroom.premium, countable=False)
+    counted = selectors.article_access(request=request, article=newsroom.premium)
+    assert uncounted is not counted
+    assert not uncounted.pending_read.countable and counted.pending_read.countable
