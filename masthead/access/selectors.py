@@ -338,11 +338,14 @@ def article_access(
     A premium article for a signed-in reader is decided by the meter: the serve path
     then calls `services.article_view_record` once, which counts the view if it counts.
     `countable=False` says this view may never count (whatever the request)."""
-    # A view that may not count is another answer than one that may: cache both apart.
+    # A view that may count is never answered by one decided as uncountable; a caller
+    # that may not count (the page's context) takes the serve path's decision.
     key = (article.pk, countable)
     cached = getattr(request, REQUEST_ATTR, None)
-    if cached is not None and cached.get(key) is not None:
-        return cached[key]
+    if cached is not None:
+        hit = cached.get((article.pk, True)) or (None if countable else cached.get(key))
+        if hit is not None:
+            return hit
     now = now or timezone.now()
     local_now = timezone.localtime(now)
     config = access_settings_for(request, article)

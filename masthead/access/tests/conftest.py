@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,7 +40,48 @@ class Newsroom:
 
 @pytest.fixture
 def newsroom(db) -> Newsroom:
+    """A newsroom of one's own, built for the test (for transactional tests too)."""
     return build_newsroom()
+
+
+@dataclass(frozen=True)
+class _NewsroomIds:
+    free: int
+    registration: int
+    premium: int
+    others: tuple[int, ...]
+
+
+@pytest.fixture(scope="module")
+def _newsroom_built_once(build_once) -> Iterator[_NewsroomIds]:
+    with build_once():
+        built = build_newsroom()
+        yield _NewsroomIds(
+            free=built.free.pk,
+            registration=built.registration.pk,
+            premium=built.premium.pk,
+            others=tuple(article.pk for article in built.others),
+        )
+
+
+@pytest.fixture
+def shared_newsroom(_newsroom_built_once: _NewsroomIds, db) -> Newsroom:
+    """The module's newsroom, built once (see `build_once`), as fresh objects for each
+    test: what a test writes is rolled back, and what it changes on the objects it was
+    handed never reaches the next test. A module opts in with
+
+        @pytest.fixture
+        def newsroom(shared_newsroom):
+            return shared_newsroom
+    """
+    ids = _newsroom_built_once
+    pages = ArticlePage.objects.in_bulk([ids.free, ids.registration, ids.premium, *ids.others])
+    return Newsroom(
+        free=pages[ids.free],
+        registration=pages[ids.registration],
+        premium=pages[ids.premium],
+        others=[pages[pk] for pk in ids.others],
+    )
 
 
 def build_newsroom() -> Newsroom:

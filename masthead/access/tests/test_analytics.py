@@ -24,6 +24,12 @@ from .conftest import make_reader
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def newsroom(shared_newsroom):
+    # Built once for the module; each test gets fresh objects (conftest.shared_newsroom).
+    return shared_newsroom
+
+
 def _count(article, kind: str) -> int:
     row = WallStat.objects.filter(article=article, kind=kind).first()
     return row.count if row else 0

@@ -13,6 +13,7 @@ from .conftest import MARKER
 
 pytestmark = pytest.mark.django_db
 
+
 GOOGLEBOT_UA = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 GOOD_IP = "66.249.66.1"
 

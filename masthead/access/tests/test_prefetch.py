@@ -13,6 +13,7 @@ from .conftest import MARKER
 
 pytestmark = pytest.mark.django_db
 
+
 SPECULATIVE = [
     {"HTTP_SEC_PURPOSE": "prefetch"},
     {"HTTP_SEC_PURPOSE": "prefetch;prerender"},

@@ -20,6 +20,14 @@ from masthead.access.services import wall_event_record
 from .conftest import make_reader
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def newsroom(shared_newsroom):
+    # Built once for the module; each test gets fresh objects (conftest.shared_newsroom).
+    return shared_newsroom
+
+
 REPORT = "/admin/reports/wall-conversions/"
 
 

@@ -21,6 +21,12 @@ from .conftest import MARKER
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def newsroom(shared_newsroom):
+    # Built once for the module; each test gets fresh objects (conftest.shared_newsroom).
+    return shared_newsroom
+
+
 def _free_section(newsroom) -> SectionPage:
     return newsroom.free.get_parent().specific
 

@@ -26,6 +26,13 @@ from .conftest import MARKER, make_reader
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture
+def newsroom(shared_newsroom):
+    # Built once for the module; each test gets fresh objects (conftest.shared_newsroom).
+    return shared_newsroom
+
+
 _WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.I)
 
 
@@ -239,3 +246,6 @@ def test_a_view_that_may_not_count_is_decided_apart_from_one_that_may(rf, newsro
     counted = selectors.article_access(request=request, article=newsroom.premium)
     assert uncounted is not counted
     assert not uncounted.pending_read.countable and counted.pending_read.countable
+    # The page's context (which may not count) takes the serve path's decision.
+    again = selectors.article_access(request=request, article=newsroom.premium, countable=False)
+    assert again is counted

@@ -19,6 +19,12 @@ from .conftest import LEAD, MARKER, make_reader
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def newsroom(shared_newsroom):
+    # Built once for the module; each test gets fresh objects (conftest.shared_newsroom).
+    return shared_newsroom
+
+
 def _settings(**values) -> AccessSettings:
     from wagtail.models import Site
 
