@@ -9,7 +9,9 @@ Invariants:
   without any permission.
 - `sign_in` posts the sign-in form as a browser would (optionally from a given IP, with
   extra fields such as the bot check's answer, or a `next` in the query string).
-Tests needing particular names or addresses pass them; nothing else builds a reader.
+Tests needing particular names or addresses pass them; nothing else builds a reader,
+except tests of the user manager itself (its normalising, in test_user_model and
+test_registration's sign-in with a domain in any form), which call create_user.
 """
 
 from __future__ import annotations
