@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 
 from masthead.core.numbers import parse_id
 from masthead.newsletters.tests.factories import NewsletterFactory
+from masthead.readers.tests.factories import ReaderFactory
 from masthead.readers.tests.registration_support import (
-    PASSWORD,
     make_legal_pages,
     registration_data,
 )
@@ -60,7 +60,7 @@ def _fresh_limits(settings):
 
 @pytest.fixture
 def reader_client():
-    user = get_user_model().objects.create_user("numbers@example.org", PASSWORD)
+    user = ReaderFactory(email="numbers@example.org")
     client = Client()
     client.force_login(user)
     return client

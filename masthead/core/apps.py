@@ -1,4 +1,8 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
+from django.urls import register_converter
+
+from .numbers import IdConverter
 
 
 class CoreConfig(AppConfig):
@@ -8,13 +12,10 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         # Imported here: wagtail.models (and this app's modules that use it) need the app
         # registry, which is not ready while apps.py loads.
-        from django.db.models.signals import post_delete, post_save
-        from django.urls import register_converter
         from wagtail.models import Site
 
         from . import account_sections, privacy
         from .newsroom import newsroom_name_forget
-        from .numbers import IdConverter
 
         # Before any URLconf loads: every route that takes an id uses <id:...>.
         register_converter(IdConverter, "id")

@@ -125,6 +125,8 @@ def email_enqueue(
 
 def _schedule(email_id: int, run_after: dt.datetime | None = None) -> None:
     """Ask the task queue to deliver now (or at `run_after`); the sweeper is the net."""
+    # Local: masthead.core.tasks imports this module at its top (the task calls deliver),
+    # so a top-level import here would be circular.
     from .tasks import outbox_deliver
 
     try:

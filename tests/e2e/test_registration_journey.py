@@ -147,9 +147,9 @@ def test_reader_signs_in_from_an_article_and_returns_to_it(
 ):
     email = _unique_email("signin")
     with orm():
-        from django.contrib.auth import get_user_model
+        from masthead.readers.tests.factories import ReaderFactory
 
-        get_user_model().objects.create_user(email, PASSWORD, first_name="Ada", last_name="Byron")
+        ReaderFactory(email=email, password=PASSWORD, first_name="Ada", last_name="Byron")
     article = live_site.lead.path
     page.goto(article)
     # The wall's link, not the header's (which returns to the top of the page).

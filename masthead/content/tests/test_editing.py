@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from masthead.access.api import Level
 from masthead.content.models import ArticlePage, SectionPage
+from masthead.readers.tests.factories import ReaderFactory
 
 from .factories import make_section
 
@@ -22,13 +22,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def admin_client(client):
-    user = get_user_model().objects.create_user(
-        "chief@example.com",
-        "Chief-editor-pass-2024",
-        first_name="Chief",
-        last_name="Editor",
-        is_staff=True,
-        is_superuser=True,
+    user = ReaderFactory(
+        email="chief@example.com", first_name="Chief", last_name="Editor", editor=True
     )
     client.force_login(user)
     return client
@@ -81,9 +76,7 @@ def test_the_admin_is_named_after_the_newsroom(client, named_newsroom):
     # The admin's door is the readers' sign-in (masthead.readers.doors).
     login = client.get("/admin/login/", follow=True).content.decode()
     assert NEWSROOM in _admin_title(login)
-    user = get_user_model().objects.create_user(
-        "chief@example.com", "Chief-editor-pass-2024", is_staff=True, is_superuser=True
-    )
+    user = ReaderFactory(email="chief@example.com", editor=True)
     client.force_login(user)
     dashboard = client.get("/admin/").content.decode()
     assert _admin_title(dashboard).endswith(f"- {NEWSROOM}")

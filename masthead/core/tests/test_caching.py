@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.test import Client
 
 from masthead.content.tests.factories import make_article, make_home
+from masthead.readers.tests.factories import ReaderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,7 @@ def test_two_anonymous_readers_get_identical_bytes(article):
     # Two readers, two clients: one client would carry the first response's cookies
     # into the second request. A signed-in reader's visit in between must change nothing.
     first = Client().get(article.url).content
-    reader = get_user_model().objects.create_user("between@example.com", first_name="Zebedee")
+    reader = ReaderFactory(first_name="Zebedee")
     signed_in = Client()
     signed_in.force_login(reader)
     signed_in.get(article.url)

@@ -17,6 +17,7 @@ from django_tasks_db.models import DBTaskResult
 from masthead.core import outbox
 from masthead.core.models import OutboxEmail, OutboxStatus
 from masthead.core.taskqueue import tasks_reclaim_stale
+from masthead.readers.tests.factories import ReaderFactory
 
 from .renderers import note
 
@@ -220,12 +221,17 @@ def test_a_task_that_kills_its_worker_every_time_is_given_up(settings, caplog):
     assert "5 times" in caplog.text
 
 
+@pytest.fixture
+def editor():
+    return ReaderFactory(editor=True)
+
+
 def test_staff_see_failed_emails_and_can_send_one_again(
-    client, smtp_settings, admin_user, django_capture_on_commit_callbacks
+    client, smtp_settings, editor, django_capture_on_commit_callbacks
 ):
     failed = queued("refused@example.com")
     queued("ada@example.com")
-    client.force_login(admin_user)
+    client.force_login(editor)
     page = client.get(reverse("core_outbox_report"))
     assert page.status_code == 200
     html = page.content.decode()
@@ -241,20 +247,17 @@ def test_staff_see_failed_emails_and_can_send_one_again(
     assert smtp_settings.recorder.message_ids()[-1] == failed.message_id
 
 
-def test_the_retry_only_requeues_failed_emails(client, admin_user, smtp_settings):
+def test_the_retry_only_requeues_failed_emails(client, editor, smtp_settings):
     sent = queued("ada@example.com")
-    client.force_login(admin_user)
+    client.force_login(editor)
     client.post(reverse("core_outbox_retry", args=[sent.pk]))
     sent.refresh_from_db()
     assert sent.status == OutboxStatus.SENT
     assert len(smtp_settings.recorder.messages) == 1
 
 
-def test_readers_and_editors_without_the_permission_see_no_email_list(client, django_user_model):
-    editor = django_user_model.objects.create_user(
-        email="ed@example.com", password="x", is_staff=True
-    )
-    client.force_login(editor)
+def test_readers_and_editors_without_the_permission_see_no_email_list(client):
+    client.force_login(ReaderFactory(staff=True))
     assert client.get(reverse("core_outbox_report")).status_code in (302, 403)
     failed = OutboxEmail.objects.create(
         key="f", renderer="x", message_id="<f@x>", status=OutboxStatus.FAILED

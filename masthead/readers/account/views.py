@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from masthead.access.selectors import meter_summary
 from masthead.core.account_sections import account_page, render_account_page
 from masthead.core.http import private_no_store as no_store
 from masthead.newsletters import selectors as newsletter_selectors
@@ -68,8 +69,6 @@ def profile(request: HttpRequest) -> HttpResponse:
 @account_page
 @require_GET
 def reading(request: HttpRequest) -> HttpResponse:
-    from masthead.access.selectors import meter_summary
-
     return _render(
         request,
         "reading.html",

@@ -5,9 +5,13 @@ Invariants:
   a date of birth, a password (PASSWORD unless given; `password=False`: none).
   With `verified=True` or `verified=False` it also makes allauth's primary address row
   (verified or not), as sign-in and the account pages expect; without it, no row.
+  `editor=True` makes a staff superuser (the newsroom's editors), `staff=True` staff
+  without any permission.
 - `sign_in` posts the sign-in form as a browser would (optionally from a given IP, with
   extra fields such as the bot check's answer, or a `next` in the query string).
-Tests needing particular names or addresses pass them; nothing else builds a reader.
+Tests needing particular names or addresses pass them; nothing else builds a reader,
+except tests of the user manager itself (its normalising, in test_user_model and
+test_registration's sign-in with a domain in any form), which call create_user.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import datetime
 from typing import Any
 
 import factory
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.test import Client
 
@@ -27,6 +32,10 @@ class ReaderFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         skip_postgeneration_save = True
+
+    class Params:
+        editor = factory.Trait(is_staff=True, is_superuser=True)
+        staff = factory.Trait(is_staff=True)
 
     email = factory.Sequence(lambda n: f"reader{n}@example.com")
     first_name = "Ada"
@@ -46,8 +55,6 @@ class ReaderFactory(factory.django.DjangoModelFactory):
     def verified(obj: Any, create: bool, extracted: bool | None, **kwargs: Any) -> None:
         if extracted is None or not create:
             return
-        from allauth.account.models import EmailAddress
-
         EmailAddress.objects.create(user=obj, email=obj.email, primary=True, verified=extracted)
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.test import Client
@@ -36,9 +35,7 @@ def reader():
 
 @pytest.fixture
 def editor():
-    user = User.objects.create_superuser("editor@example.org", PASSWORD)
-    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
-    return user
+    return ReaderFactory(email="editor@example.org", password=PASSWORD, editor=True, verified=True)
 
 
 def _signed_in(client: Client) -> bool:

@@ -19,6 +19,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 
+from masthead.readers.tests.factories import ReaderFactory
 from masthead.readers.tests.registration_support import PASSWORD, registration_data
 
 pytestmark = pytest.mark.django_db
@@ -125,8 +126,9 @@ def test_registration_emails_arrive_and_the_verification_link_verifies(
 def test_the_existing_address_notice_signs_the_owner_in_and_back_to_the_article(
     client, smtp, django_capture_on_commit_callbacks
 ):
-    owner = User.objects.create_user("owner@example.com", PASSWORD, first_name="Ruth")
-    EmailAddress.objects.create(user=owner, email=owner.email, primary=True, verified=True)
+    owner = ReaderFactory(
+        email="owner@example.com", password=PASSWORD, first_name="Ruth", verified=True
+    )
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             "/accounts/signup/",
@@ -151,8 +153,7 @@ def test_the_existing_address_notice_signs_the_owner_in_and_back_to_the_article(
 def test_the_notice_also_offers_a_code_that_brings_the_owner_back(
     client, smtp, django_capture_on_commit_callbacks
 ):
-    owner = User.objects.create_user("owner@example.com", PASSWORD)
-    EmailAddress.objects.create(user=owner, email=owner.email, primary=True, verified=True)
+    owner = ReaderFactory(email="owner@example.com", password=PASSWORD, verified=True)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
             "/accounts/signup/", registration_data(email="owner@example.com", next="/news/story/")
@@ -169,8 +170,7 @@ def test_the_notice_also_offers_a_code_that_brings_the_owner_back(
 
 
 def test_the_password_reset_link_works_over_smtp(client, smtp):
-    owner = User.objects.create_user("owner@example.com", PASSWORD)
-    EmailAddress.objects.create(user=owner, email=owner.email, primary=True, verified=True)
+    owner = ReaderFactory(email="owner@example.com", password=PASSWORD, verified=True)
     client.post("/accounts/password/reset/", {"email": "Owner@Example.com"})
     reset = smtp.with_subject(f"Choose a new password for {NEWSROOM}")
     response = client.get(reset.link("/accounts/password/reset/key/"))

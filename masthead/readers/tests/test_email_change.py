@@ -83,7 +83,7 @@ def test_the_sessions_page_renders(client):
 
 
 def test_successful_admin_sign_ins_do_not_use_up_the_per_address_limit(client):
-    editor = User.objects.create_superuser("editor@example.org", PASSWORD)
+    editor = ReaderFactory(email="editor@example.org", password=PASSWORD, editor=True)
     for _ in range(8):
         response = client.post(
             "/accounts/login/?next=/admin/", {"login": editor.email, "password": PASSWORD}

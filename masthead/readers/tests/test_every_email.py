@@ -21,7 +21,6 @@ from pathlib import Path
 import allauth
 import pytest
 from allauth.account.adapter import get_adapter
-from allauth.account.models import EmailAddress
 from allauth.core.context import request_context
 from django.apps import apps
 from django.conf import settings as django_settings
@@ -37,6 +36,7 @@ from masthead.core.models import OutboxEmail
 from masthead.core.newsroom import newsroom_name_forget, sender_address
 from masthead.readers.account.services import erasure_code_send
 from masthead.readers.emails import signup_burst_alert_send
+from masthead.readers.tests.factories import ReaderFactory
 from masthead.readers.tests.registration_support import (
     PASSWORD,
     make_legal_pages,
@@ -124,9 +124,7 @@ def product_renderers() -> set[str]:
 
 
 def owner(email: str = "owner@example.com") -> object:
-    user = User.objects.create_user(email, PASSWORD, first_name="Ruth")
-    EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
-    return user
+    return ReaderFactory(email=email, password=PASSWORD, first_name="Ruth", verified=True)
 
 
 def assert_branded(message: Message) -> None:

@@ -244,8 +244,7 @@ def delete_account_by_code(client):
 
 
 def two_factor_code(client):
-    editor = User.objects.create_superuser("editor@example.org", PASSWORD)
-    EmailAddress.objects.create(user=editor, email=editor.email, primary=True, verified=True)
+    editor = ReaderFactory(email="editor@example.org", editor=True, verified=True)
     TOTP.activate(editor, SECRET)
     signed = client.post(reverse("account_login"), {"login": editor.email, "password": PASSWORD})
     assert signed["Location"] == reverse("mfa_authenticate")

@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from masthead.readers.mfa import MastheadMFAAdapter
-from masthead.readers.tests.factories import sign_in
+from masthead.readers.tests.factories import ReaderFactory, sign_in
 from masthead.readers.tests.registration_support import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -39,9 +39,7 @@ def required(settings):
 
 @pytest.fixture
 def editor():
-    user = User.objects.create_superuser("editor@example.org", PASSWORD)
-    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
-    return user
+    return ReaderFactory(email="editor@example.org", password=PASSWORD, editor=True, verified=True)
 
 
 @pytest.fixture
@@ -75,7 +73,7 @@ def test_staff_without_an_authenticator_are_sent_to_set_one_up(client, required,
 
 
 def test_staff_with_an_unconfirmed_address_are_asked_to_confirm_it_first(client, required):
-    editor = User.objects.create_superuser("new.editor@example.org", PASSWORD)
+    editor = ReaderFactory(email="new.editor@example.org", password=PASSWORD, editor=True)
     client.force_login(editor)
     assert client.get("/admin/")["Location"] == "/accounts/email/"
     EmailAddress.objects.create(user=editor, email=editor.email, primary=True, verified=True)
@@ -129,7 +127,7 @@ def test_without_the_requirement_staff_need_no_second_factor(client, editor):
 
 
 def test_readers_are_not_asked_for_a_second_factor(client, required):
-    reader = User.objects.create_user("zoe.reader@example.org", PASSWORD)
+    reader = ReaderFactory(email="zoe.reader@example.org", password=PASSWORD)
     client.force_login(reader)
     assert client.get("/account/").status_code == 200
     assert client.get("/admin/")["Location"] == "/admin/login/?next=/admin/"
@@ -223,7 +221,7 @@ def test_staff_reach_two_factor_settings_from_their_account_page(client, editor)
 
 
 def test_readers_account_page_does_not_offer_it(client):
-    reader = User.objects.create_user("zoe.reader@example.org", PASSWORD)
+    reader = ReaderFactory(email="zoe.reader@example.org", password=PASSWORD)
     client.force_login(reader)
     assert 'href="/accounts/2fa/"' not in client.get("/account/").content.decode()
 

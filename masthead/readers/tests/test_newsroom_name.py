@@ -12,7 +12,6 @@ from email.utils import parseaddr
 
 import pytest
 from allauth.account.adapter import get_adapter
-from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.cache import cache
@@ -21,6 +20,7 @@ from wagtail.models import Site
 from masthead.access.api import Level
 from masthead.content.tests.factories import make_article, make_home, make_section
 from masthead.readers.account.services import erasure_code_send
+from masthead.readers.tests.factories import ReaderFactory
 from masthead.readers.tests.registration_support import (
     PASSWORD,
     make_legal_pages,
@@ -56,9 +56,7 @@ def sender(settings):
 
 
 def _owner(email: str = "owner@example.com") -> object:
-    user = User.objects.create_user(email, PASSWORD, first_name="Ruth")
-    EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
-    return user
+    return ReaderFactory(email=email, password=PASSWORD, first_name="Ruth", verified=True)
 
 
 def _assert_from_the_newsroom(message: mail.EmailMessage) -> None:

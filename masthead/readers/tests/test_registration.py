@@ -17,6 +17,7 @@ from django.test import Client
 from masthead.newsletters.models import MarketingChoice, Subscription
 from masthead.newsletters.tests.factories import NewsletterFactory
 from masthead.readers.models import ConsentRecord
+from masthead.readers.tests.factories import ReaderFactory
 from masthead.readers.tests.registration_support import (
     PASSWORD,
     make_legal_pages,
@@ -350,7 +351,7 @@ def test_a_common_password_is_refused(client, django_capture_on_commit_callbacks
 def test_an_existing_address_says_check_your_inbox_and_emails_the_owner(
     client, django_capture_on_commit_callbacks, mailoutbox, typed
 ):
-    owner = User.objects.create_user("reader@example.com", "Old-password-1", first_name="Ruth")
+    owner = ReaderFactory(email="reader@example.com", first_name="Ruth")
     response = register(
         client, django_capture_on_commit_callbacks, email=typed, next="/news/story/"
     )
@@ -389,13 +390,14 @@ def test_one_mailbox_typed_another_way_is_an_existing_address(
 def test_the_database_holds_one_account_per_mailbox_whatever_the_form():
     from django.db import IntegrityError, transaction
 
-    User.objects.create_user("x@strasse.example", PASSWORD)
+    ReaderFactory(email="x@strasse.example")
     with pytest.raises(IntegrityError), transaction.atomic():
-        User.objects.create_user("x@straße.example", PASSWORD)
+        ReaderFactory(email="x@straße.example")  # no manager in between: the database refuses
     assert User.objects.get().email_identity == "x@strasse.example"
 
 
 def test_a_reader_signs_in_with_their_domain_in_any_form(client):
+    # The manager itself: it stores the domain's ASCII form, whatever was typed.
     user = User.objects.create_user("x@bücher.example", PASSWORD)
     assert user.email == "x@xn--bcher-kva.example"
     response = client.post("/accounts/login/", {"login": "X@BÜCHER.example", "password": PASSWORD})
@@ -416,7 +418,7 @@ def test_an_address_no_mailbox_can_have_is_refused_beside_the_field(
 def test_an_existing_address_looks_exactly_like_a_bot_caught_by_the_honeypot(
     client, django_capture_on_commit_callbacks
 ):
-    User.objects.create_user("reader@example.com", "Old-password-1")
+    ReaderFactory(email="reader@example.com")
     existing = register(client, django_capture_on_commit_callbacks, email="reader@example.com")
     bot = register(
         client, django_capture_on_commit_callbacks, email="bot@example.com", reference="x"
@@ -428,7 +430,7 @@ def test_an_existing_address_looks_exactly_like_a_bot_caught_by_the_honeypot(
 def test_the_owner_is_not_flooded_with_notices(
     client, django_capture_on_commit_callbacks, mailoutbox
 ):
-    User.objects.create_user("reader@example.com", "Old-password-1")
+    ReaderFactory(email="reader@example.com")
     for _ in range(3):
         register(client, django_capture_on_commit_callbacks, email="reader@example.com")
     assert len(mailoutbox) == 1
@@ -441,7 +443,7 @@ def test_losing_a_race_for_the_address_ends_like_an_existing_address(
     # the database constraint refuses the insert.
     from masthead.readers.forms import RegistrationForm
 
-    User.objects.create_user("racer@example.com", "Old-password-1")
+    ReaderFactory(email="racer@example.com")
     monkeypatch.setattr(RegistrationForm, "validate_unique_email", lambda self, value: value)
     response = register(client, django_capture_on_commit_callbacks, email="RACER@example.com")
     assert response.status_code == 302

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from masthead.readers import validators
 from masthead.readers.fields import DateOfBirthField
 from masthead.readers.forms import ReaderEmailField
+from masthead.readers.tests.factories import ReaderFactory
 from masthead.readers.validators import (
     add_years,
     age_on,
@@ -242,8 +243,8 @@ def test_each_broken_password_rule_has_its_own_message(password, codes):
     assert {error.code for error in caught.value.error_list} == codes
 
 
-def test_common_passwords_and_ones_like_the_name_are_refused_too(django_user_model):
-    user = django_user_model(
+def test_common_passwords_and_ones_like_the_name_are_refused_too():
+    user = ReaderFactory.build(
         email="ada.lovelace@example.com", first_name="Ada", last_name="Lovelace"
     )
     with pytest.raises(ValidationError):

@@ -20,6 +20,7 @@ from masthead.access.tests.conftest import newsroom  # noqa: F401  (fixture)
 from masthead.newsletters.models import Subscription
 from masthead.newsletters.tests.factories import NewsletterFactory
 from masthead.readers.models import ConsentRecord
+from masthead.readers.tests.factories import ReaderFactory
 from masthead.readers.tests.registration_support import (
     PASSWORD,
     make_legal_pages,
@@ -131,7 +132,7 @@ def test_a_registration_from_the_wall_is_credited_to_its_article(
 def test_an_existing_address_gets_check_your_inbox_in_place(
     client, django_capture_on_commit_callbacks, mailoutbox, typed
 ):
-    owner = User.objects.create_user("reader@example.com", "Old-password-1")
+    owner = ReaderFactory(email="reader@example.com")
     response = post(client, django_capture_on_commit_callbacks, email=typed)
     assert response.status_code == 200
     assert "HX-Trigger" not in response
@@ -147,7 +148,7 @@ def test_an_existing_address_gets_check_your_inbox_in_place(
 def test_an_existing_address_reads_exactly_like_a_bot_caught_by_the_honeypot(
     client, django_capture_on_commit_callbacks
 ):
-    User.objects.create_user("reader@example.com", "Old-password-1")
+    ReaderFactory(email="reader@example.com")
     existing = post(client, django_capture_on_commit_callbacks, email="reader@example.com")
     bot = post(client, django_capture_on_commit_callbacks, email="bot@x.example", reference="x")
     assert existing.status_code == bot.status_code == 200
@@ -173,7 +174,7 @@ def test_the_token_from_the_fragment_is_enough_to_register(
 
 
 def test_a_signed_in_reader_is_told_to_continue(client):
-    client.force_login(User.objects.create_user("reader@example.com", "Old-password-1"))
+    client.force_login(ReaderFactory(email="reader@example.com"))
     response = client.get(FRAGMENT + "?next=/news/story/%23continue")
     assert response.status_code == 200
     assert response["HX-Trigger"] == "masthead:signed-in"

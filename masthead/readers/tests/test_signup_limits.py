@@ -14,6 +14,7 @@ from django.core.cache import cache
 from masthead.readers import signup_limits
 from masthead.readers.botcheck import AltchaCheck
 from masthead.readers.signup_limits import signup_attempt
+from masthead.readers.tests.factories import ReaderFactory
 from masthead.readers.tests.registration_support import make_legal_pages, registration_data
 
 pytestmark = pytest.mark.django_db
@@ -119,10 +120,10 @@ def test_staff_hear_of_a_burst_once_an_hour(
 
 
 def test_with_no_admins_set_the_superusers_are_told(
-    settings, mailoutbox, django_user_model, django_capture_on_commit_callbacks
+    settings, mailoutbox, django_capture_on_commit_callbacks
 ):
     settings.ADMINS = []
-    django_user_model.objects.create_superuser("chief@example.org", "Chief-editor-1")
+    ReaderFactory(email="chief@example.org", editor=True)
     with django_capture_on_commit_callbacks(execute=True):
         _from_many_networks(20)
     assert [m.to for m in mailoutbox] == [["chief@example.org"]]

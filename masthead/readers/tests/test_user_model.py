@@ -7,6 +7,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.db import IntegrityError, transaction
 
 from masthead.readers.models import normalize_email_address
+from masthead.readers.tests.factories import ReaderFactory
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -46,7 +47,7 @@ def test_sign_in_ignores_the_case_of_the_address():
 
 
 def test_passwords_are_hashed_with_argon2(argon2_hashers):
-    user = User.objects.create_user("h@example.com", "pw-Secret-123")
+    user = ReaderFactory(password="pw-Secret-123")
     # Argon2id with the parameters masthead/readers/hashers.py chose (m=19 MiB, t=2, p=1).
     assert user.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
     assert user.check_password("pw-Secret-123")
@@ -57,7 +58,7 @@ def test_the_test_sessions_fast_hashes_are_upgraded_to_argon2_at_sign_in(argon2_
     """A hash made by another listed hasher verifies, and is replaced by Argon2id."""
     from django.contrib.auth.hashers import make_password
 
-    user = User.objects.create_user("u@example.com")
+    user = ReaderFactory(email="u@example.com")
     user.password = make_password("pw-Secret-123", hasher="pbkdf2_sha256")
     user.save()
     assert authenticate(username="u@example.com", password="pw-Secret-123") == user
@@ -74,9 +75,7 @@ def test_the_migration_normalises_old_addresses_and_skips_a_mailbox_held_twice()
     from masthead.readers.models import User as Reader
 
     migration = importlib.import_module("masthead.readers.migrations.0005_user_email_identity")
-    older = Reader.objects.create_user("placeholder1@example.org", "x")
-    newer = Reader.objects.create_user("placeholder2@example.org", "x")
-    alone = Reader.objects.create_user("placeholder3@example.org", "x")
+    older, newer, alone = ReaderFactory.create_batch(3)
     # Rows as they were stored before: Unicode domains, no identity.
     Reader.objects.filter(pk=older.pk).update(email="x@straße.example", email_identity=None)
     Reader.objects.filter(pk=newer.pk).update(email="x@strasse.example", email_identity=None)
