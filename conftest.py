@@ -101,6 +101,13 @@ def reader(db: None) -> Any:
     return ReaderFactory(verified=True)
 
 
+@pytest.fixture
+def signed_in(client: Any, reader: Any) -> Any:
+    """The test client, signed in as `reader` (the module's own, where it has one)."""
+    client.force_login(reader)
+    return client
+
+
 @pytest.fixture(scope="session")
 def build_once(
     django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory

@@ -19,12 +19,6 @@ def reader():
     return ReaderFactory(first_name="Ada", last_name="Lovelace")
 
 
-@pytest.fixture
-def signed_in(client, reader):
-    client.force_login(reader)
-    return client
-
-
 def test_the_paths_are_the_ones_readers_served():
     assert reverse("newsletters:preferences") == "/account/newsletters/"
     assert reverse("newsletters:marketing-switch") == "/account/newsletters/switch/"

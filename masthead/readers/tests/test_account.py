@@ -35,12 +35,6 @@ def reader():
     return ReaderFactory(first_name="Ada", last_name="Lovelace")
 
 
-@pytest.fixture
-def signed_in(client, reader):
-    client.force_login(reader)
-    return client
-
-
 def _no_store(response) -> bool:
     parts = {p.strip() for p in response["Cache-Control"].split(",")}
     return {"private", "no-store"} <= parts
