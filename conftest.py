@@ -6,6 +6,10 @@ Invariants:
   database per worker. Tests about hashing ask for `argon2_hashers`.
 - Media go to a temporary folder (`build_once`'s while its rows live), tasks run at
   once (while building once too: the search index is a task), caches start empty.
+- Wagtail's reference index (the admin's "usage" counts, nothing a reader or our code
+  reads) is not updated by the test process: it was a fifth of the cost of every page
+  a test builds. A test about it asks for the `reference_index` fixture. (The live
+  server's thread in the browser journeys keeps updating it, as production does.)
 - `@pytest.mark.postgresql` marks a test that needs PostgreSQL (concurrent writers,
   PostgreSQL's own SQL); on any other database it is skipped with the reason.
 - `build_once` builds rows for many tests (a module's newsroom) once, inside a
@@ -145,6 +149,27 @@ _shared_media: list[str] = []
 
 # The real SMTP server's fixtures (smtp_server, smtp_settings), for every app's tests.
 pytest_plugins = ["masthead.core.tests.smtp"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_reference_index() -> Iterator[None]:
+    # Wagtail's own switch (a thread-local, so only this thread's saves skip it).
+    from wagtail.signal_handlers import disable_reference_index_auto_update
+
+    with disable_reference_index_auto_update():
+        yield
+
+
+@pytest.fixture
+def reference_index() -> Iterator[None]:
+    """Wagtail's reference index kept up to date by this test's saves and deletes."""
+    from wagtail.signal_handlers import reference_index_auto_update_disabled
+
+    reference_index_auto_update_disabled.value = False
+    try:
+        yield
+    finally:
+        reference_index_auto_update_disabled.value = True
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from io import StringIO
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,6 @@ from masthead.content.models import (
     SectionPage,
 )
 from masthead.demo import artwork
-from masthead.demo.content import LEAD_STORY_SLUG, NEWSROOM_NAME
 from masthead.demo.loader import load_demo_content
 from masthead.readers.models import User
 
@@ -38,13 +36,6 @@ def media(settings: Any, tmp_path: Path) -> Iterator[Path]:
     yield tmp_path
     # The database rolls back after each test; Wagtail's cached site paths must go too.
     Site.clear_site_root_paths_cache()
-
-
-@pytest.fixture
-def demo(media: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    out = StringIO()
-    call_command("load_demo", image_scale=SCALE, stdout=out)
-    return out.getvalue()
 
 
 def paragraph_words(article: ArticlePage) -> int:
@@ -91,69 +82,6 @@ def snapshot(media: Path) -> dict[str, Any]:
         Site.objects.values_list("hostname", "port", "root_page_id", "site_name", "is_default_site")
     )
     return state
-
-
-@pytest.mark.django_db
-def test_loading_twice_changes_nothing(demo: str, media: Path) -> None:
-    before = snapshot(media)
-    out = StringIO()
-    call_command("load_demo", image_scale=SCALE, stdout=out)
-    assert snapshot(media) == before
-    assert "nothing changed" in out.getvalue()
-
-
-@pytest.mark.django_db
-def test_the_default_site_is_the_newsroom(media: Path) -> None:
-    # Wagtail's own default site is kept (site settings hang off it), not replaced.
-    wagtail_default = Site.objects.get(is_default_site=True)
-    load_demo_content(image_scale=SCALE)
-    site = Site.objects.get(is_default_site=True)
-    assert site.pk == wagtail_default.pk
-    assert (site.hostname, site.port, site.site_name) == ("127.0.0.1", 80, NEWSROOM_NAME)
-    home = site.root_page.specific
-    assert isinstance(home, HomePage)
-    assert home.title == NEWSROOM_NAME
-    assert home.live
-    # Wagtail's "Welcome" page is gone: the home page is the root's only child.
-    assert list(Page.get_first_root_node().get_children()) == [home.page_ptr]
-    assert Site.objects.count() == 1
-    assert home.lead_story is not None
-    assert home.lead_story.slug == LEAD_STORY_SLUG
-
-
-@pytest.mark.django_db
-def test_the_editor_password_comes_from_the_setting(media: Path, settings: Any) -> None:
-    # settings.py reads the MASTHEAD_DEMO_PASSWORD environment variable into this.
-    settings.MASTHEAD_DEMO_PASSWORD = "a-local-secret"
-    load_demo_content(image_scale=SCALE)
-    assert User.objects.get(email="editor@masthead.example").check_password("a-local-secret")
-
-
-@pytest.mark.django_db
-def test_a_rerun_keeps_editors_changes_and_restores_only_what_is_missing(
-    demo: str, media: Path
-) -> None:
-    editor = User.objects.get(email="editor@masthead.example")
-    editor.set_password("changed-by-the-editor")
-    editor.save()
-    home = HomePage.objects.get()
-    home.lead_story = None
-    home.save_revision().publish()
-    article = ArticlePage.objects.get(slug="kestovia-election")
-    article.title = "An editor's better headline"
-    article.save_revision().publish()
-    ArticlePage.objects.get(slug="tidelines-exhibition").delete()
-    Site.objects.filter(is_default_site=True).update(site_name="The Ledger")
-    articles_before = ArticlePage.objects.count()
-
-    summary = load_demo_content(image_scale=SCALE)
-
-    assert summary.created == {"articles": 1}
-    assert ArticlePage.objects.count() == articles_before + 1
-    assert ArticlePage.objects.get(slug="kestovia-election").title == "An editor's better headline"
-    assert HomePage.objects.get().lead_story is None
-    assert User.objects.get(pk=editor.pk).check_password("changed-by-the-editor")
-    assert Site.objects.get(is_default_site=True).site_name == "The Ledger"
 
 
 def test_drawings_are_deterministic() -> None:

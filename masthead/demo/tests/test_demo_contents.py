@@ -1,16 +1,19 @@
 """What the demo newsroom contains: sections, long varied articles, every kind of block,
 authors, newsletters, the editor, a gated story pasted into one block.
 
-Invariant: the demo is loaded once for the module (`build_once`: rolled back at the end)
-and these tests only read it; loading itself (twice, reruns, production refusals) is
-tested in test_demo.py, each test on its own database.
+Invariant: the demo is loaded once for the module (`build_once`: rolled back at the end);
+each test runs in a savepoint on top of it, so the tests that load again (twice, a rerun
+after an editor's changes) see the first load and leave nothing behind. The production
+refusals, which must start from an empty database, are in test_demo.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from io import StringIO
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,25 +30,92 @@ from masthead.content.models import (
     InfoPage,
     SectionPage,
 )
+from masthead.demo.content import LEAD_STORY_SLUG, NEWSROOM_NAME
+from masthead.demo.loader import load_demo_content
 from masthead.newsletters.models import Newsletter
 from masthead.readers.models import LegalPage, User
 
-from .test_demo import SCALE, paragraph_words
+from .test_demo import SCALE, paragraph_words, snapshot
 
 pytestmark = pytest.mark.django_db
 
 
+@dataclass(frozen=True)
+class Loaded:
+    output: str
+    # Wagtail's default site as migrations made it, before the demo was loaded.
+    wagtail_default_site: int
+
+
 @pytest.fixture(scope="module")
-def demo_once(build_once: Any) -> Iterator[str]:
-    """The demo loaded once for the tests that only read it (rolled back at the end)."""
+def demo_once(build_once: Any) -> Iterator[Loaded]:
+    """The demo loaded once for the module (rolled back at the end)."""
     with build_once():
+        before = Site.objects.get(is_default_site=True).pk
         out = StringIO()
         call_command("load_demo", image_scale=SCALE, stdout=out)
-        yield out.getvalue()
+        yield Loaded(output=out.getvalue(), wagtail_default_site=before)
     Site.clear_site_root_paths_cache()
 
 
-def test_sections_with_a_nested_one(demo_once: str) -> None:
+@pytest.fixture
+def media(demo_once: Loaded, settings: Any) -> Iterator[Path]:
+    yield Path(settings.MEDIA_ROOT)
+    # Each test's writes roll back; Wagtail's cached site paths must go too.
+    Site.clear_site_root_paths_cache()
+
+
+def test_loading_twice_changes_nothing(demo_once: Loaded, media: Path) -> None:
+    before = snapshot(media)
+    out = StringIO()
+    call_command("load_demo", image_scale=SCALE, stdout=out)
+    assert snapshot(media) == before
+    assert "nothing changed" in out.getvalue()
+
+
+def test_the_default_site_is_the_newsroom(demo_once: Loaded) -> None:
+    # Wagtail's own default site is kept (site settings hang off it), not replaced.
+    site = Site.objects.get(is_default_site=True)
+    assert site.pk == demo_once.wagtail_default_site
+    assert (site.hostname, site.port, site.site_name) == ("127.0.0.1", 80, NEWSROOM_NAME)
+    home = site.root_page.specific
+    assert isinstance(home, HomePage)
+    assert home.title == NEWSROOM_NAME
+    assert home.live
+    # Wagtail's "Welcome" page is gone: the home page is the root's only child.
+    assert list(Page.get_first_root_node().get_children()) == [home.page_ptr]
+    assert Site.objects.count() == 1
+    assert home.lead_story is not None
+    assert home.lead_story.slug == LEAD_STORY_SLUG
+
+
+def test_a_rerun_keeps_editors_changes_and_restores_only_what_is_missing(
+    demo_once: Loaded, media: Path
+) -> None:
+    editor = User.objects.get(email="editor@masthead.example")
+    editor.set_password("changed-by-the-editor")
+    editor.save()
+    home = HomePage.objects.get()
+    home.lead_story = None
+    home.save_revision().publish()
+    article = ArticlePage.objects.get(slug="kestovia-election")
+    article.title = "An editor's better headline"
+    article.save_revision().publish()
+    ArticlePage.objects.get(slug="tidelines-exhibition").delete()
+    Site.objects.filter(is_default_site=True).update(site_name="The Ledger")
+    articles_before = ArticlePage.objects.count()
+
+    summary = load_demo_content(image_scale=SCALE)
+
+    assert summary.created == {"articles": 1}
+    assert ArticlePage.objects.count() == articles_before + 1
+    assert ArticlePage.objects.get(slug="kestovia-election").title == "An editor's better headline"
+    assert HomePage.objects.get().lead_story is None
+    assert User.objects.get(pk=editor.pk).check_password("changed-by-the-editor")
+    assert Site.objects.get(is_default_site=True).site_name == "The Ledger"
+
+
+def test_sections_with_a_nested_one(demo_once: Loaded) -> None:
     home = HomePage.objects.get()
     top = SectionPage.objects.child_of(home).live()
     assert top.count() >= 3
@@ -61,7 +131,7 @@ def test_sections_with_a_nested_one(demo_once: str) -> None:
     }
 
 
-def test_articles_are_long_varied_and_dated(demo_once: str) -> None:
+def test_articles_are_long_varied_and_dated(demo_once: Loaded) -> None:
     articles = list(ArticlePage.objects.live())
     assert len(articles) >= 12
     now = timezone.now()
@@ -83,7 +153,7 @@ def test_articles_are_long_varied_and_dated(demo_once: str) -> None:
     assert len({a.section_id for a in articles}) >= 4
 
 
-def test_bodies_use_every_kind_of_block(demo_once: str) -> None:
+def test_bodies_use_every_kind_of_block(demo_once: Loaded) -> None:
     blocks = [block for article in ArticlePage.objects.all() for block in article.body]
     kinds = {block.block_type for block in blocks}
     assert kinds >= {
@@ -106,7 +176,7 @@ def test_bodies_use_every_kind_of_block(demo_once: str) -> None:
             assert block.value["page"].live
 
 
-def test_authors_and_info_pages(demo_once: str) -> None:
+def test_authors_and_info_pages(demo_once: Loaded) -> None:
     authors = list(Author.objects.all())
     assert len(authors) >= 3
     for author in authors:
@@ -121,15 +191,17 @@ def test_authors_and_info_pages(demo_once: str) -> None:
     assert all(len(strip_tags(page.body).split()) >= 60 for page in legal.values())
 
 
-def test_newsletters_are_offered(demo_once: str) -> None:
+def test_newsletters_are_offered(demo_once: Loaded) -> None:
     assert Newsletter.objects.filter(is_offered=True).count() >= 3
 
 
-def test_the_demo_editor(demo_once: str) -> None:
+def test_the_demo_editor(demo_once: Loaded, settings: Any) -> None:
     editor = User.objects.get(email="editor@masthead.example")
     assert editor.is_superuser and editor.is_staff
     assert editor.first_name and editor.last_name
-    assert editor.check_password("masthead-demo")
+    # MASTHEAD_DEMO_PASSWORD (settings.py) when it was loaded; test_demo.py loads with
+    # one of a newsroom's own.
+    assert editor.check_password(settings.MASTHEAD_DEMO_PASSWORD)
 
 
 def test_the_demo_has_a_gated_story_pasted_into_one_block_and_its_wall_holds(demo_once, client):
