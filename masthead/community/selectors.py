@@ -278,6 +278,7 @@ def conversation_view(
 ) -> ConversationView:
     if sort not in SORTS:
         raise InvalidInput(_("Choose newest, oldest or most liked."), code="sort")
+    parse_cursor(cursor)  # a damaged cursor is refused even before the first comment
     now = now or timezone.now()
     config = community_settings(page)
     conversation = Conversation.objects.filter(page=page).first()
