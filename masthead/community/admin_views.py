@@ -333,7 +333,7 @@ def conversation_toggle(request: HttpRequest, page_id: int) -> HttpResponse:
         )
     conversation = Conversation.objects.filter(page=page).first()
     closed = bool(conversation and conversation.closed)
-    form = CloseForm(request.POST or None)
+    form = CloseForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             decisions.conversation_set_closed(
