@@ -10,14 +10,15 @@ Contract:
 - A decision that does not fit the row's state (approving a comment its author
   deleted, featuring a rejected one, suspending a banned reader) raises `InvalidInput`
   with a message for the moderator, and writes nothing.
-- Counters follow visibility: a comment becoming published adds one to its
-  conversation's, its author's and its parent's counts; one leaving "published"
-  takes one away (never below zero).
-- Signals go out once the transaction commits: `comment_published` when a comment
-  becomes visible, `comment_decided` when its state changes by a moderator (approved,
-  rejected), `comment_featured` when featured, `comment_changed` when a visible
-  comment disappears or changes, and `reader_decided` for a warning, a suspension, a
-  ban or its lifting (not for pre-moderation or notes, which stay among moderators).
+- Comments change state only through `visibility.set_status` (the counters that
+  follow a published comment, `comment_published` and `comment_changed`), and their
+  reports close through `reports.reports_resolve`: the same paths as posting and
+  reporting, so the counts cannot drift.
+- Signals go out once the transaction commits: `comment_decided` when a moderator
+  changes a comment's state (approved from held, hidden or rejected; rejected),
+  `comment_featured` when featured, `comment_changed` when one stops being featured,
+  and `reader_decided` for a warning, a suspension, a ban or its lifting (not for
+  pre-moderation or notes, which stay among moderators).
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -43,10 +43,11 @@ from ..models import (
     HeldReason,
     ModerationAction,
     ModerationDecision,
-    Report,
 )
 from ..permissions import may_close, may_moderate
 from .errors import InvalidInput, NotAllowed
+from .reports import reports_resolve
+from .visibility import set_status
 
 MAX_REASON = 1000
 MAX_NOTE = 4000
@@ -108,30 +109,6 @@ def _locked(comment: Comment | int) -> Comment:
         raise InvalidInput(_("That comment no longer exists."), code="comment_missing") from None
 
 
-def _count_visible(comment: Comment, delta: int) -> None:
-    """Add `delta` (1 or -1) to the counts that follow a published comment."""
-    targets: list[tuple[Any, int, str]] = [
-        (Conversation, comment.conversation_id, "published_count")
-    ]
-    if comment.author_id:
-        targets.append((Commenter, comment.author_id, "published_count"))
-    if comment.parent_id:
-        targets.append((Comment, comment.parent_id, "reply_count"))
-    for model, pk, name in targets:
-        rows = model.objects.filter(pk=pk)
-        if delta < 0:
-            rows = rows.filter(**{f"{name}__gt": 0})
-        rows.update(**{name: F(name) + delta})
-
-
-def _resolve_reports(comment: Comment, now: dt.datetime) -> int:
-    resolved = Report.objects.filter(comment=comment, resolved_at__isnull=True).update(
-        resolved_at=now
-    )
-    comment.report_count = 0
-    return resolved
-
-
 def _log(
     *,
     actor: Any,
@@ -173,22 +150,20 @@ def comment_approve(*, actor: Any, comment: Comment | int, note: str = "") -> Mo
             code="comment_deleted",
         )
     was = comment.status
-    now = timezone.now()
-    had_reports = _resolve_reports(comment, now)
-    if was == CommentStatus.PUBLISHED and not had_reports:
+    if was == CommentStatus.PUBLISHED and not comment.report_count:
         raise InvalidInput(
             _("This comment is already published and nobody reported it."),
             code="already_published",
         )
-    comment.status = CommentStatus.PUBLISHED
-    comment.held_reason = HeldReason.NONE
-    comment.rejection_reason = ""
-    comment.save(update_fields=["status", "held_reason", "rejection_reason", "report_count"])
+    reports_resolve(comment=comment)
+    comment.report_count = 0
     if was != CommentStatus.PUBLISHED:
-        _count_visible(comment, +1)
+        if comment.rejection_reason:
+            comment.rejection_reason = ""
+            comment.save(update_fields=["rejection_reason"])
+        set_status(comment, CommentStatus.PUBLISHED, held_reason=HeldReason.NONE)
     decision = _log(actor=actor, action=ModerationAction.APPROVE, comment=comment, note=note)
     if was != CommentStatus.PUBLISHED:
-        signals.send_on_commit(signals.comment_published, Comment, comment=comment)
         signals.send_on_commit(signals.comment_decided, Comment, comment=comment, decision=decision)
     return decision
 
@@ -218,20 +193,15 @@ def comment_reject(
         )
     if comment.status == CommentStatus.REJECTED:
         raise InvalidInput(_("This comment is already rejected."), code="already_rejected")
-    was = comment.status
-    _resolve_reports(comment, timezone.now())
-    comment.status = CommentStatus.REJECTED
+    reports_resolve(comment=comment)
+    comment.report_count = 0
     comment.rejection_reason = text
-    comment.featured_at = None
-    comment.save(update_fields=["status", "rejection_reason", "featured_at", "report_count"])
-    if was == CommentStatus.PUBLISHED:
-        _count_visible(comment, -1)
+    comment.save(update_fields=["rejection_reason"])
+    set_status(comment, CommentStatus.REJECTED, held_reason=comment.held_reason)
     decision = _log(
         actor=actor, action=ModerationAction.REJECT, comment=comment, reason=text, note=note
     )
     signals.send_on_commit(signals.comment_decided, Comment, comment=comment, decision=decision)
-    if was == CommentStatus.PUBLISHED:
-        signals.send_on_commit(signals.comment_changed, Comment, comment=comment)
     return decision
 
 

@@ -21,6 +21,7 @@ from masthead.community.models import (
     Report,
     ReportReason,
 )
+from masthead.community.services.visibility import set_status
 from masthead.readers.tests.factories import ReaderFactory
 
 
@@ -101,21 +102,10 @@ def report(comment: Comment, reporter: Any = None, reason: str = ReportReason.SP
 
 
 def hide_after_reports(comment: Comment, reporters: int = 3) -> Comment:
-    """Reported until hidden, as the reports service leaves it (not counted as published)."""
+    """Reported until hidden, as the reports service leaves it."""
     for _ in range(reporters):
         report(comment)
-    Comment.objects.filter(pk=comment.pk).update(
-        status=CommentStatus.HIDDEN, held_reason=HeldReason.REPORTS
-    )
-    Conversation.objects.filter(pk=comment.conversation_id).update(
-        published_count=F("published_count") - 1
-    )
-    if comment.author_id:
-        Commenter.objects.filter(pk=comment.author_id).update(
-            published_count=F("published_count") - 1
-        )
-    if comment.parent_id:
-        Comment.objects.filter(pk=comment.parent_id).update(reply_count=F("reply_count") - 1)
+    set_status(comment, CommentStatus.HIDDEN, held_reason=HeldReason.REPORTS)
     comment.refresh_from_db()
     return comment
 

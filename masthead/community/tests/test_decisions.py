@@ -149,7 +149,7 @@ def test_approving_a_comment_hidden_by_reports_brings_it_back(
     article, moderator, author, received, django_capture_on_commit_callbacks
 ):
     comment = hide_after_reports(make_comment(article, author))
-    assert counts(comment)[:2] == (0, 0)
+    assert counts(comment)[0] == 0
     with django_capture_on_commit_callbacks(execute=True):
         decisions.comment_approve(actor=moderator, comment=comment)
     comment.refresh_from_db()
@@ -158,8 +158,8 @@ def test_approving_a_comment_hidden_by_reports_brings_it_back(
         HeldReason.NONE,
         0,
     )
-    assert counts(comment)[:2] == (1, 1)
-    assert "comment_published" in sent(received)
+    assert counts(comment)[0] == 1
+    assert sent(received) == ["comment_published", "comment_decided"]
 
 
 def test_a_comment_its_author_deleted_is_neither_approved_nor_rejected(article, moderator, author):
@@ -196,8 +196,9 @@ def test_rejecting_a_published_featured_reply_uncounts_it_and_tells_the_author_w
     assert comment.report_count == 0
     assert comment.rejection_reason == "It is abusive or offensive. Name-calling."
     assert decision.reason == comment.rejection_reason
-    assert counts(comment) == (before[0] - 1, before[1] - 1, before[2] - 1)
-    assert sent(received) == ["comment_decided", "comment_changed"]
+    # The author's count is the probation count: it never goes down.
+    assert counts(comment) == (before[0] - 1, before[1], before[2] - 1)
+    assert sorted(sent(received)) == ["comment_changed", "comment_decided"]
 
 
 def test_rejecting_a_held_comment_changes_no_count(article, moderator, author):
