@@ -7,7 +7,8 @@ Invariants:
   first; each row carries its open reports' reasons, counted, and their texts.
 - Recently decided: the audit log, newest first.
 - Each listing runs a fixed number of queries whatever its length (rows, then one
-  query per prefetched relation), and `queue_counts` is two indexed counts.
+  query per prefetched relation), and `queue_counts` is two counts that start from
+  an index (held comments by status; open reports by `resolved_at`).
 """
 
 from __future__ import annotations
@@ -43,9 +44,16 @@ def open_reports() -> QuerySet[Report]:
     return Report.objects.filter(resolved_at__isnull=True)
 
 
+def _reported() -> QuerySet[Comment]:
+    # From the open reports (few, and indexed), not a scan of every comment's count.
+    return Comment.objects.filter(
+        pk__in=open_reports().values("comment_id"), status__in=REPORTED_STATES
+    )
+
+
 def reported_comments() -> QuerySet[Comment]:
     return (
-        _with_context(Comment.objects.filter(status__in=REPORTED_STATES, report_count__gt=0))
+        _with_context(_reported())
         .prefetch_related(
             Prefetch(
                 "reports",
@@ -72,7 +80,7 @@ class QueueCounts:
 def queue_counts() -> QueueCounts:
     return QueueCounts(
         pending=Comment.objects.filter(status=CommentStatus.PENDING).count(),
-        reported=Comment.objects.filter(status__in=REPORTED_STATES, report_count__gt=0).count(),
+        reported=_reported().count(),
     )
 
 
