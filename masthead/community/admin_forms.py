@@ -140,6 +140,9 @@ class ReaderActionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=NOTE_HELP,
     )
+    reject_pending = forms.BooleanField(
+        label=_("Also reject their comments waiting for a moderator"), required=False
+    )
     notes = forms.CharField(
         label=_("Standing notes about this reader"),
         required=False,

@@ -314,7 +314,13 @@ def _reader_decide(actor: Any, commenter: Commenter, data: dict[str, Any]) -> No
             actor=actor, user=user, days=data["days"], reason=reason, note=note
         )
     elif action == "ban":
-        decisions.reader_ban(actor=actor, user=user, reason=reason, note=note)
+        decisions.reader_ban(
+            actor=actor,
+            user=user,
+            reason=reason,
+            note=note,
+            reject_pending=bool(data.get("reject_pending")),
+        )
     elif action == "unban":
         decisions.reader_unban(actor=actor, user=user, note=note)
     elif action in ("premoderate", "unpremoderate"):

@@ -363,8 +363,11 @@ def reader_suspend(
 
 
 @transaction.atomic
-def reader_ban(*, actor: Any, user: Any, reason: str, note: str = "") -> ModerationDecision:
-    """No commenting until a moderator lifts the ban."""
+def reader_ban(
+    *, actor: Any, user: Any, reason: str, note: str = "", reject_pending: bool = False
+) -> ModerationDecision:
+    """No commenting until a moderator lifts the ban. With `reject_pending`, their
+    comments waiting for a moderator are rejected too (one decision each)."""
     _require_moderator(actor)
     reason = _clean(reason, MAX_REASON, required=True, what=_("reason"))
     note = _clean(note, MAX_NOTE, required=False, what=_("note"))
@@ -377,6 +380,11 @@ def reader_ban(*, actor: Any, user: Any, reason: str, note: str = "") -> Moderat
     decision = _reader_log(
         commenter, actor=actor, action=ModerationAction.BAN, reason=reason, note=note
     )
+    if reject_pending:
+        for pk in Comment.objects.filter(
+            author=commenter, status=CommentStatus.PENDING
+        ).values_list("pk", flat=True):
+            comment_reject(actor=actor, comment=pk, reason="other", note=_("Rejected with a ban."))
     _tell_reader(commenter, decision)
     return decision
 

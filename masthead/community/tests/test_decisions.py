@@ -371,6 +371,24 @@ def test_a_ban_lasts_until_lifted_and_a_banned_reader_is_not_suspended(moderator
         decisions.reader_suspend(actor=moderator, user=author.user, days=3, reason="x")
 
 
+def test_a_ban_may_reject_the_readers_held_comments_each_with_its_decision(
+    article, moderator, author
+):
+    held = [make_comment(article, author, status=CommentStatus.PENDING) for _ in range(2)]
+    published = make_comment(article, author)
+    decisions.reader_ban(actor=moderator, user=author.user, reason="Spam run", reject_pending=True)
+    assert {c.status for c in Comment.objects.filter(pk__in=[c.pk for c in held])} == {
+        CommentStatus.REJECTED
+    }
+    published.refresh_from_db()
+    assert published.status == CommentStatus.PUBLISHED
+    assert sorted(ModerationDecision.objects.values_list("action", flat=True)) == [
+        "ban",
+        "reject",
+        "reject",
+    ]
+
+
 @pytest.mark.parametrize("decide", ["reader_warn", "reader_ban"])
 @pytest.mark.parametrize("reason", ["", "   ", "x" * 1001])
 def test_warnings_and_bans_need_a_reason_the_reader_can_read(moderator, author, decide, reason):

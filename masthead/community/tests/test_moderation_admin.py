@@ -418,6 +418,22 @@ def test_each_reader_decision_from_the_page(as_moderator, article, author, data,
     assert ModerationDecision.objects.filter(reader=author.user).count() == 1
 
 
+def test_banning_from_the_page_may_reject_the_held_comments(as_moderator, article, author):
+    held = make_comment(article, author, status=CommentStatus.PENDING)
+    as_moderator.post(
+        url("community_moderation_reader", author.user_id),
+        {"action": "ban", "reason": "Spam run", "reject_pending": "on"},
+    )
+    held.refresh_from_db()
+    assert held.status == CommentStatus.REJECTED
+
+
+def test_the_permission_is_offered_on_wagtails_group_page(client):
+    client.force_login(ReaderFactory(editor=True))
+    html = client.get(reverse("wagtailusers_groups:add")).content.decode()
+    assert "Can moderate comments" in html
+
+
 def test_a_refused_reader_decision_shows_the_services_message(as_moderator, author):
     response = as_moderator.post(
         url("community_moderation_reader", author.user_id), {"action": "unban"}, follow=True
