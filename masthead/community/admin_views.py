@@ -26,6 +26,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -36,7 +37,7 @@ from masthead.core.numbers import parse_id
 
 from . import moderation_queue as queue
 from .admin_forms import BulkForm, CloseForm, NoteOnlyForm, ReaderActionForm, RejectForm
-from .models import Comment, Commenter, CommentStatus, Conversation
+from .models import Comment, Commenter, CommenterStatus, CommentStatus, Conversation
 from .permissions import may_close, may_moderate
 from .services import decisions
 from .services.errors import CommunityError
@@ -299,6 +300,9 @@ def reader_detail(request: HttpRequest, user_id: int) -> HttpResponse:
             "form": form,
             "submitted": form.data.get("action") if form is not None else "",
             "max_days": decisions.MAX_SUSPENSION_DAYS,
+            "suspension_over": commenter.status == CommenterStatus.SUSPENDED
+            and commenter.suspended_until is not None
+            and commenter.suspended_until <= timezone.now(),
         },
         status=200 if form is None or form.is_valid() else 400,
     )

@@ -3,15 +3,18 @@ decisions made from it, the menu's counts, and the forms' messages."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from typing import Any
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from masthead.community.models import (
     CommenterStatus,
@@ -428,10 +431,18 @@ def test_banning_from_the_page_may_reject_the_held_comments(as_moderator, articl
     assert held.status == CommentStatus.REJECTED
 
 
-def test_the_permission_is_offered_on_wagtails_group_page(client):
+def test_the_permission_is_offered_on_wagtails_group_page(client, db):
     client.force_login(ReaderFactory(editor=True))
     html = client.get(reverse("wagtailusers_groups:add")).content.decode()
     assert "Can moderate comments" in html
+
+
+def test_the_reader_page_says_when_a_suspension_is_over(as_moderator, moderator, author):
+    decisions.reader_suspend(actor=moderator, user=author.user, days=1, reason="Cool off")
+    page = url("community_moderation_reader", author.user_id)
+    assert "over: they may comment again" not in as_moderator.get(page).content.decode()
+    with time_machine.travel(timezone.now() + dt.timedelta(days=2)):
+        assert "over: they may comment again" in as_moderator.get(page).content.decode()
 
 
 def test_a_refused_reader_decision_shows_the_services_message(as_moderator, author):
