@@ -1,6 +1,12 @@
 """The moderation audit log (owned by community-moderation).
 
-Invariant: every moderation decision writes one row; rows are never edited.
+Invariants:
+- Every moderation decision writes one row (services.decisions); rows are never edited,
+  only unlinked from a person when that person's account is erased.
+- A row names what it is about: a comment (and then its author as `reader` and its
+  conversation), a reader, or a conversation (opened or closed).
+- The "moderate comments" permission lives on this model's Meta: it is what the
+  moderation queue asks for (permissions.may_moderate).
 """
 
 from __future__ import annotations
@@ -20,7 +26,8 @@ class ModerationAction(models.TextChoices):
     BAN = "ban", _("Banned")
     UNBAN = "unban", _("Ban or suspension lifted")
     PREMODERATE = "premoderate", _("Always held for a moderator")
-    NOTE = "note", _("Note")
+    UNPREMODERATE = "unpremoderate", _("No longer held for a moderator")
+    NOTE = "note", _("Notes changed")
     CLOSE = "close", _("Comments closed")
     OPEN = "open", _("Comments opened")
 
@@ -47,7 +54,14 @@ class ModerationDecision(models.Model):
         blank=True,
         related_name="moderation_decisions",
     )
-    action = models.CharField(max_length=12, choices=ModerationAction.choices)
+    conversation = models.ForeignKey(
+        "community.Conversation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="decisions",
+    )
+    action = models.CharField(max_length=20, choices=ModerationAction.choices)
     reason = models.TextField(blank=True)
     note = models.TextField(blank=True)
     created = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -55,6 +69,7 @@ class ModerationDecision(models.Model):
     class Meta:
         ordering = ["-created", "-id"]
         verbose_name = _("moderation decision")
+        permissions = [("moderate_comments", _("Can moderate comments"))]
 
     def __str__(self) -> str:
-        return f"{self.action} #{self.pk}"
+        return f"{self.get_action_display()} #{self.pk}"
