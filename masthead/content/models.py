@@ -171,7 +171,12 @@ class HomePage(ListingPage):
         PageChooserPanel("lead_story", "content.ArticlePage"),
         FieldPanel("rail_size"),
     ]
-    subpage_types = ["content.SectionPage", "content.InfoPage", "readers.LegalPage"]
+    subpage_types = [
+        "content.SectionPage",
+        "content.InfoPage",
+        "readers.LegalPage",
+        "events.EventIndexPage",
+    ]
     parent_page_types = ["wagtailcore.Page"]
     max_count = 1
     template = "content/home_page.html"
