@@ -84,9 +84,10 @@ def registration_create(
     Raises RegistrationRefused for a cancelled, past or closed event, a reader the
     event is not for, and a reader already registered or waiting.
     """
-    now = now or timezone.now()
     with transaction.atomic():
         state = _locked_state(event.pk)
+        # Read under the lock, so the waiting list's order is the order of arrival.
+        now = now or timezone.now()
         event = EventPage.objects.get(pk=event.pk)  # as it stands under the lock
         if state.cancelled_at:
             raise RegistrationRefused("cancelled", _("This event has been cancelled."))
