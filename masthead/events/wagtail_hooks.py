@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -52,3 +53,14 @@ def registrants_button(page: Any, user: Any, next_url: str | None = None) -> Any
             icon_name="group",
             priority=30,
         )
+
+
+@hooks.register("masthead_front_page_sections")
+def upcoming_events_on_the_front_page(request: Any) -> str:
+    """The next events, when an editor switched the list on (the events page's setting)."""
+    from .selectors import front_page_events
+
+    events = front_page_events()
+    if not events:
+        return ""
+    return render_to_string("events/includes/front_page.html", {"events": events}, request=request)

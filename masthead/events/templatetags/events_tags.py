@@ -1,5 +1,5 @@
 """Event times in the event's own timezone (Django's `date` filter would convert them to
-the site's), and the front page's list of upcoming events."""
+the site's timezone)."""
 
 from __future__ import annotations
 
@@ -24,10 +24,3 @@ def event_local(value: dt.datetime | None, event: Any, fmt: str) -> str:
     if value is None:
         return ""
     return date_format(value.astimezone(event.zone), fmt)
-
-
-@register.inclusion_tag("events/includes/front_page.html")
-def upcoming_events_on_front_page() -> dict[str, Any]:
-    from masthead.events.selectors import front_page_events
-
-    return {"events": front_page_events()}

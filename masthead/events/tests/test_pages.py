@@ -227,3 +227,20 @@ def test_cancelling_after_the_start_is_refused_on_the_page(client):
         response = client.post(f"/events/{event.pk}/cancel/", follow=True)
     assert "already started" in response.content.decode()
     assert Registration.objects.get(event=event).status == "confirmed"
+
+
+def test_the_front_page_lists_the_next_events_only_when_the_editor_says_so(client):
+    event = make_event(title="Live from the newsroom")
+    home = event.get_parent().get_parent()
+    assert "Live from the newsroom" not in client.get(home.url).content.decode()
+    index = event.get_parent().specific
+    index.on_front_page = True
+    index.save_revision().publish()
+    html = client.get(home.url).content.decode()
+    assert "Upcoming events" in html and "Live from the newsroom" in html
+
+
+def test_the_events_page_is_in_the_navigation(client):
+    event = make_event()
+    html = client.get(event.url).content.decode()
+    assert f'href="{event.get_parent().url}"' in html
