@@ -121,3 +121,18 @@ def test_cancelling_the_event_needs_the_box_ticked(editor_client):
     assert not EventState.objects.get(event=event).cancelled_at
     editor_client.post(url(event, "cancel"), {"confirm": "yes"})
     assert EventState.objects.get(event=event).cancelled_at
+
+
+def test_the_event_editor_opens_and_explains_a_time_that_happens_twice(editor_client):
+    event = make_event()
+    index = event.get_parent()
+    assert editor_client.get(f"/admin/pages/add/events/eventpage/{index.pk}/").status_code == 200
+    response = editor_client.get(f"/admin/pages/{event.pk}/edit/")
+    assert response.status_code == 200
+    assert "if the start time happens twice" in response.content.decode().lower()
+
+
+def test_the_page_listing_links_to_the_registrants(editor_client):
+    event = make_event()
+    html = editor_client.get(f"/admin/pages/{event.get_parent().pk}/").content.decode()
+    assert f"/admin/events/{event.pk}/registrants/" in html
