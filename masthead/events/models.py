@@ -27,6 +27,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
@@ -36,6 +37,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from masthead.content.blocks import VideoBlock
+from masthead.core.middleware import has_session_cookie
 
 from .timing import Occurrence, WallTimeError, instant
 
@@ -271,6 +273,25 @@ class EventPage(Page):
         context = super().get_context(request, *args, **kwargs)
         context.update(selectors.event_page_context(event=self, request=request))
         return context
+
+    def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        response = super().serve(request, *args, **kwargs)
+        if (
+            response.status_code == 200
+            and not response.has_header("Cache-Control")
+            and not has_session_cookie(request)
+        ):
+            # A shared cache may keep the anonymous page (it is the same for everyone),
+            # but a browser must ask again: the reader who registers from it comes back
+            # signed in, and their copy must not be the anonymous one.
+            patch_cache_control(
+                response,
+                public=True,
+                max_age=0,
+                must_revalidate=True,
+                s_maxage=settings.PUBLIC_CACHE_SECONDS,
+            )
+        return response
 
 
 def _wall_time_message(error: WallTimeError) -> str:
