@@ -5,13 +5,15 @@ Invariants:
   carries List-Unsubscribe; each names why it was sent and how to cancel.
 - A renderer loads its rows when the email is sent and returns None when the email is
   no longer true: a confirmation, reminder or update for a registration that is no
-  longer confirmed, a reminder for an event that was cancelled or moved.
+  longer confirmed, a reminder for an event that was cancelled, moved or has started,
+  a cancellation for a reader who registered again.
 - An invitation is attached as `invite.ics` with the MIME type
   `text/calendar; method=<METHOD>` matching the METHOD inside it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from email.mime.base import MIMEBase
 from email.mime.text import MIMEText
 from typing import Any
@@ -19,6 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 
 from masthead.core import email
@@ -62,6 +65,13 @@ def _context(registration: Any, base_url: str) -> dict[str, Any]:
     }
 
 
+def _reminder_still_true(event: Any, kind: str) -> bool:
+    """A reminder sent late or after a move must not say "tomorrow" or "in an hour"."""
+    ahead = {"reminder_24h": dt.timedelta(hours=25), "reminder_1h": dt.timedelta(hours=2)}
+    now = timezone.now()
+    return event.starts_at is not None and now < event.starts_at <= now + ahead[kind]
+
+
 @email.renderer
 def registration_email(
     *, registration_id: int, kind: str, base_url: str = ""
@@ -82,6 +92,12 @@ def registration_email(
     if kind in NEEDS_CONFIRMED and (status != Registration.Status.CONFIRMED or cancelled):
         return None
     if kind == "waiting" and status != Registration.Status.WAITING:
+        return None
+    if kind == "cancelled" and status != Registration.Status.CANCELLED:
+        return None  # registered again meanwhile: a CANCEL would remove the new place
+    if kind == "event_cancelled" and not cancelled:
+        return None
+    if kind.startswith("reminder_") and not _reminder_still_true(registration.event, kind):
         return None
     context = {**_context(registration, base_url), "kind": kind}
     if kind == "waiting":

@@ -7,6 +7,7 @@ import datetime as dt
 from email.message import Message
 
 import pytest
+import time_machine
 from django.test import TestCase
 
 from masthead.events import calendars, services
@@ -130,11 +131,12 @@ def test_reminders_go_once_each_however_often_the_sweep_runs(smtp_settings):
     committed(services.registration_create, event=event, user=late, now=day_before)
     smtp_settings.recorder.messages.clear()
 
-    for _ in range(3):  # the sweep running again, or on two workers
-        committed(services.reminders_send, now=day_before)
-    hour_before = event.starts_at - dt.timedelta(minutes=50)
-    for _ in range(3):
-        committed(services.reminders_send, now=hour_before)
+    with time_machine.travel(day_before, tick=False):
+        for _ in range(3):  # the sweep running again, or on two workers
+            committed(services.reminders_send)
+    with time_machine.travel(event.starts_at - dt.timedelta(minutes=50), tick=False):
+        for _ in range(3):
+            committed(services.reminders_send)
 
     subjects = sorted(
         (m["To"], m["Subject"].split(":")[1].strip()) for m in smtp_settings.recorder.messages
@@ -158,7 +160,28 @@ def test_no_reminder_for_a_cancelled_registration_or_event(smtp_settings):
     committed(services.event_cancel, event_id=other.pk)
     smtp_settings.recorder.messages.clear()
 
-    committed(services.reminders_send, now=event.starts_at - dt.timedelta(minutes=30))
+    with time_machine.travel(event.starts_at - dt.timedelta(minutes=30), tick=False):
+        committed(services.reminders_send)
+    assert smtp_settings.recorder.messages == []
+
+
+def test_a_reminder_queued_before_the_event_moved_is_not_sent(smtp_settings):
+    event = make_event(starts_in=dt.timedelta(days=2))
+    committed(services.registration_create, event=event, user=ReaderFactory())
+    smtp_settings.recorder.messages.clear()
+    with (
+        time_machine.travel(event.starts_at - dt.timedelta(hours=20), tick=False),
+        TestCase.captureOnCommitCallbacks(execute=False) as pending,
+    ):
+        services.reminders_send()
+    # The event moves a week later before the worker delivers the queued reminder.
+    event.start_date += dt.timedelta(days=7)
+    event.end_date += dt.timedelta(days=7)
+    committed(publish, event)
+    smtp_settings.recorder.messages.clear()  # the updated invitation
+    with time_machine.travel(event.starts_at - dt.timedelta(days=7, hours=19), tick=False):
+        for callback in pending:
+            callback()
     assert smtp_settings.recorder.messages == []
 
 
