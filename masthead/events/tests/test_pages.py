@@ -246,3 +246,16 @@ def test_the_events_page_is_in_the_navigation(client):
     event = make_event()
     html = client.get(event.url).content.decode()
     assert f'href="{event.get_parent().url}"' in html
+
+
+def test_the_event_page_costs_a_bounded_number_of_queries(client, django_assert_max_num_queries):
+    event = make_event()
+    client.get(event.url)  # warm Wagtail's site and content-type caches
+    with django_assert_max_num_queries(10):
+        assert client.get(event.url).status_code == 200
+    reader = ReaderFactory(verified=True)
+    services.registration_create(event=event, user=reader)
+    client.force_login(reader)
+    client.get(event.url)
+    with django_assert_max_num_queries(20):
+        assert client.get(event.url).status_code == 200
