@@ -84,6 +84,9 @@ SIGNUP_WINDOW_SECONDS: int = env.int("MASTHEAD_SIGNUP_WINDOW_SECONDS", default=6
 SIGNUP_IP_LIMIT: int = env.int("MASTHEAD_SIGNUP_IP_LIMIT", default=10)
 SIGNUP_BURST_THRESHOLD: int = env.int("MASTHEAD_SIGNUP_BURST_THRESHOLD", default=100)
 SIGNUP_GLOBAL_LIMIT: int = env.int("MASTHEAD_SIGNUP_GLOBAL_LIMIT", default=2000)
+# Virtual events (masthead.events.links): minutes before the start a registrant's
+# personal join link opens the platform's address.
+EVENTS_JOIN_OPENS_MINUTES: int = env.int("MASTHEAD_EVENTS_JOIN_OPENS_MINUTES", default=15)
 
 if PRODUCTION:
     problems = []
@@ -122,6 +125,7 @@ INSTALLED_APPS = [
     "masthead.community",
     "masthead.access",
     "masthead.newsletters",
+    "masthead.events",
     "masthead.demo",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

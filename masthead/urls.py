@@ -48,6 +48,8 @@ urlpatterns = [
     path("accounts/", include(reader_urls.account_urlpatterns)),
     # Each app's pages in the reader's account area (masthead.core.account_sections).
     path("account/newsletters/", include("masthead.newsletters.urls")),
+    # Event registration, join links and calendars (/events/..., /account/events/).
+    path("", include("masthead.events.urls")),
     path("account/", include("masthead.readers.account.urls")),
     path("sitemap.xml", content_sitemaps.sitemap_view, name="sitemap"),
     path("news-sitemap.xml", content_sitemaps.news_sitemap_view, name="news-sitemap"),

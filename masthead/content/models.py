@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from taggit.models import TaggedItemBase
+from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import (
     FieldPanel,
@@ -55,6 +56,10 @@ from masthead.core.http import is_speculative, refuse_speculation
 
 from .blocks import ArticleBodyBlock
 from .pagination import paginate_articles
+
+# The Wagtail hook apps register to add a section to the front page: a function
+# (request) -> HTML shown after the section rails; the same for every anonymous reader.
+FRONT_PAGE_SECTIONS_HOOK = "masthead_front_page_sections"
 
 # An article's own choice may be "follow the section"; every level is access's `Level`.
 SECTION_DEFAULT = ""
@@ -171,7 +176,12 @@ class HomePage(ListingPage):
         PageChooserPanel("lead_story", "content.ArticlePage"),
         FieldPanel("rail_size"),
     ]
-    subpage_types = ["content.SectionPage", "content.InfoPage", "readers.LegalPage"]
+    subpage_types = [
+        "content.SectionPage",
+        "content.InfoPage",
+        "readers.LegalPage",
+        "events.EventIndexPage",
+    ]
     parent_page_types = ["wagtailcore.Page"]
     max_count = 1
     template = "content/home_page.html"
@@ -187,6 +197,11 @@ class HomePage(ListingPage):
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict:
         context = super().get_context(request, *args, **kwargs)
         context["front"] = _selectors().front_page(home=self)
+        # Apps above content add sections to the front page through a Wagtail hook
+        # (each returns HTML, or "" when it has nothing to show), so content imports none.
+        context["front_sections"] = [
+            html for hook in hooks.get_hooks(FRONT_PAGE_SECTIONS_HOOK) if (html := hook(request))
+        ]
         return context
 
     def listing_articles(self) -> models.QuerySet[ArticlePage]:

@@ -34,6 +34,8 @@ from wagtail.models import Site
 from masthead.core import outbox
 from masthead.core.models import OutboxEmail
 from masthead.core.newsroom import newsroom_name_forget, sender_address
+from masthead.events import services as event_services
+from masthead.events.tests.factories import make_event
 from masthead.readers.account.services import erasure_code_send
 from masthead.readers.emails import signup_burst_alert_send
 from masthead.readers.tests.factories import ReaderFactory
@@ -129,8 +131,14 @@ def owner(email: str = "owner@example.com") -> object:
 
 def assert_branded(message: Message) -> None:
     subject = message["Subject"]
-    assert message.get_content_type() == "multipart/alternative", subject
-    parts = message.get_payload()
+    body = message
+    if message.get_content_type() == "multipart/mixed":
+        # An email with a file (an event's calendar invitation): the branded
+        # alternative first, then the invitation.
+        body, *files = message.get_payload()
+        assert [f.get_content_type() for f in files] == ["text/calendar"], subject
+    assert body.get_content_type() == "multipart/alternative", subject
+    parts = body.get_payload()
     assert [p.get_content_type() for p in parts] == ["text/plain", "text/html"], subject
     text, html = (p.get_payload(decode=True).decode() for p in parts)
     assert text.strip(), subject
@@ -161,6 +169,11 @@ def test_every_reader_email_arrives_with_text_and_html(
     settings.ADMINS = [("Desk", "admin@courier.example")]
     with django_capture_on_commit_callbacks(execute=True):
         signup_burst_alert_send(attempts=150, minutes=10, level=2, ip_limit=3)
+    # The events app's: an invitation, and an editor's message to those registered.
+    event = make_event(title="Harbour questions")
+    with django_capture_on_commit_callbacks(execute=True):
+        event_services.registration_create(event=event, user=reader)
+        event_services.message_send(event=event, subject="Bring your questions", body="Hi.")
 
     received = smtp_settings.recorder.messages
     subjects = sorted(m["Subject"] for m in received)
@@ -174,6 +187,8 @@ def test_every_reader_email_arrives_with_text_and_html(
             f"About your request to sign in to {NEWSROOM}",
             f"Your code to delete your {NEWSROOM} account",
             f"{NEWSROOM}: unusual number of registration attempts",
+            f"{NEWSROOM}: You're registered: Harbour questions",
+            f"{NEWSROOM}: Bring your questions",
         ]
     )
     for message in received:

@@ -1,0 +1,53 @@
+"""`manage.py send_event_reminders [--loop]`: queue the event reminders that are due.
+
+Run it beside the workers (every minute with --loop, or from cron). Each reminder is
+queued exactly once whatever runs it how often (services.reminders_send); the outbox
+delivers it.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+from masthead.events import services
+
+logger = logging.getLogger("masthead.events")
+
+
+class Command(BaseCommand):
+    help = "Queue the 24-hour and 1-hour event reminders that are due, each once."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--loop", action="store_true", help="Keep going until stopped.")
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=60.0,
+            help="Seconds between passes (default: %(default)s).",
+        )
+
+    def handle(self, *args: Any, loop: bool, interval: float, **options: Any) -> None:
+        stop = threading.Event()
+        if loop:
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(signum, lambda *_: stop.set())
+        while True:
+            close_old_connections()
+            try:
+                due = services.reminders_send()
+            except Exception:
+                if not loop:
+                    raise
+                logger.exception("reminder pass failed; trying again in %s s", interval)
+            else:
+                if options["verbosity"] > 1 or not loop:
+                    self.stdout.write(f"reminders due: {due}")
+            if not loop or stop.wait(interval):
+                return
