@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "masthead.core",
     "masthead.readers",
     "masthead.content",
+    "masthead.community",
     "masthead.access",
     "masthead.newsletters",
     "masthead.demo",

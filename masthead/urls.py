@@ -41,6 +41,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("healthz", core_views.healthz, name="healthz"),
     path("access/", include("masthead.access.urls")),
+    path("community/", include("masthead.community.urls")),
     # allauth's email page, with the guards in masthead.readers.email_change.
     path("accounts/email/", ReaderEmailView.as_view(), name="account_email"),
     path("accounts/", include(reader_urls)),

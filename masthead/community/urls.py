@@ -1,0 +1,5 @@
+"""The community's pages, mounted at /community/ (views by community-web)."""
+
+app_name = "community"
+
+urlpatterns: list = []
