@@ -1,0 +1,95 @@
+"""Reader profiles and the Following feed.
+
+Invariants:
+- A profile shows a reader's public face only: the display name they chose, when they
+  joined, their published comments (never pending, rejected, hidden or deleted ones,
+  and only on articles anyone may see) and their follower counts. A banned reader's
+  profile is gone (404). The reader's legal name and email never appear.
+- The Following feed is the signed-in reader's own: private, never stored by a cache.
+- Both page with a keyset cursor ("Older comments"), never OFFSET, and cost a fixed
+  number of queries whatever the number of comments.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_http_methods
+
+from masthead.core.http import private_no_store
+
+from .models import Commenter, CommenterStatus, Follow
+from .selectors import following_feed, reader_comments
+from .services.errors import InvalidInput
+from .views import signed_in_user
+
+ANONYMOUS_MAX_AGE = 60
+
+
+def _older_href(path: str, cursor: str | None) -> str:
+    return path + "?" + urlencode({"after": cursor}) if cursor else ""
+
+
+def _follow_url(commenter: Commenter) -> str:
+    """The follow switch (community-notify's route), when that part is installed."""
+    try:
+        return reverse("community:follow", args=[commenter.user_id])
+    except NoReverseMatch:
+        return ""
+
+
+@require_http_methods(["GET", "HEAD"])
+def reader_profile(request: HttpRequest, commenter_id: int) -> HttpResponse:
+    commenter = Commenter.objects.filter(pk=commenter_id).first()
+    if commenter is None or commenter.status == CommenterStatus.BANNED:
+        raise Http404
+    try:
+        listing = reader_comments(commenter=commenter, cursor=request.GET.get("after") or None)
+    except InvalidInput as error:
+        return render(request, "community/problem.html", {"message": error.message}, status=400)
+    followers = Follow.objects.filter(followee_id=commenter.user_id).count()
+    following = Follow.objects.filter(follower_id=commenter.user_id).count()
+    viewer = signed_in_user(request)
+    context: dict[str, Any] = {
+        "commenter": commenter,
+        "comments": listing.comments,
+        "older_href": _older_href(request.path, listing.next_cursor),
+        "followers": followers,
+        "following": following,
+        "follow_url": "",
+        "is_following": False,
+    }
+    if viewer is not None and viewer.pk != commenter.user_id:
+        context["follow_url"] = _follow_url(commenter)
+        context["is_following"] = Follow.objects.filter(
+            follower=viewer, followee_id=commenter.user_id
+        ).exists()
+    response = render(request, "community/profile.html", context)
+    if viewer is None:
+        patch_cache_control(response, public=True, max_age=ANONYMOUS_MAX_AGE)
+    else:
+        patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+@private_no_store
+@require_http_methods(["GET", "HEAD"])
+def following_page(request: HttpRequest) -> HttpResponse:
+    """New comments and replies by the readers I follow, newest first."""
+    user = signed_in_user(request)
+    if user is None:
+        return redirect(reverse("account_login") + "?next=" + quote(request.path, safe="/"))
+    try:
+        feed = following_feed(user=user, cursor=request.GET.get("after") or None)
+    except InvalidInput as error:
+        return render(request, "community/problem.html", {"message": error.message}, status=400)
+    return render(
+        request,
+        "community/following.html",
+        {"comments": feed.comments, "older_href": _older_href(request.path, feed.next_cursor)},
+    )
