@@ -191,9 +191,13 @@
     form.action = link.dataset.action;
     const id = `reply-${comment.dataset.comment}`;
     const textarea = form.querySelector("textarea");
-    const label = form.querySelector("label[for]");
+    const label = form.querySelector("label[for='reply-new']");
     textarea.id = id;
     if (label) label.htmlFor = id;
+    const name = form.querySelector("[data-reply-name]");
+    const nameLabel = form.querySelector("label[for='reply-name']");
+    if (name) name.id = `${id}-name`;
+    if (nameLabel) nameLabel.htmlFor = `${id}-name`;
     const parent = form.querySelector("input[name=parent]");
     if (parent) parent.value = comment.dataset.comment;
     const cancel = form.querySelector("[data-cancel-reply]");
@@ -203,7 +207,7 @@
         link.focus();
       });
     slot.append(form);
-    textarea.focus();
+    (name || textarea).focus();
   };
 
   const startPolling = () => {
