@@ -225,13 +225,11 @@ def test_sorts_and_featured_tab(client, article):
     assert 'aria-current="page"' in html and "Featured" in html
 
 
-def test_replies_nest_to_three_levels_then_say_whom_they_answer(client, article):
-    people = [reader() for _ in range(5)]
-    top = post(people[0], article, "Level zero")
-    one = post(people[1], article, "Level one", parent=top)
-    two = post(people[2], article, "Level two", parent=one)
-    three = post(people[3], article, "Level three", parent=two)
-    four = post(people[4], article, "Level four", parent=three)
+def test_replies_nest_to_depth_three_then_say_whom_they_answer(client, article):
+    people = [reader() for _ in range(6)]
+    chain = [post(people[0], article, "Level zero")]
+    for i in range(1, 6):
+        chain.append(post(people[i], article, f"Level {i}", parent=chain[-1]))
     html = client.get(fragment_url(article)).content.decode()
     # Depth by counting the <ol> lists around each comment.
     depth = {}
@@ -244,11 +242,14 @@ def test_replies_nest_to_three_levels_then_say_whom_they_answer(client, article)
             level -= 1
         else:
             depth[int(token.group(1))] = level
-    base = depth[top.pk]
-    assert [depth[c.pk] - base for c in (top, one, two, three)] == [0, 1, 2, 3]
-    assert depth[four.pk] - base == 3  # flattened under its depth-3 ancestor
-    name = Commenter.objects.get(user=people[3]).display_name
+    base = depth[chain[0].pk]
+    # Replies to depth 1, 2 and 3 nest; the replies below the depth-3 comment are all
+    # listed in one flat list under it (selectors.conversation_view's contract).
+    assert [depth[c.pk] - base for c in chain] == [0, 1, 2, 3, 4, 4]
+    name = Commenter.objects.get(user=people[4]).display_name
     assert f"in reply to {name}" in html
+    previous = Commenter.objects.get(user=people[3]).display_name
+    assert f"in reply to {previous}" not in html  # the fourth answers its holder directly
 
 
 def test_permalink_opens_the_whole_thread(client, article):
