@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods
 
 from masthead.core.http import private_no_store
 
-from .models import Commenter, CommenterStatus, Follow
+from .models import Commenter, CommenterStatus, Follow, Mute
 from .selectors import following_feed, reader_comments
 from .services.errors import InvalidInput
 from .views import signed_in_user
@@ -35,10 +35,10 @@ def _older_href(path: str, cursor: str | None) -> str:
     return path + "?" + urlencode({"after": cursor}) if cursor else ""
 
 
-def _follow_url(commenter: Commenter) -> str:
-    """The follow switch (community-notify's route), when that part is installed."""
+def _switch(name: str, commenter: Commenter) -> str:
+    """A follow or mute switch (community-notify's routes), when that part is installed."""
     try:
-        return reverse("community:follow", args=[commenter.user_id])
+        return reverse(f"community:{name}", args=[commenter.pk])
     except NoReverseMatch:
         return ""
 
@@ -62,13 +62,21 @@ def reader_profile(request: HttpRequest, commenter_id: int) -> HttpResponse:
         "followers": followers,
         "following": following,
         "follow_url": "",
+        "mute_url": "",
         "is_following": False,
+        "is_muted": False,
     }
     if viewer is not None and viewer.pk != commenter.user_id:
-        context["follow_url"] = _follow_url(commenter)
-        context["is_following"] = Follow.objects.filter(
+        following_now = Follow.objects.filter(
             follower=viewer, followee_id=commenter.user_id
         ).exists()
+        muted_now = Mute.objects.filter(muter=viewer, muted_id=commenter.user_id).exists()
+        context.update(
+            is_following=following_now,
+            is_muted=muted_now,
+            follow_url=_switch("unfollow" if following_now else "follow", commenter),
+            mute_url=_switch("unmute" if muted_now else "mute", commenter),
+        )
     response = render(request, "community/profile.html", context)
     if viewer is None:
         patch_cache_control(response, public=True, max_age=ANONYMOUS_MAX_AGE)
