@@ -4,7 +4,9 @@ Contract (pure; callers pass what they loaded):
 - `closes_at(page, config) -> datetime | None`: when comments close on their own
   (`close_after_days` after the page's first publication), None for never.
 - `is_open(page, conversation, config, now) -> bool`: open unless an editor closed the
-  conversation or the closing time has passed. A page never published is not open.
+  conversation (Conversation.closed, from the moderation queue) or the page
+  (`comments_open` off in the page's settings, where a page type has that switch), or
+  the closing time has passed. A page that is not live is not open.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ def closes_at(page: Any, config: Any) -> datetime | None:
 
 def is_open(page: Any, conversation: Any, config: Any, now: datetime) -> bool:
     if conversation is not None and conversation.closed:
+        return False
+    if not getattr(page, "comments_open", True):
         return False
     if not getattr(page, "live", False):
         return False

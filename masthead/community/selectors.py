@@ -18,6 +18,8 @@ Contract (no writes; views call these and render what they return):
   reader's public history (published only), newest first, keyset paged.
 - `following_feed(*, user, cursor=None, limit=PAGE_SIZE) -> CommentList`: published
   comments by the readers `user` follows, newest first, keyset paged.
+- `reader_profile(*, commenter_id) -> Profile | None`: a reader's public profile (name,
+  joined, published comments, followers, following); None for no such commenter.
 - `comment_counts(page_ids) -> dict[int, int]`: published comments per page, one query.
 
 What the viewer may see: published comments; their own comments waiting for a moderator
@@ -47,6 +49,8 @@ from .services.errors import InvalidInput
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 REPLIES_PER_THREAD = 50
+# A permalink shows its whole thread (up to this many replies, oldest first).
+PERMALINK_REPLIES = 2000
 SORTS = ("newest", "oldest", "liked")
 PLACEHOLDERS = (CommentStatus.DELETED, CommentStatus.HIDDEN, CommentStatus.REJECTED)
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -225,9 +229,10 @@ def _prune(node: Node) -> bool:
 
 
 def _threads(
-    roots: list[Comment], viewer_commenter: Commenter | None
+    roots: list[Comment], viewer_commenter: Commenter | None, cap: int | None = None
 ) -> tuple[list[Node], list[Node]]:
     """Nodes for `roots` with their replies nested; (top nodes, every node)."""
+    cap = cap or REPLIES_PER_THREAD
     top = [Node(comment=c, state=_state(c)) for c in roots]
     by_id = {n.comment.pk: n for n in top}
     everyone = list(top)
@@ -243,7 +248,7 @@ def _threads(
             ),
             in_thread=Window(Count("id"), partition_by=[F("root_id")]),
         )
-        .filter(position__lte=REPLIES_PER_THREAD)
+        .filter(position__lte=cap)
         .order_by("created", "id")
     )
     names: dict[int, tuple[str | None, int]] = {}
@@ -260,7 +265,7 @@ def _threads(
             node.in_reply_to = names[comment.parent_id][0] or _("a removed comment")
             node.in_reply_to_id = comment.parent_id
         root = by_id[comment.root_id]
-        root.more_replies = max(0, comment.in_thread - REPLIES_PER_THREAD)
+        root.more_replies = max(0, comment.in_thread - cap)
     kept = [n for n in top if _prune(n)]
     return kept, everyone
 
@@ -338,42 +343,35 @@ def conversation_view(
 
 
 def thread_view(*, comment_id: int, viewer: Any = None) -> ThreadView | None:
-    comment = Comment.objects.select_related("conversation__page").filter(pk=comment_id).first()
+    comment = Comment.objects.filter(pk=comment_id).values("root_id", "conversation_id").first()
     if comment is None:
         return None
     viewer_commenter = _viewer_commenter(viewer)
     root = (
-        Comment.objects.select_related("author").get(pk=comment.root_id)
-        if comment.root_id
-        else comment
+        Comment.objects.select_related("author", "conversation__page")
+        .filter(pk=comment["root_id"] or comment_id)
+        .filter(_visible(viewer_commenter) | Q(status__in=PLACEHOLDERS))
+        .first()
     )
-    if root is comment:
-        root = Comment.objects.select_related("author").get(pk=comment.pk)
-    visible_root = root.status == CommentStatus.PUBLISHED or (
-        root.status == CommentStatus.PENDING
-        and viewer_commenter is not None
-        and root.author_id == viewer_commenter.pk
-    )
-    if not visible_root and root.status not in PLACEHOLDERS:
+    if root is None:
         return None
-    tops, everyone = _threads([root], viewer_commenter)
-    if not tops or not any(n.comment.pk == comment_id for n in everyone if _in_tree(tops[0], n)):
-        return None
-    _personal(viewer, everyone)
-    target = next(n for n in everyone if n.comment.pk == comment_id)
-    if target.state in PLACEHOLDERS and not target.children:
-        return None
-    return ThreadView(page=comment.conversation.page, root=tops[0], target_id=comment_id)
+    page = root.conversation.page
+    tops, _everyone = _threads([root], viewer_commenter, cap=PERMALINK_REPLIES)
+    shown = {node.comment.pk: node for node in _walk(tops)}
+    if comment_id not in shown:
+        return None  # not visible to this viewer, or a placeholder nothing hangs from
+    _personal(viewer, list(shown.values()))
+    return ThreadView(page=page, root=tops[0], target_id=comment_id)
 
 
-def _in_tree(root: Node, wanted: Node) -> bool:
-    stack = [root]
+def _walk(nodes: list[Node]) -> list[Node]:
+    found: list[Node] = []
+    stack = list(reversed(nodes))
     while stack:
         node = stack.pop()
-        if node is wanted:
-            return True
-        stack.extend(node.children)
-    return False
+        found.append(node)
+        stack.extend(reversed(node.children))
+    return found
 
 
 def new_since(*, page: Any, since: dt.datetime, viewer: Any = None) -> int:
@@ -415,4 +413,36 @@ def following_feed(*, user: Any, cursor: str | None = None, limit: int = PAGE_SI
 def comment_counts(page_ids: list[int]) -> dict[int, int]:
     return dict(
         Conversation.objects.filter(page_id__in=page_ids).values_list("page_id", "published_count")
+    )
+
+
+@dataclass
+class Profile:
+    commenter: Commenter
+    joined: dt.datetime
+    comment_count: int
+    follower_count: int
+    following_count: int
+
+
+def reader_profile(*, commenter_id: int) -> Profile | None:
+    commenter = (
+        Commenter.objects.filter(pk=commenter_id)
+        .annotate(
+            shown=Count(
+                "comments",
+                filter=Q(comments__status=CommentStatus.PUBLISHED),
+                distinct=True,
+            )
+        )
+        .first()
+    )
+    if commenter is None:
+        return None
+    return Profile(
+        commenter=commenter,
+        joined=commenter.created,
+        comment_count=commenter.shown,
+        follower_count=Follow.objects.filter(followee_id=commenter.user_id).count(),
+        following_count=Follow.objects.filter(follower_id=commenter.user_id).count(),
     )

@@ -242,3 +242,29 @@ def test_a_readers_history_and_the_following_feed_show_published_comments(
     assert rest.next_cursor is None
     history = selectors.reader_comments(commenter=shown[0].author)
     assert [c.pk for c in history.comments] == [c.pk for c in reversed(shown)]
+
+
+def test_a_permalink_reaches_a_reply_beyond_the_first_pages_replies(
+    article, make_reader, no_limits, monkeypatch
+) -> None:
+    monkeypatch.setattr(selectors, "REPLIES_PER_THREAD", 2)
+    reader = make_reader()
+    top = post(reader, article)
+    replies = [post(reader, article, f"Reply {i}", parent=top) for i in range(4)]
+    (node,) = selectors.conversation_view(page=article).threads
+    assert [n.comment.pk for n in node.children] == [replies[0].pk, replies[1].pk]
+    assert node.more_replies == 2
+    thread = selectors.thread_view(comment_id=replies[3].pk)
+    assert [n.comment.pk for n in thread.root.children] == [r.pk for r in replies]
+
+
+def test_a_public_profile_counts_only_what_readers_may_see(article, make_reader, no_limits):
+    reader, fan = make_reader(), make_reader()
+    shown = post(reader, article, "Shown", display_name="Profiled One")
+    gone = post(reader, article, "Gone")
+    posting.comment_delete(user=reader, comment=gone)
+    Follow.objects.create(follower=fan, followee=reader)
+    profile = selectors.reader_profile(commenter_id=shown.author_id)
+    assert profile.commenter.display_name == "Profiled One"
+    assert (profile.comment_count, profile.follower_count, profile.following_count) == (1, 1, 0)
+    assert selectors.reader_profile(commenter_id=10**9) is None
