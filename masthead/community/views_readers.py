@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods
 
 from masthead.core.http import private_no_store
 
+from . import selectors
 from .models import Commenter, CommenterStatus, Follow, Mute
 from .selectors import following_feed, reader_comments
 from .services.errors import InvalidInput
@@ -45,22 +46,22 @@ def _switch(name: str, commenter: Commenter) -> str:
 
 @require_http_methods(["GET", "HEAD"])
 def reader_profile(request: HttpRequest, commenter_id: int) -> HttpResponse:
-    commenter = Commenter.objects.filter(pk=commenter_id).first()
-    if commenter is None or commenter.status == CommenterStatus.BANNED:
+    profile = selectors.reader_profile(commenter_id=commenter_id)
+    if profile is None or profile.commenter.status == CommenterStatus.BANNED:
         raise Http404
+    commenter = profile.commenter
     try:
         listing = reader_comments(commenter=commenter, cursor=request.GET.get("after") or None)
     except InvalidInput as error:
         return render(request, "community/problem.html", {"message": error.message}, status=400)
-    followers = Follow.objects.filter(followee_id=commenter.user_id).count()
-    following = Follow.objects.filter(follower_id=commenter.user_id).count()
     viewer = signed_in_user(request)
     context: dict[str, Any] = {
         "commenter": commenter,
         "comments": listing.comments,
         "older_href": _older_href(request.path, listing.next_cursor),
-        "followers": followers,
-        "following": following,
+        "followers": profile.follower_count,
+        "following": profile.following_count,
+        "comment_count": profile.comment_count,
         "follow_url": "",
         "mute_url": "",
         "is_following": False,
