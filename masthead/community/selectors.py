@@ -183,6 +183,41 @@ def _page(queryset: Any, sort: str, cursor: str | None, limit: int) -> tuple[lis
     return rows, None
 
 
+def _top_page(
+    conversation: Conversation,
+    viewer_commenter: Commenter | None,
+    sort: str,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[Comment], str | None]:
+    """One page of top comments. Published ones come from the keyset index alone; the rare
+    others (placeholders with visible replies; the viewer's own waiting comments) from
+    small queries of their own; all are merged in sort order (never OFFSET)."""
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    tops = conversation.comments.filter(parent__isnull=True).select_related("author")
+    published = _keyset(tops.filter(status=CommentStatus.PUBLISHED), sort, cursor)
+    placeholders = tops.filter(
+        Exists(Comment.objects.filter(root=OuterRef("pk"), status=CommentStatus.PUBLISHED)),
+        status__in=PLACEHOLDERS,
+    )
+    rows = list(published[: limit + 1])
+    rows += list(_keyset(placeholders, sort, cursor)[: limit + 1])
+    if viewer_commenter is not None:
+        # Kept apart from the placeholders' query: an OR of the two makes SQLite's
+        # planner run the EXISTS for every comment of the conversation.
+        waiting = tops.filter(status=CommentStatus.PENDING, author=viewer_commenter)
+        rows += list(_keyset(waiting, sort, cursor)[: limit + 1])
+    if sort == "oldest":
+        rows.sort(key=lambda c: (c.created, c.pk))
+    elif sort == "liked":
+        rows.sort(key=lambda c: (c.like_count, c.pk), reverse=True)
+    else:
+        rows.sort(key=lambda c: (c.created, c.pk), reverse=True)
+    if len(rows) > limit:
+        return rows[:limit], _cursor_of(rows[limit - 1], sort)
+    return rows, None
+
+
 # -- building nodes -----------------------------------------------------------------------
 def _state(comment: Comment) -> str:
     if comment.status in PLACEHOLDERS:
@@ -315,16 +350,7 @@ def conversation_view(
                 threads.append(node)
             everyone = threads
         else:
-            tops = conversation.comments.filter(parent__isnull=True).filter(
-                _visible(viewer_commenter)
-                | Q(
-                    Exists(
-                        Comment.objects.filter(root=OuterRef("pk"), status=CommentStatus.PUBLISHED)
-                    ),
-                    status__in=PLACEHOLDERS,
-                )
-            )
-            rows, next_cursor = _page(tops.select_related("author"), sort, cursor, limit)
+            rows, next_cursor = _top_page(conversation, viewer_commenter, sort, cursor, limit)
             threads, everyone = _threads(rows, viewer_commenter)
         _personal(viewer, everyone)
     return ConversationView(

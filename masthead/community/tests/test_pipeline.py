@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from masthead.community.models import (
     Commenter,
@@ -186,3 +188,17 @@ def test_the_first_holding_phase_names_the_reason() -> None:
         )
     )
     assert verdict.held_reason == HeldReason.SUSPECT_WORD
+
+
+@given(st.text(max_size=300))
+def test_any_text_is_refused_with_a_message_or_comes_out_clean(text: str) -> None:
+    s = submission(text)
+    try:
+        pipeline.run(s)
+    except InvalidInput as error:
+        assert error.message and error.code in {"empty", "too_long"}
+        return
+    assert s.body == s.body.strip() and s.body
+    assert not pipeline._INVISIBLE.search(s.body)
+    assert not pipeline._CONTROL.search(s.body)
+    assert "\r" not in s.body and "\n\n\n" not in s.body
