@@ -10,6 +10,9 @@ Serving an article, in order (`ArticlePage.serve`):
     article_view_record(access=access)                      # the meter: once per request
     ... render ...
     finish_article_response(response, access)               # no-store, free-reads cookie
+
+Apps that serve pages of their own about an article (the comments) tell shared caches
+to drop them with `purge_later(urls)`, the purge the article pages use.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 from .articles import GatedArticle
 from .lead_in import MARKER_TYPE, marker_withholds_nothing
 from .policy import Level
+from .purge import purge_later
 from .responses import finish_article_response
 from .selectors import PREVIEW_AS_READER, ArticleAccess, article_access, with_access_settings
 from .services import article_view_record
@@ -31,5 +35,6 @@ __all__ = [
     "article_view_record",
     "finish_article_response",
     "marker_withholds_nothing",
+    "purge_later",
     "with_access_settings",
 ]

@@ -1,5 +1,36 @@
-"""The community's pages, mounted at /community/ (views by community-web)."""
+"""The community's reader-facing routes, mounted at /community/ (namespace "community").
+
+Ids use the `id` converter (masthead.core.numbers): junk or enormous ids are 404s.
+Community-notify's routes (follow, mute, notifications) join through `urls_notify`
+when that module exists.
+"""
+
+from importlib.util import find_spec
+
+from django.urls import include, path
+
+from . import views, views_readers
 
 app_name = "community"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("articles/<id:article_id>/", views.conversation_page, name="conversation"),
+    path(
+        "articles/<id:article_id>/fragment/",
+        views.conversation_fragment,
+        name="conversation-fragment",
+    ),
+    path("articles/<id:article_id>/new/", views.new_comments_count, name="new-count"),
+    path("articles/<id:article_id>/post/", views.post_comment, name="post"),
+    path("comments/<id:comment_id>/", views.comment_permalink, name="comment"),
+    path("comments/<id:comment_id>/reply/", views.reply_page, name="reply"),
+    path("comments/<id:comment_id>/edit/", views.edit_comment, name="edit"),
+    path("comments/<id:comment_id>/delete/", views.delete_comment, name="delete"),
+    path("comments/<id:comment_id>/like/", views.like_comment, name="like"),
+    path("comments/<id:comment_id>/report/", views.report_comment, name="report"),
+    path("readers/<id:commenter_id>/", views_readers.reader_profile, name="reader"),
+    path("following/", views_readers.following_page, name="following"),
+]
+
+if find_spec("masthead.community.urls_notify") is not None:  # community-notify's routes
+    urlpatterns.append(path("", include("masthead.community.urls_notify")))

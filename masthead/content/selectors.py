@@ -19,6 +19,7 @@ from django.http import HttpRequest
 from wagtail.models import Page, PageViewRestriction
 
 from masthead.access.api import article_access, with_access_settings
+from masthead.core.listings import annotate_listing
 
 from .images import attach_heroes, listing_with_images, load_images, preloaded_images
 from .models import ArticleAuthor, ArticlePage, Author, HomePage, SectionPage
@@ -38,8 +39,9 @@ def without_view_restrictions(queryset: QuerySet[Any]) -> QuerySet[Any]:
 
 
 def live_articles() -> QuerySet[ArticlePage]:
-    """Published, unrestricted articles, newest first, with what a card shows joined."""
-    return (
+    """Published, unrestricted articles, newest first, with what a card shows joined
+    (and the columns apps add to listings, such as a comment count: core.listings)."""
+    return annotate_listing(
         without_view_restrictions(ArticlePage.objects.live())
         .select_related("section", "hero_image")
         .order_by("-first_published_at", "-pk")
