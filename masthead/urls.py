@@ -47,6 +47,9 @@ urlpatterns = [
     path("accounts/", include(reader_urls.account_urlpatterns)),
     # Each app's pages in the reader's account area (masthead.core.account_sections).
     path("account/newsletters/", include("masthead.newsletters.urls")),
+    # Reached from a newsletter without signing in: one-click unsubscribe, preferences,
+    # the issue in a browser.
+    path("newsletters/", include("masthead.newsletters.public_urls")),
     path("account/", include("masthead.readers.account.urls")),
     path("sitemap.xml", content_sitemaps.sitemap_view, name="sitemap"),
     path("news-sitemap.xml", content_sitemaps.news_sitemap_view, name="news-sitemap"),

@@ -42,6 +42,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import get_connection
+from django.core.mail.message import sanitize_address
 from django.db import close_old_connections, connection, transaction
 from django.db.models import Count, Exists, F, Min, OuterRef, Q
 from django.db.models.functions import Lower
@@ -345,11 +346,11 @@ def _mark_sent(recipient: Recipient) -> None:
     )
 
 
-def _mark_failed(recipient: Recipient, error: BaseException) -> None:
+def _mark_failed(recipient: Recipient, error: BaseException, *, permanent: bool = False) -> None:
     attempts = recipient.attempts + 1
     description = f"{type(error).__name__}: {error}"[:500]
     pending = Delivery.objects.filter(pk=recipient.delivery_id, status=DeliveryStatus.PENDING)
-    if is_permanent(error) or attempts >= settings.NEWSLETTER_MAX_ATTEMPTS:
+    if permanent or is_permanent(error) or attempts >= settings.NEWSLETTER_MAX_ATTEMPTS:
         pending.update(status=DeliveryStatus.FAILED, attempts=attempts, error=description)
     else:
         pending.update(
@@ -401,14 +402,20 @@ def _send_share(
             pacer.wait(stop)
             if stop.is_set():
                 return
-            message = rendering.copy_for(
-                rendered,
-                newsletter=send.issue.newsletter,
-                user_id=recipient.user_id,
-                address=recipient.address,
-                first_name=recipient.first_name,
-                message_id=message_id(send_id=send.pk, user_id=recipient.user_id),
-            )
+            try:
+                message = rendering.copy_for(
+                    rendered,
+                    newsletter=send.issue.newsletter,
+                    user_id=recipient.user_id,
+                    address=recipient.address,
+                    first_name=recipient.first_name,
+                    message_id=message_id(send_id=send.pk, user_id=recipient.user_id),
+                )
+                # An address no message can go to fails here, for good.
+                sanitize_address(recipient.address, settings.DEFAULT_CHARSET)
+            except ValueError as error:
+                _mark_failed(recipient, error, permanent=True)
+                continue
             try:
                 if conn is None:
                     conn = _open_connection()
