@@ -63,6 +63,7 @@ Invariants:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
@@ -268,15 +269,22 @@ def render(template: str, *, context: dict[str, Any] | None = None) -> Rendered:
     return Rendered(subject=subject, text=text, html=html)
 
 
-def _substitute(body: str, values: dict[str, str], *, html: bool) -> str:
-    def value(match: re.Match[str]) -> str:
-        try:
-            found = values[match.group(1)]
-        except KeyError:
-            raise KeyError(f"no value for the placeholder {match.group(0)}") from None
-        return str(escape(found)) if html else found
+@functools.lru_cache(maxsize=16)
+def _segments(body: str) -> tuple[str, ...]:
+    """`body` split once into literal text (even places) and placeholder names (odd)."""
+    return tuple(_PLACEHOLDER.split(body))
 
-    return _PLACEHOLDER.sub(value, body)
+
+def _substitute(body: str, values: dict[str, str], *, html: bool) -> str:
+    if html:
+        values = {name: str(escape(value)) for name, value in values.items()}
+    parts = list(_segments(body))
+    for i in range(1, len(parts), 2):
+        try:
+            parts[i] = values[parts[i]]
+        except KeyError:
+            raise KeyError(f"no value for the placeholder %%{parts[i]}%%") from None
+    return "".join(parts)
 
 
 def message_from(

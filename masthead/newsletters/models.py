@@ -193,6 +193,7 @@ class NewsletterIssue(ClusterableModel):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        permissions = [("send_newsletterissue", "Can send newsletter issues")]
 
     def __str__(self) -> str:
         return self.subject

@@ -110,8 +110,12 @@ def copy_for(
     address: str,
     first_name: str,
     message_id: str | None = None,
+    from_email: str | None = None,
 ) -> EmailMultiAlternatives:
-    """One reader's copy: placeholders filled, one-click unsubscribe headers set."""
+    """One reader's copy: placeholders filled, one-click unsubscribe headers set.
+
+    `from_email` is `sender(newsletter)`, worked out once by callers sending many.
+    """
     unsubscribe = unsubscribe_url(user_id=user_id, newsletter=newsletter)
     return email.message_from(
         rendered,
@@ -122,7 +126,7 @@ def copy_for(
             "preferences_url": preferences_url(user_id=user_id),
         },
         list_unsubscribe=email.Unsubscribe(url=unsubscribe),
-        from_email=sender(newsletter),
+        from_email=from_email or sender(newsletter),
         reply_to=[newsletter.reply_to] if newsletter.reply_to else [],
         message_id=message_id,
     )

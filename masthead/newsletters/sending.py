@@ -330,9 +330,9 @@ def _load(claim: Claim) -> list[Recipient]:
     return [Recipient(*row) for row in rows]
 
 
-def message_id(*, send_id: int, user_id: int) -> str:
+def message_id(*, send_id: int, user_id: int, domain: str | None = None) -> str:
     """The same id for the same copy, whichever worker sends it and however often."""
-    return f"<newsletter.{send_id}.{user_id}@{email.sender_domain()}>"
+    return f"<newsletter.{send_id}.{user_id}@{domain or email.sender_domain()}>"
 
 
 def _backoff(attempts: int) -> dt.timedelta:
@@ -395,6 +395,15 @@ def _send_share(
 ) -> None:
     """Send `recipients` over one connection, reused for every message."""
     conn = None
+    if own_thread and connection.vendor == "postgresql":
+        # This thread's own session: a delivery's "sent" needs no flush to disk before
+        # the next message goes (a worker's crash loses nothing committed; only the
+        # database server's own crash could, and those copies would be sent again with
+        # the same Message-ID).
+        with connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO OFF")
+    from_email = rendering.sender(send.issue.newsletter)
+    domain = email.sender_domain()
     try:
         for recipient in recipients:
             if stop.is_set():
@@ -409,7 +418,8 @@ def _send_share(
                     user_id=recipient.user_id,
                     address=recipient.address,
                     first_name=recipient.first_name,
-                    message_id=message_id(send_id=send.pk, user_id=recipient.user_id),
+                    message_id=message_id(send_id=send.pk, user_id=recipient.user_id, domain=domain),
+                    from_email=from_email,
                 )
                 # An address no message can go to fails here, for good.
                 sanitize_address(recipient.address, settings.DEFAULT_CHARSET)
