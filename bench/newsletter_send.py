@@ -114,16 +114,14 @@ def role_populate(large: int, small: int) -> None:
                         email=f"{slug}-{n}@example.com",
                         first_name=f"Reader{n}",
                         last_name="Bench",
-                        password="!unusable",
+                        password="!unusable",  # noqa: S106 (Django's mark for "no password")
                     )
                     for n in range(start, min(count, start + 5000))
                 ]
             )
             if users[0].pk is None:
                 users = list(
-                    user_model.objects.filter(
-                        email__in=[u.email for u in users]
-                    ).only("pk")
+                    user_model.objects.filter(email__in=[u.email for u in users]).only("pk")
                 )
             Subscription.objects.bulk_create(
                 [
@@ -231,9 +229,7 @@ def main() -> int:
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-newsletter-"))
     port = free_port()
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("MASTHEAD_", "DATABASE_URL"))
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MASTHEAD_", "DATABASE_URL"))}
     env.update(
         DJANGO_SETTINGS_MODULE="masthead.settings",
         EMAIL_URL=f"smtp://127.0.0.1:{port}",
@@ -245,9 +241,7 @@ def main() -> int:
         env["MASTHEAD_SQLITE_PATH"] = str(workdir / "bench.sqlite3")
         database = "SQLite"
     else:
-        subprocess.run(
-            ["psql", PG_ADMIN, "-qc", f"DROP DATABASE IF EXISTS {DB_NAME}"], check=True
-        )
+        subprocess.run(["psql", PG_ADMIN, "-qc", f"DROP DATABASE IF EXISTS {DB_NAME}"], check=True)
         subprocess.run(["psql", PG_ADMIN, "-qc", f"CREATE DATABASE {DB_NAME}"], check=True)
         env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
         database = "PostgreSQL"
@@ -257,9 +251,7 @@ def main() -> int:
     )
     try:
         log(f"migrating a fresh {database} database")
-        subprocess.run(
-            [PYTHON, "manage.py", "migrate", "-v0"], env=env, cwd=ROOT, check=True
-        )
+        subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], env=env, cwd=ROOT, check=True)
         log(f"writing {args.subscribers:,} + {args.small:,} subscribers")
         issues = child(env, "populate", str(args.subscribers), str(args.small))
         log("bare loop (no pipeline)")

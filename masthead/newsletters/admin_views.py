@@ -71,7 +71,9 @@ def _copy_for_editor(issue: NewsletterIssue, user: Any) -> Any:
     )
 
 
-def _page(request: HttpRequest, issue: NewsletterIssue, form: ScheduleForm | None = None) -> HttpResponse:
+def _page(
+    request: HttpRequest, issue: NewsletterIssue, form: ScheduleForm | None = None
+) -> HttpResponse:
     send = Send.objects.filter(issue=issue).first()
     return render(
         request,
@@ -103,7 +105,9 @@ def issue_preview(request: HttpRequest, issue_id: int, kind: str) -> HttpRespons
     if kind == "text":
         return HttpResponse(copy.body, content_type="text/plain; charset=utf-8")
     response = HttpResponse(copy.alternatives[0][0], content_type="text/html; charset=utf-8")
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src * data:; style-src 'unsafe-inline'"
+    response["Content-Security-Policy"] = (
+        "sandbox; default-src 'none'; img-src * data:; style-src 'unsafe-inline'"
+    )
     return response
 
 
@@ -126,7 +130,8 @@ def issue_test_send(request: HttpRequest, issue_id: int) -> HttpResponse:
         )
     else:
         messages.success(
-            request, _("A test copy is on its way to %(address)s.") % {"address": request.user.email}
+            request,
+            _("A test copy is on its way to %(address)s.") % {"address": request.user.email},
         )
     return redirect("newsletters_admin_send", issue.pk)
 
@@ -190,4 +195,3 @@ def send_control(request: HttpRequest, issue_id: int) -> HttpResponse:
             % {"status": SendStatus(send.status).label.lower()},
         )
     return redirect("newsletters_admin_send", issue_id)
-

@@ -267,6 +267,9 @@ class Batch(models.Model):
         ]
         indexes = [models.Index(fields=["send", "status", "run_after"])]
 
+    def __str__(self) -> str:
+        return f"batch {self.number} of send {self.send_id} ({self.status})"
+
 
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
@@ -294,3 +297,6 @@ class Delivery(models.Model):
             models.UniqueConstraint(fields=["send", "user"], name="newsletters_delivery_once")
         ]
         indexes = [models.Index(fields=["batch", "status"])]
+
+    def __str__(self) -> str:
+        return f"send {self.send_id} to reader {self.user_id} ({self.status})"

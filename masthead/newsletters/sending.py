@@ -30,6 +30,7 @@ Invariants:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import smtplib
@@ -80,9 +81,7 @@ class SendRefused(ValueError):
 # ----------------------------------------------------------------------------------
 
 
-def send_start(
-    *, issue: NewsletterIssue, by: Any = None, when: dt.datetime | None = None
-) -> Send:
+def send_start(*, issue: NewsletterIssue, by: Any = None, when: dt.datetime | None = None) -> Send:
     """Send `issue` now, or schedule it for `when`. An issue is sent at most once."""
     now = timezone.now()
     if when is not None and when <= now:
@@ -176,7 +175,9 @@ def _recipients(send: Send) -> Any:
             subscriptions__newsletter_id=send.issue.newsletter_id,
             subscriptions__active=True,
         )
-        .exclude(Exists(MarketingPreference.objects.filter(user=OuterRef("pk"), marketing_stopped=True)))
+        .exclude(
+            Exists(MarketingPreference.objects.filter(user=OuterRef("pk"), marketing_stopped=True))
+        )
         .exclude(Exists(Suppression.objects.filter(email=Lower(OuterRef("email")))))
         .order_by("pk")
         .values_list("pk", flat=True)
@@ -319,9 +320,9 @@ def _load(claim: Claim) -> list[Recipient]:
         MarketingPreference.objects.filter(user=OuterRef("user"), marketing_stopped=True)
     )
     suppressed = Exists(Suppression.objects.filter(email=Lower(OuterRef("user__email"))))
-    pending.filter(
-        ~wanted | stopped | suppressed | Q(user__is_active=False)
-    ).update(status=DeliveryStatus.SKIPPED, error="no longer subscribed")
+    pending.filter(~wanted | stopped | suppressed | Q(user__is_active=False)).update(
+        status=DeliveryStatus.SKIPPED, error="no longer subscribed"
+    )
     rows = (
         pending.filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
         .order_by("pk")
@@ -418,7 +419,9 @@ def _send_share(
                     user_id=recipient.user_id,
                     address=recipient.address,
                     first_name=recipient.first_name,
-                    message_id=message_id(send_id=send.pk, user_id=recipient.user_id, domain=domain),
+                    message_id=message_id(
+                        send_id=send.pk, user_id=recipient.user_id, domain=domain
+                    ),
                     from_email=from_email,
                 )
                 # An address no message can go to fails here, for good.
@@ -449,10 +452,9 @@ def _send_share(
 def _close(conn: Any) -> None:
     if conn is None:
         return
-    try:
+    # A broken connection may fail even to say QUIT.
+    with contextlib.suppress(Exception):
         conn.close()
-    except Exception:  # noqa: S110 (a broken connection may fail to say QUIT)
-        pass
 
 
 def batch_send(claim: Claim, *, connections: int | None = None) -> None:

@@ -201,6 +201,9 @@ def suppression_lift(*, user: Any) -> bool:
         deleted, _ = Suppression.objects.filter(email=(user.email or "").lower()).delete()
         if deleted:
             MarketingChoice.objects.create(
-                user=user, newsletter=None, action=MarketingChoice.Action.RESUME, source="suppression"
+                user=user,
+                newsletter=None,
+                action=MarketingChoice.Action.RESUME,
+                source="suppression",
             )
     return bool(deleted)

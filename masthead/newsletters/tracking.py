@@ -47,7 +47,9 @@ def _on_tracking(sender: Any, event: Any, esp_name: str, **kwargs: Any) -> None:
         event_record(
             event_type=str(getattr(event, "event_type", "")),
             recipient=str(getattr(event, "recipient", "") or ""),
-            description=str(getattr(event, "description", "") or getattr(event, "reject_reason", "") or ""),
+            description=str(
+                getattr(event, "description", "") or getattr(event, "reject_reason", "") or ""
+            ),
         )
     except ValueError:
         logger.warning("ignored a %s tracking event with no usable address", esp_name)

@@ -43,16 +43,36 @@ register_snippet(NewslettersGroup)
 @hooks.register("register_admin_urls")
 def register_send_urls() -> list[Any]:
     return [
-        path("newsletters/issues/<id:issue_id>/send/", admin_views.issue_send_page, name="newsletters_admin_send"),
+        path(
+            "newsletters/issues/<id:issue_id>/send/",
+            admin_views.issue_send_page,
+            name="newsletters_admin_send",
+        ),
         path(
             "newsletters/issues/<id:issue_id>/preview/<str:kind>/",
             admin_views.issue_preview,
             name="newsletters_admin_preview",
         ),
-        path("newsletters/issues/<id:issue_id>/test/", admin_views.issue_test_send, name="newsletters_admin_test"),
-        path("newsletters/issues/<id:issue_id>/start/", admin_views.issue_send, name="newsletters_admin_start"),
-        path("newsletters/issues/<id:issue_id>/progress/", admin_views.send_progress, name="newsletters_admin_progress"),
-        path("newsletters/issues/<id:issue_id>/control/", admin_views.send_control, name="newsletters_admin_control"),
+        path(
+            "newsletters/issues/<id:issue_id>/test/",
+            admin_views.issue_test_send,
+            name="newsletters_admin_test",
+        ),
+        path(
+            "newsletters/issues/<id:issue_id>/start/",
+            admin_views.issue_send,
+            name="newsletters_admin_start",
+        ),
+        path(
+            "newsletters/issues/<id:issue_id>/progress/",
+            admin_views.send_progress,
+            name="newsletters_admin_progress",
+        ),
+        path(
+            "newsletters/issues/<id:issue_id>/control/",
+            admin_views.send_control,
+            name="newsletters_admin_control",
+        ),
     ]
 
 

@@ -13,9 +13,13 @@ from rigs.newsroom import make_article, make_section
 from .factories import NewsletterFactory
 
 
-def make_issue(newsletter: Newsletter | None = None, *, articles: list[Any] = ()) -> NewsletterIssue:
+def make_issue(
+    newsletter: Newsletter | None = None, *, articles: list[Any] = ()
+) -> NewsletterIssue:
     newsletter = newsletter or NewsletterFactory(
-        sender_name="The Morning Desk", sender_address="desk@example.org", reply_to="editor@example.org"
+        sender_name="The Morning Desk",
+        sender_address="desk@example.org",
+        reply_to="editor@example.org",
     )
     issue = NewsletterIssue.objects.create(
         newsletter=newsletter, subject="Tuesday's briefing", intro="<p>Good morning.</p>"
@@ -53,7 +57,9 @@ def subscribers(newsletter: Newsletter, count: int, *, prefix: str = "sub") -> l
     now = timezone.now()
     Subscription.objects.bulk_create(
         [
-            Subscription(user=u, newsletter=newsletter, created_at=now, changed_at=now, source="test")
+            Subscription(
+                user=u, newsletter=newsletter, created_at=now, changed_at=now, source="test"
+            )
             for u in users
         ],
         batch_size=1000,

@@ -72,7 +72,9 @@ def test_a_test_send_goes_to_the_editor_only(client, editor, issue, smtp_setting
     assert not Send.objects.exists()
 
 
-def test_send_now_then_progress_then_controls(client, editor, issue, smtp_settings, settings, django_capture_on_commit_callbacks):
+def test_send_now_then_progress_then_controls(
+    client, editor, issue, smtp_settings, settings, django_capture_on_commit_callbacks
+):
     settings.NEWSLETTER_CONNECTIONS = 1
     subscribers(issue.newsletter, 3)
 
@@ -83,8 +85,14 @@ def test_send_now_then_progress_then_controls(client, editor, issue, smtp_settin
     assert len(smtp_settings.recorder.messages) == 3
     progress = client.get(url("progress", issue)).json()
     assert progress | {"percent": 100} == {
-        "status": "sent", "status_label": "Sent", "total": 3, "sent": 3, "failed": 0,
-        "skipped": 0, "remaining": 0, "percent": 100,
+        "status": "sent",
+        "status_label": "Sent",
+        "total": 3,
+        "sent": 3,
+        "failed": 0,
+        "skipped": 0,
+        "remaining": 0,
+        "percent": 100,
     }
     page = client.get(url("send", issue)).content.decode()
     assert "send-progress.js" in page and 'value="100"' in page
@@ -108,7 +116,11 @@ def test_pause_resume_cancel_from_the_admin(client, editor, issue):
 
 @pytest.mark.parametrize(
     ("when", "message"),
-    [("", "Choose the date and time"), ("yesterday", "Enter a date and time"), ("2001-01-01T07:00", "in the future")],
+    [
+        ("", "Choose the date and time"),
+        ("yesterday", "Enter a date and time"),
+        ("2001-01-01T07:00", "in the future"),
+    ],
 )
 def test_a_bad_schedule_says_what_is_wrong(client, editor, issue, when, message):
     response = client.post(url("start", issue), {"action": "schedule", "when": when})

@@ -81,7 +81,10 @@ def test_the_issue_is_rendered_once_and_copies_differ_only_by_substitution(smtp_
     sending.send_work()
     send.refresh_from_db()
     assert "%%first_name%%" in send.html and "%%unsubscribe_url%%" in send.html
-    a, b = (m.get_payload()[0].get_payload(decode=True).decode() for m in smtp_settings.recorder.messages)
+    a, b = (
+        m.get_payload()[0].get_payload(decode=True).decode()
+        for m in smtp_settings.recorder.messages
+    )
     assert a.replace("Reader0", "X").split("http")[0] == b.replace("Reader1", "X").split("http")[0]
 
 
@@ -112,7 +115,9 @@ def test_later_signups_are_not_included(smtp_settings):
     assert "late0@example.com" not in smtp_settings.recorder.recipients()
 
 
-def test_a_reader_who_unsubscribes_mid_send_gets_nothing_from_later_batches(smtp_settings, settings):
+def test_a_reader_who_unsubscribes_mid_send_gets_nothing_from_later_batches(
+    smtp_settings, settings
+):
     settings.NEWSLETTER_BATCH_SIZE = 2
     issue = make_issue()
     readers = subscribers(issue.newsletter, 4)
@@ -228,7 +233,9 @@ def test_the_throttle_spaces_batches_out(settings):
     assert sending.batch_claim() is not None
     assert sending.batch_claim() is None  # the next is due a second later (10 at 600/min)
     send.refresh_from_db()
-    assert dt.timedelta(seconds=0.5) < send.next_claim_at - timezone.now() <= dt.timedelta(seconds=1)
+    assert (
+        dt.timedelta(seconds=0.5) < send.next_claim_at - timezone.now() <= dt.timedelta(seconds=1)
+    )
 
 
 def test_a_claimed_batch_is_not_claimed_again_while_its_lease_runs():
@@ -238,7 +245,9 @@ def test_a_claimed_batch_is_not_claimed_again_while_its_lease_runs():
     sending.send_freeze(send_id=send.pk)
     claim = sending.batch_claim()
     assert claim is not None and sending.batch_claim() is None
-    Batch.objects.filter(pk=claim.batch_id).update(lease_until=timezone.now() - dt.timedelta(seconds=1))
+    Batch.objects.filter(pk=claim.batch_id).update(
+        lease_until=timezone.now() - dt.timedelta(seconds=1)
+    )
     again = sending.batch_claim()
     assert again is not None and again.token == claim.token + 1
 

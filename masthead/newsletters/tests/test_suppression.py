@@ -24,8 +24,13 @@ pytestmark = pytest.mark.django_db
     ],
 )
 def test_only_permanent_events_suppress(event_type, description, suppressed):
-    tracking.event_record(event_type=event_type, recipient="Ann@Example.com", description=description)
-    assert Suppression.objects.filter(email="ann@example.com").values_list("reason", flat=True).first() == suppressed
+    tracking.event_record(
+        event_type=event_type, recipient="Ann@Example.com", description=description
+    )
+    assert (
+        Suppression.objects.filter(email="ann@example.com").values_list("reason", flat=True).first()
+        == suppressed
+    )
 
 
 def test_a_complaint_outranks_an_earlier_bounce_and_records_once():
@@ -34,7 +39,9 @@ def test_a_complaint_outranks_an_earlier_bounce_and_records_once():
     assert Suppression.objects.get().reason == "complaint"
 
 
-@pytest.mark.parametrize(("email", "reason"), [("", "bounce"), ("nobody", "bounce"), ("a@b.c", "spite")])
+@pytest.mark.parametrize(
+    ("email", "reason"), [("", "bounce"), ("nobody", "bounce"), ("a@b.c", "spite")]
+)
 def test_bad_suppressions_are_refused(email, reason):
     with pytest.raises(ValueError):
         services.suppression_record(email=email, reason=reason)
@@ -46,7 +53,9 @@ def test_a_suppressed_address_gets_no_issue_even_mid_send(smtp_settings, setting
     kept, bounced = subscribers(issue.newsletter, 2)
     send = sending.send_start(issue=issue)
     sending.send_freeze(send_id=send.pk)
-    tracking.event_record(event_type="bounced", recipient=bounced.email, description="550 no such user")
+    tracking.event_record(
+        event_type="bounced", recipient=bounced.email, description="550 no such user"
+    )
 
     sending.send_work()
 

@@ -87,9 +87,13 @@ def test_a_forged_or_tampered_token_changes_nothing(client, newsletter, subscrib
     assert is_subscribed(subscriber, newsletter)
 
 
-def test_an_expired_token_is_refused_with_its_reason(client, newsletter, subscriber, time_machine, settings):
+def test_an_expired_token_is_refused_with_its_reason(
+    client, newsletter, subscriber, time_machine, settings
+):
     path = path_for(subscriber, newsletter)
-    time_machine.move_to(dt.datetime.now(dt.UTC) + dt.timedelta(days=settings.NEWSLETTER_UNSUBSCRIBE_DAYS + 1))
+    time_machine.move_to(
+        dt.datetime.now(dt.UTC) + dt.timedelta(days=settings.NEWSLETTER_UNSUBSCRIBE_DAYS + 1)
+    )
 
     response = one_click(client, path)
 
@@ -156,7 +160,9 @@ def test_one_click_mid_send_takes_effect_before_the_next_batch(smtp_settings, se
     assert Delivery.objects.get(send=send, user=second).status == DeliveryStatus.SKIPPED
 
 
-def test_the_preference_centre_works_from_an_email_without_signing_in(client, newsletter, subscriber):
+def test_the_preference_centre_works_from_an_email_without_signing_in(
+    client, newsletter, subscriber
+):
     other = NewsletterFactory(slug="weekly")
     url = rendering.preferences_url(user_id=subscriber.pk)
     path = "/" + url.split("://", 1)[1].split("/", 1)[1]
