@@ -74,7 +74,9 @@ def role_sink(port: int, count_file: str) -> None:
     controller.start()
 
     def dump(*_: object) -> None:
-        Path(count_file).write_text(json.dumps(seen))
+        partial = Path(count_file + ".partial")
+        partial.write_text(json.dumps(seen))
+        partial.replace(count_file)  # whole or not at all
 
     signal.signal(signal.SIGUSR1, dump)
     signal.signal(signal.SIGTERM, lambda *_: (controller.stop(), sys.exit(0)))
@@ -214,7 +216,9 @@ def child(env: dict[str, str], *args: str) -> dict:
     if out.returncode:
         sys.stderr.write(out.stderr)
         raise SystemExit(f"{args[0]} failed (exit {out.returncode})")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    log(f"{args[0]}: {result}")
+    return result
 
 
 def main() -> int:
