@@ -44,7 +44,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import get_connection
 from django.core.mail.message import sanitize_address
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, F, Min, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -393,8 +393,13 @@ def _send_share(
     stop: threading.Event,
     pacer: _Pacer,
     own_thread: bool,
+    renew: Callable[[], bool] | None = None,
 ) -> None:
-    """Send `recipients` over one connection, reused for every message."""
+    """Send `recipients` over one connection, reused for every message.
+
+    `renew` (when this runs on the caller's thread, the only sender) is called about
+    once a second to keep the lease; False stops the share (a pause or a cancel).
+    """
     conn = None
     if own_thread and connection.vendor == "postgresql":
         # This thread's own session: a delivery's "sent" needs no flush to disk before
@@ -406,7 +411,12 @@ def _send_share(
     from_email = rendering.sender(send.issue.newsletter)
     domain = email.sender_domain()
     try:
+        renewed = time.monotonic()
         for recipient in recipients:
+            if renew is not None and time.monotonic() - renewed >= 1.0:
+                renewed = time.monotonic()
+                if not renew():
+                    stop.set()
             if stop.is_set():
                 return
             pacer.wait(stop)
@@ -474,13 +484,7 @@ def batch_send(claim: Claim, *, connections: int | None = None) -> None:
     shares = [recipients[i::count] for i in range(count)]
     kwargs = {"send": send, "rendered": rendered, "stop": stop, "pacer": pacer}
     if count == 1:
-        watcher = threading.Thread(target=_watch, args=(claim, stop), daemon=True)
-        watcher.start()
-        try:
-            _send_share(recipients=shares[0], own_thread=False, **kwargs)
-        finally:
-            stop.set()
-            watcher.join()
+        _send_share(recipients=shares[0], own_thread=False, renew=lambda: _renew(claim), **kwargs)
     else:
         threads = [
             threading.Thread(
@@ -497,16 +501,6 @@ def batch_send(claim: Claim, *, connections: int | None = None) -> None:
         for thread in threads:
             thread.join()
     _batch_finish(claim)
-
-
-def _watch(claim: Claim, stop: threading.Event) -> None:
-    """Renew the lease while the (single) sender works; stop it on pause or cancel."""
-    try:
-        while not stop.wait(1.0):
-            if not _renew(claim):
-                stop.set()
-    finally:
-        connection.close()
 
 
 def _batch_finish(claim: Claim) -> None:
@@ -573,7 +567,6 @@ def send_work(
             break
         batch_send(claim, connections=connections)
         done += 1
-        close_old_connections()
     sends_finish()
     return done
 
