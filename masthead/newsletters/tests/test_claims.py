@@ -12,7 +12,12 @@ from masthead.newsletters.models import Batch
 
 from .sending_rig import make_issue, subscribers
 
-pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
+# Serialized rollback, as every transactional test (see core/tests/databases.py): a bare
+# flush afterwards would take the rows migrations made with it.
+pytestmark = [
+    pytest.mark.postgresql,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_a_batch_another_worker_holds_is_skipped(settings):
