@@ -148,7 +148,8 @@ IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.Immed
 _shared_media: list[str] = []
 
 # The real SMTP server's fixtures (smtp_server, smtp_settings), for every app's tests.
-pytest_plugins = ["masthead.core.tests.smtp"]
+# ... and a database worker processes can open (shared_database).
+pytest_plugins = ["masthead.core.tests.smtp", "masthead.core.tests.databases"]
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -74,6 +74,21 @@ OUTBOX_LEASE_SECONDS: int = env.int("MASTHEAD_OUTBOX_LEASE_SECONDS", default=300
 OUTBOX_RETRY_BASE_SECONDS: float = env.float("MASTHEAD_OUTBOX_RETRY_BASE_SECONDS", default=30)
 OUTBOX_RETRY_MAX_SECONDS: float = env.float("MASTHEAD_OUTBOX_RETRY_MAX_SECONDS", default=3600)
 OUTBOX_MAX_ATTEMPTS: int = env.int("MASTHEAD_OUTBOX_MAX_ATTEMPTS", default=16)
+# Newsletter sending (masthead.newsletters.sending): recipients per batch; SMTP
+# connections each worker keeps open (each reused across messages); seconds a worker
+# holds a batch without renewing it before another may take it over; the email backend
+# (blank: EMAIL_BACKEND; e.g. "anymail.backends.postmark.EmailBackend" once
+# django-anymail is installed); retries of temporary refusals; how long an unsubscribe
+# link stays valid.
+NEWSLETTER_BATCH_SIZE: int = env.int("MASTHEAD_NEWSLETTER_BATCH_SIZE", default=1000)
+NEWSLETTER_CONNECTIONS: int = env.int("MASTHEAD_NEWSLETTER_CONNECTIONS", default=4)
+NEWSLETTER_LEASE_SECONDS: float = env.float("MASTHEAD_NEWSLETTER_LEASE_SECONDS", default=60)
+NEWSLETTER_EMAIL_BACKEND: str = env.str("MASTHEAD_NEWSLETTER_EMAIL_BACKEND", default="")
+NEWSLETTER_RETRY_BASE_SECONDS: float = env.float(
+    "MASTHEAD_NEWSLETTER_RETRY_BASE_SECONDS", default=60
+)
+NEWSLETTER_MAX_ATTEMPTS: int = env.int("MASTHEAD_NEWSLETTER_MAX_ATTEMPTS", default=6)
+NEWSLETTER_UNSUBSCRIBE_DAYS: int = env.int("MASTHEAD_NEWSLETTER_UNSUBSCRIBE_DAYS", default=180)
 # Seconds a task may stay RUNNING before its worker is presumed dead and the task is
 # queued again (masthead.core.taskqueue); longer than the longest legitimate task.
 TASKS_STALE_SECONDS: int = env.int("MASTHEAD_TASK_STALE_SECONDS", default=900)

@@ -50,6 +50,9 @@ urlpatterns = [
     path("account/newsletters/", include("masthead.newsletters.urls")),
     # Event registration, join links and calendars (/events/..., /account/events/).
     path("", include("masthead.events.urls")),
+    # Reached from a newsletter without signing in: one-click unsubscribe, preferences,
+    # the issue in a browser.
+    path("newsletters/", include("masthead.newsletters.public_urls")),
     path("account/", include("masthead.readers.account.urls")),
     path("sitemap.xml", content_sitemaps.sitemap_view, name="sitemap"),
     path("news-sitemap.xml", content_sitemaps.news_sitemap_view, name="news-sitemap"),

@@ -20,6 +20,11 @@ Public surface (every app uses these, nothing else in the product builds or send
   hash), and it is useless after a few minutes, so retrying for an hour buys nothing.
 - `Unsubscribe(url, mailto="")` for `list_unsubscribe=`; `InvalidUnsubscribe` is raised
   for an address that cannot go in the header.
+- For bulk mail (a newsletter issue to many readers): `render(template, context=)`
+  renders the three parts once (CSS inlined once), with `%%name%%` placeholders left in
+  them; `message_from(rendered, to=, substitutions=, ...)` builds each reader's copy by
+  substitution only (values HTML-escaped in the HTML part), with the same headers as
+  `message`. Placeholders with no value are an error, never sent as typed.
 
 A queued email, as an app writes one (the renderer runs when the email is sent):
 
@@ -58,6 +63,7 @@ Invariants:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
@@ -69,6 +75,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils.encoding import iri_to_uri
+from django.utils.html import escape
 
 from . import outbox
 from .models import OutboxEmail
@@ -76,8 +83,12 @@ from .newsroom import newsroom_name
 
 __all__ = [
     "InvalidUnsubscribe",
+    "Rendered",
     "Unsubscribe",
     "message",
+    "message_from",
+    "placeholder",
+    "render",
     "renderer",
     "send",
     "send_now",
@@ -220,6 +231,98 @@ def message(
     )
     email.attach_alternative(html, "text/html")
     return email
+
+
+_PLACEHOLDER = re.compile(r"%%([a-z][a-z0-9_]{0,40})%%")
+
+
+def placeholder(name: str) -> str:
+    """The marker `message_from` replaces with the recipient's value for `name`."""
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,40}", name):
+        raise ValueError(f"placeholder names are lower-case words, got {name!r}")
+    return f"%%{name}%%"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """An email's three parts, rendered once, with placeholders for each recipient."""
+
+    subject: str
+    text: str
+    html: str
+
+
+def _context(context: dict[str, Any] | None) -> dict[str, Any]:
+    name = newsroom_name()
+    base_url = str((context or {}).get("base_url") or settings.WAGTAILADMIN_BASE_URL)
+    return {
+        "site_name": name,
+        "newsroom": name,
+        "home_url": base_url.rstrip("/") + "/",
+        **(context or {}),
+    }
+
+
+def render(template: str, *, context: dict[str, Any] | None = None) -> Rendered:
+    """Render `template`'s subject, text and HTML (CSS inlined) once, for many readers."""
+    subject, text, html = _render(template, _context(context))
+    return Rendered(subject=subject, text=text, html=html)
+
+
+@functools.lru_cache(maxsize=16)
+def _segments(body: str) -> tuple[str, ...]:
+    """`body` split once into literal text (even places) and placeholder names (odd)."""
+    return tuple(_PLACEHOLDER.split(body))
+
+
+def _substitute(body: str, values: dict[str, str], *, html: bool) -> str:
+    if html:
+        values = {name: str(escape(value)) for name, value in values.items()}
+    parts = list(_segments(body))
+    for i in range(1, len(parts), 2):
+        try:
+            parts[i] = values[parts[i]]
+        except KeyError:
+            raise KeyError(f"no value for the placeholder %%{parts[i]}%%") from None
+    return "".join(parts)
+
+
+def message_from(
+    rendered: Rendered,
+    *,
+    to: str,
+    substitutions: dict[str, str],
+    list_unsubscribe: Unsubscribe | None = None,
+    from_email: str | None = None,
+    reply_to: list[str] | None = None,
+    message_id: str | None = None,
+) -> EmailMultiAlternatives:
+    """One recipient's copy of `rendered`: placeholders substituted, every header set.
+
+    `message_id` (angle brackets included) lets a caller give a copy a stable id, so a
+    copy sent again after a crash is recognisably the same message.
+    """
+    headers = {
+        "Message-ID": message_id or make_msgid(domain=_sender_domain()),
+        "Date": format_datetime(dt.datetime.now(dt.UTC)),
+    }
+    if list_unsubscribe is not None:
+        headers.update(list_unsubscribe.headers())
+    email = EmailMultiAlternatives(
+        _substitute(rendered.subject, substitutions, html=False),
+        _substitute(rendered.text, substitutions, html=False),
+        from_email or str(settings.DEFAULT_FROM_EMAIL),
+        [to],
+        reply_to=_reply_to() if reply_to is None else reply_to,
+        headers=headers,
+    )
+    email.attach_alternative(_substitute(rendered.html, substitutions, html=True), "text/html")
+    return email
+
+
+def sender_domain() -> str:
+    """The domain of the newsroom's sending address (for Message-IDs)."""
+    return _sender_domain()
 
 
 def send(

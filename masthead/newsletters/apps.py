@@ -10,3 +10,8 @@ class NewslettersConfig(AppConfig):
 
         # The wall may promise newsletters: this app is running.
         register_feature("newsletters")
+
+        from . import tracking
+
+        # Bounces and complaints from the provider's verified webhooks (if anymail is in).
+        tracking.connect()

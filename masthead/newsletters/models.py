@@ -11,16 +11,39 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel
-from wagtail.snippets.models import register_snippet
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, PageChooserPanel
+from wagtail.fields import RichTextField
+from wagtail.models import Orderable
 
 
-@register_snippet
 class Newsletter(models.Model):
+    class Audience(models.TextChoices):
+        REGISTERED = "registered", _("Registered readers only (exclusive)")
+        OPEN = "open", _("Anyone, with double opt-in")
+
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=120, unique=True)
     description = models.CharField(max_length=300, blank=True)
     cadence = models.CharField(max_length=60, blank=True, help_text=_("e.g. 'Every weekday'"))
+    sender_name = models.CharField(
+        max_length=120, blank=True, help_text=_("Blank: the newsroom's name.")
+    )
+    sender_address = models.EmailField(
+        blank=True, help_text=_("Blank: the newsroom's sending address.")
+    )
+    reply_to = models.EmailField(blank=True, help_text=_("Where replies go. Blank: no Reply-To."))
+    audience = models.CharField(
+        max_length=20, choices=Audience.choices, default=Audience.REGISTERED
+    )
+    throttle_per_minute = models.PositiveIntegerField(
+        default=0,
+        help_text=_(
+            "At most this many messages a minute (0: as fast as the mail server takes "
+            "them). Use a low number while a new sending domain builds its reputation."
+        ),
+    )
     is_offered = models.BooleanField(
         default=True, help_text=_("Offered at registration and in the account page.")
     )
@@ -31,6 +54,12 @@ class Newsletter(models.Model):
         FieldPanel("slug"),
         FieldPanel("description"),
         FieldPanel("cadence"),
+        MultiFieldPanel(
+            [FieldPanel("sender_name"), FieldPanel("sender_address"), FieldPanel("reply_to")],
+            heading=_("Sender"),
+        ),
+        FieldPanel("audience"),
+        FieldPanel("throttle_per_minute"),
         FieldPanel("is_offered"),
         FieldPanel("sort_order"),
     ]
@@ -40,6 +69,10 @@ class Newsletter(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_exclusive(self) -> bool:
+        return self.audience == self.Audience.REGISTERED
 
 
 class Subscription(models.Model):
@@ -113,3 +146,157 @@ class MarketingPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {'stopped' if self.marketing_stopped else 'allowed'}"
+
+
+class Suppression(models.Model):
+    """An address no marketing email may go to (a hard bounce or a spam complaint).
+
+    One row per address (lower-cased). A bounce may be lifted by the reader once they
+    have fixed their address; a complaint only by the reader choosing newsletters again.
+    """
+
+    class Reason(models.TextChoices):
+        BOUNCE = "bounce", _("The address bounced")
+        COMPLAINT = "complaint", _("Marked as spam")
+
+    email = models.EmailField(unique=True)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    detail = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.reason})"
+
+
+class NewsletterIssue(ClusterableModel):
+    """One edition: an editorial introduction and chosen articles, sent once."""
+
+    newsletter = models.ForeignKey(Newsletter, on_delete=models.PROTECT, related_name="issues")
+    subject = models.CharField(max_length=150)
+    preheader = models.CharField(
+        max_length=150, blank=True, help_text=_("The line inboxes show after the subject.")
+    )
+    intro = RichTextField(
+        features=["bold", "italic", "link", "ol", "ul"],
+        blank=True,
+        help_text=_("The editor's introduction."),
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    panels = [
+        FieldPanel("newsletter"),
+        FieldPanel("subject"),
+        FieldPanel("preheader"),
+        FieldPanel("intro"),
+        InlinePanel("articles", label=_("Articles"), heading=_("Articles")),
+    ]
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        permissions = [("send_newsletterissue", "Can send newsletter issues")]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class IssueArticle(Orderable):
+    issue = ParentalKey(NewsletterIssue, on_delete=models.CASCADE, related_name="articles")
+    page = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
+
+    panels = [PageChooserPanel("page", page_type="content.ArticlePage")]
+
+
+class SendStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    SENDING = "sending", _("Sending")
+    PAUSED = "paused", _("Paused")
+    CANCELLED = "cancelled", _("Cancelled")
+    SENT = "sent", _("Sent")
+
+
+class Send(models.Model):
+    """An issue going out: rendered once, to a recipient list fixed when it starts.
+
+    At most one per issue. The rendered parts hold placeholders that are substituted
+    per recipient; nothing else differs between two readers' copies.
+    """
+
+    issue = models.OneToOneField(NewsletterIssue, on_delete=models.PROTECT, related_name="send")
+    status = models.CharField(max_length=20, choices=SendStatus.choices)
+    scheduled_for = models.DateTimeField(default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    frozen = models.BooleanField(default=False, help_text="Recipient list written.")
+    total = models.PositiveIntegerField(default=0)
+    batch_size = models.PositiveIntegerField(default=1000)
+    throttle_per_minute = models.PositiveIntegerField(default=0)
+    next_claim_at = models.DateTimeField(default=timezone.now)
+    subject = models.CharField(max_length=300, blank=True)
+    text = models.TextField(blank=True)
+    html = models.TextField(blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"send {self.pk} of issue {self.issue_id} ({self.status})"
+
+
+class BatchStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class Batch(models.Model):
+    """A slice of a send's recipients, claimed by one worker at a time (row lock + lease)."""
+
+    send = models.ForeignKey(Send, on_delete=models.CASCADE, related_name="batches")
+    number = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=20, choices=BatchStatus.choices, default=BatchStatus.PENDING
+    )
+    run_after = models.DateTimeField(default=timezone.now)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    claims = models.PositiveIntegerField(default=0, help_text="Fencing token.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["send", "number"], name="newsletters_batch_once")
+        ]
+        indexes = [models.Index(fields=["send", "status", "run_after"])]
+
+    def __str__(self) -> str:
+        return f"batch {self.number} of send {self.send_id} ({self.status})"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    SKIPPED = "skipped", _("Not sent (unsubscribed or suppressed)")
+
+
+class Delivery(models.Model):
+    """One recipient of one send: at most one per (send, reader), a database constraint."""
+
+    send = models.ForeignKey(Send, on_delete=models.CASCADE, related_name="deliveries")
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="deliveries")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(
+        max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["send", "user"], name="newsletters_delivery_once")
+        ]
+        indexes = [models.Index(fields=["batch", "status"])]
+
+    def __str__(self) -> str:
+        return f"send {self.send_id} to reader {self.user_id} ({self.status})"

@@ -1,7 +1,8 @@
 """The newsletters app's section of the reader's data export and erasure.
 
 Invariant: covers every newsletters model that points at the reader; erasure deletes
-subscriptions and the stop-all switch and keeps the marketing ledger, unlinked.
+subscriptions, the stop-all switch, the record of issues sent to the reader and any
+suppression of their address, and keeps the marketing ledger, unlinked.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 from masthead.core import privacy
 
 from . import services
-from .models import MarketingChoice, MarketingPreference, Subscription
+from .models import Delivery, MarketingChoice, MarketingPreference, Subscription, Suppression
 
 
 def export_newsletters(user: Any) -> dict[str, Any]:
@@ -42,6 +43,21 @@ def export_newsletters(user: Any) -> dict[str, Any]:
             .select_related("newsletter")
             .order_by("at", "pk")
         ],
+        "issues_sent": [
+            {
+                "newsletter": d.send.issue.newsletter.name,
+                "subject": d.send.issue.subject,
+                "status": d.status,
+                "sent_at": d.sent_at,
+            }
+            for d in Delivery.objects.filter(user=user)
+            .select_related("send__issue__newsletter")
+            .order_by("pk")
+        ],
+        "suppression": [
+            {"reason": s.reason, "since": s.created_at}
+            for s in Suppression.objects.filter(email=(user.email or "").lower())
+        ],
     }
 
 
@@ -52,6 +68,11 @@ def erase_newsletters(user: Any) -> dict[str, int]:
 privacy.register_exporter(
     "newsletters",
     export_newsletters,
-    covers=[Subscription, MarketingChoice, MarketingPreference],
+    covers=[Subscription, MarketingChoice, MarketingPreference, Delivery],
+)
+privacy.register_exempt(
+    "newsletters.Send",
+    "Send.started_by names the staff member who sent an issue (an audit of staff work); "
+    "it is set to null when that account goes, and holds nothing about readers.",
 )
 privacy.register_eraser("newsletters", erase_newsletters)

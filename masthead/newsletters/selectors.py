@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from .models import MarketingChoice, MarketingPreference, Newsletter, Subscription
+from .models import MarketingChoice, MarketingPreference, Newsletter, Subscription, Suppression
 
 
 def newsletters_offered() -> QuerySet[Newsletter]:
@@ -47,3 +47,8 @@ def marketing_stopped(user: Any) -> bool:
 def marketing_history(user: Any) -> QuerySet[MarketingChoice]:
     """The reader's marketing choices, newest first."""
     return MarketingChoice.objects.filter(user=user).select_related("newsletter")
+
+
+def suppression_for(user: Any) -> Suppression | None:
+    """Why no marketing email reaches the reader's address, if it does not."""
+    return Suppression.objects.filter(email=(user.email or "").lower()).first()

@@ -20,7 +20,14 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .models import MarketingChoice, MarketingPreference, Newsletter, Subscription
+from .models import (
+    Delivery,
+    MarketingChoice,
+    MarketingPreference,
+    Newsletter,
+    Subscription,
+    Suppression,
+)
 
 
 def _subscription_row(
@@ -156,8 +163,47 @@ def marketing_erase(*, user: Any) -> dict[str, int]:
         subscriptions, _ = Subscription.objects.filter(user=user).delete()
         preferences, _ = MarketingPreference.objects.filter(user=user).delete()
         unlinked = MarketingChoice.objects.filter(user=user).update(user=None)
+        deliveries, _ = Delivery.objects.filter(user=user).delete()
+        suppressions, _ = Suppression.objects.filter(email=(user.email or "").lower()).delete()
     return {
         "subscriptions_deleted": subscriptions,
         "marketing_preferences_deleted": preferences,
         "marketing_choices_unlinked": unlinked,
+        "deliveries_deleted": deliveries,
+        "suppressions_deleted": suppressions,
     }
+
+
+def suppression_record(*, email: str, reason: str, detail: str = "") -> bool:
+    """Stop all marketing email to `email` (a hard bounce or a complaint); True if new.
+
+    A complaint outranks a bounce: an address that complained stays recorded as such.
+    """
+    address = (email or "").strip().lower()
+    if "@" not in address:
+        raise ValueError(f"not an email address: {email!r}")
+    if reason not in Suppression.Reason.values:
+        raise ValueError(f"unknown suppression reason {reason!r}")
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                Suppression.objects.create(email=address, reason=reason, detail=detail[:300])
+            return True
+        except IntegrityError:
+            if reason == Suppression.Reason.COMPLAINT:
+                Suppression.objects.filter(email=address).update(reason=reason, detail=detail[:300])
+            return False
+
+
+def suppression_lift(*, user: Any) -> bool:
+    """The reader says their address works again: newsletters may reach it."""
+    with transaction.atomic():
+        deleted, _ = Suppression.objects.filter(email=(user.email or "").lower()).delete()
+        if deleted:
+            MarketingChoice.objects.create(
+                user=user,
+                newsletter=None,
+                action=MarketingChoice.Action.RESUME,
+                source="suppression",
+            )
+    return bool(deleted)

@@ -10,4 +10,5 @@ app_name = "newsletters"
 urlpatterns = [
     path("", views.preferences, name="preferences"),
     path("switch/", views.marketing_switch, name="marketing-switch"),
+    path("address-works/", views.suppression_lift, name="suppression-lift"),
 ]

@@ -43,8 +43,20 @@ def preferences(request: HttpRequest) -> HttpResponse:
         request,
         "newsletters/account/preferences.html",
         title=TITLE,
-        context={"form": form, "stopped": selectors.marketing_stopped(user)},
+        context={
+            "form": form,
+            "stopped": selectors.marketing_stopped(user),
+            "suppression": selectors.suppression_for(user),
+        },
     )
+
+
+@account_page
+@require_POST
+def suppression_lift(request: HttpRequest) -> HttpResponse:
+    if services.suppression_lift(user=request.user):
+        messages.success(request, _("Newsletters will reach your address again."))
+    return redirect("newsletters:preferences")
 
 
 @account_page

@@ -147,5 +147,7 @@ def test_erasure_drops_subscriptions_and_unlinks_the_ledger():
         "subscriptions_deleted": 1,
         "marketing_preferences_deleted": 1,
         "marketing_choices_unlinked": 3,
+        "deliveries_deleted": 0,
+        "suppressions_deleted": 0,
     }
     assert MarketingChoice.objects.filter(user=None).count() == 3

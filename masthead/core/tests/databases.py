@@ -1,5 +1,5 @@
-"""Fixtures for the outbox tests: a database worker processes see (the SMTP server's
-fixtures are in smtp.py, a plugin every test can use).
+"""A database worker processes see (`shared_database`): a plugin every app's tests can
+use (the root conftest lists it in `pytest_plugins`, as it does smtp.py).
 
 Invariant: a database shared with worker processes is a real one and is thrown away
 after the test. On PostgreSQL it is pytest-django's test database (rows committed by

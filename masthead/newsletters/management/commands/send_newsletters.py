@@ -1,0 +1,68 @@
+"""`manage.py send_newsletters [--loop]`: the newsletter worker run beside `db_worker`.
+
+Each pass starts scheduled sends that are due, writes the recipient lists of sends
+that have started, and sends every batch that is due or was abandoned by a dead
+worker (its lease ran out). Several can run at once, on several machines: batches are
+claimed under row locks.
+
+Invariant: a pass that fails is logged and the loop goes on; SIGTERM/SIGINT stop it
+between batches (a batch stopped midway is simply claimed again later).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+from masthead.newsletters import sending
+
+logger = logging.getLogger("masthead.newsletters.sending")
+
+
+class Command(BaseCommand):
+    help = "Send newsletter issues: start due sends and send their batches."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--loop", action="store_true", help="Keep going until stopped.")
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=5.0,
+            help="Seconds between passes with --loop (default: %(default)s).",
+        )
+        parser.add_argument(
+            "--connections",
+            type=int,
+            default=None,
+            help="SMTP connections to keep open (default: NEWSLETTER_CONNECTIONS).",
+        )
+
+    def handle(
+        self, *args: Any, loop: bool, interval: float, connections: int | None, **options: Any
+    ) -> None:
+        if connections is not None and connections < 1:
+            self.stderr.write("--connections must be at least 1.")
+            raise SystemExit(2)
+        stop = threading.Event()
+        if loop:
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(signum, lambda *_: stop.set())
+        while True:
+            close_old_connections()
+            try:
+                batches = sending.send_work(stop=stop.is_set, connections=connections)
+            except Exception:
+                if not loop:
+                    raise
+                logger.exception("newsletter pass failed; trying again in %s s", interval)
+            else:
+                if options["verbosity"] > 1 or not loop:
+                    self.stdout.write(f"batches sent: {batches}")
+            if not loop or stop.wait(interval):
+                return

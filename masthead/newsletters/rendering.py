@@ -1,0 +1,132 @@
+"""An issue as readers get it: rendered once, personalised by substitution only.
+
+Invariants:
+- An issue never carries an article's body: each article appears as its headline,
+  standfirst and link, and a gated one is labelled as such. So the email, its plain
+  text and the "view in browser" page respect the wall whoever opens them.
+- `issue_rendered` renders the three parts once (the CSS inlined once); the only
+  per-reader parts are the placeholders in `PERSONAL` (`core.email.placeholder`),
+  filled in by `copy_for`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from masthead.core import email
+from masthead.core.newsroom import newsroom_name
+
+from . import tokens
+from .models import Newsletter, NewsletterIssue
+
+PERSONAL = ("first_name", "unsubscribe_url", "preferences_url")
+TEMPLATE = "newsletters/email/issue"
+
+
+@dataclass(frozen=True)
+class ArticleTeaser:
+    title: str
+    standfirst: str
+    url: str
+    gate: str  # "" for free articles, else what a reader needs
+
+
+def _absolute(path: str) -> str:
+    if path.startswith(("http://", "https://")):
+        return path
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+
+
+def issue_articles(issue: NewsletterIssue) -> list[ArticleTeaser]:
+    teasers = []
+    for item in issue.articles.all().select_related("page").order_by("sort_order"):
+        page = item.page.specific
+        if not page.live:
+            continue
+        level = getattr(page, "effective_access", "free")
+        gate = {
+            "registration": _("Free account"),
+            "premium": _("Premium"),
+        }.get(level, "")
+        teasers.append(
+            ArticleTeaser(
+                title=page.title,
+                standfirst=getattr(page, "standfirst", "") or "",
+                url=_absolute(page.get_url() or page.url_path),
+                gate=gate,
+            )
+        )
+    return teasers
+
+
+def browser_url(issue: NewsletterIssue) -> str:
+    return _absolute(reverse("newsletters_public:issue", args=[issue.pk]))
+
+
+def issue_context(issue: NewsletterIssue, *, personal: dict[str, str]) -> dict[str, Any]:
+    return {
+        "issue": issue,
+        "newsletter": issue.newsletter,
+        "articles": issue_articles(issue),
+        "browser_url": browser_url(issue),
+        **personal,
+    }
+
+
+def issue_rendered(issue: NewsletterIssue) -> email.Rendered:
+    """The issue's subject, text and HTML with placeholders for each reader."""
+    personal = {name: email.placeholder(name) for name in PERSONAL}
+    return email.render(TEMPLATE, context=issue_context(issue, personal=personal))
+
+
+def unsubscribe_url(*, user_id: int, newsletter: Newsletter) -> str:
+    token = tokens.unsubscribe_token(user_id=user_id, newsletter_id=newsletter.pk)
+    return _absolute(reverse("newsletters_public:unsubscribe", args=[newsletter.slug, token]))
+
+
+def preferences_url(*, user_id: int) -> str:
+    token = tokens.preferences_token(user_id=user_id)
+    return _absolute(reverse("newsletters_public:preferences", args=[token]))
+
+
+def sender(newsletter: Newsletter) -> str:
+    from email.utils import formataddr, parseaddr
+
+    address = newsletter.sender_address or parseaddr(str(settings.DEFAULT_FROM_EMAIL))[1]
+    return formataddr((newsletter.sender_name or newsroom_name(), address))
+
+
+def copy_for(
+    rendered: email.Rendered,
+    *,
+    newsletter: Newsletter,
+    user_id: int,
+    address: str,
+    first_name: str,
+    message_id: str | None = None,
+    from_email: str | None = None,
+) -> EmailMultiAlternatives:
+    """One reader's copy: placeholders filled, one-click unsubscribe headers set.
+
+    `from_email` is `sender(newsletter)`, worked out once by callers sending many.
+    """
+    unsubscribe = unsubscribe_url(user_id=user_id, newsletter=newsletter)
+    return email.message_from(
+        rendered,
+        to=address,
+        substitutions={
+            "first_name": first_name or _("reader"),
+            "unsubscribe_url": unsubscribe,
+            "preferences_url": preferences_url(user_id=user_id),
+        },
+        list_unsubscribe=email.Unsubscribe(url=unsubscribe),
+        from_email=from_email or sender(newsletter),
+        reply_to=[newsletter.reply_to] if newsletter.reply_to else [],
+        message_id=message_id,
+    )

@@ -1,0 +1,76 @@
+"""Hard bounces and complaints stop marketing email; the reader sees why and can undo a bounce."""
+
+from __future__ import annotations
+
+import pytest
+
+from masthead.newsletters import sending, services, tracking
+from masthead.newsletters.models import Delivery, DeliveryStatus, Suppression
+
+from .sending_rig import make_issue, subscribers
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("event_type", "description", "suppressed"),
+    [
+        ("bounced", "550 5.1.1 user unknown", "bounce"),
+        ("rejected", "invalid recipient", "bounce"),
+        ("complained", "", "complaint"),
+        ("bounced", "soft bounce: mailbox full", None),
+        ("deferred", "", None),
+        ("opened", "", None),
+    ],
+)
+def test_only_permanent_events_suppress(event_type, description, suppressed):
+    tracking.event_record(
+        event_type=event_type, recipient="Ann@Example.com", description=description
+    )
+    assert (
+        Suppression.objects.filter(email="ann@example.com").values_list("reason", flat=True).first()
+        == suppressed
+    )
+
+
+def test_a_complaint_outranks_an_earlier_bounce_and_records_once():
+    assert services.suppression_record(email="a@example.com", reason="bounce")
+    assert not services.suppression_record(email="A@example.com", reason="complaint")
+    assert Suppression.objects.get().reason == "complaint"
+
+
+@pytest.mark.parametrize(
+    ("email", "reason"), [("", "bounce"), ("nobody", "bounce"), ("a@b.c", "spite")]
+)
+def test_bad_suppressions_are_refused(email, reason):
+    with pytest.raises(ValueError):
+        services.suppression_record(email=email, reason=reason)
+
+
+def test_a_suppressed_address_gets_no_issue_even_mid_send(smtp_settings, settings):
+    settings.NEWSLETTER_CONNECTIONS = 1
+    issue = make_issue()
+    kept, bounced = subscribers(issue.newsletter, 2)
+    send = sending.send_start(issue=issue)
+    sending.send_freeze(send_id=send.pk)
+    tracking.event_record(
+        event_type="bounced", recipient=bounced.email, description="550 no such user"
+    )
+
+    sending.send_work()
+
+    assert smtp_settings.recorder.recipients() == [kept.email]
+    assert Delivery.objects.get(user=bounced).status == DeliveryStatus.SKIPPED
+
+
+def test_the_account_page_says_why_and_undoes_a_bounce(client):
+    (reader,) = subscribers(make_issue().newsletter, 1)
+    services.suppression_record(email=reader.email, reason="bounce", detail="550")
+    client.force_login(reader)
+
+    page = client.get("/account/newsletters/").content.decode()
+    assert "bouncing" in page and "My address works again" in page
+    client.post("/account/newsletters/address-works/")
+
+    assert not Suppression.objects.exists()
+    assert "bouncing" not in client.get("/account/newsletters/").content.decode()

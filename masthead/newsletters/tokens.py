@@ -1,0 +1,70 @@
+"""Signed tokens in newsletter links: who the reader is, and for which list.
+
+Invariants:
+- A token is an HMAC-signed, timestamped payload (django.core.signing, salted per use):
+  it cannot be guessed or altered, and it expires after NEWSLETTER_UNSUBSCRIBE_DAYS.
+- An unsubscribe token names one reader and one newsletter; it is refused for any other
+  newsletter (the URL names the list too, and the two must agree). A preferences
+  token names a reader only and is signed with another salt, so neither kind can stand
+  in for the other.
+- Nothing is stored: the reader's row and the list are looked up when the link is used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+from django.conf import settings
+from django.core import signing
+
+_UNSUBSCRIBE = "masthead.newsletters.unsubscribe"
+_PREFERENCES = "masthead.newsletters.preferences"
+
+Problem = Literal["invalid", "expired", "other_list"]
+
+
+@dataclass(frozen=True)
+class Checked:
+    user_id: int | None = None
+    problem: Problem | None = None
+
+
+def _max_age() -> dt.timedelta:
+    return dt.timedelta(days=settings.NEWSLETTER_UNSUBSCRIBE_DAYS)
+
+
+def unsubscribe_token(*, user_id: int, newsletter_id: int) -> str:
+    return signing.dumps([user_id, newsletter_id], salt=_UNSUBSCRIBE)
+
+
+def unsubscribe_check(token: str, *, newsletter_id: int) -> Checked:
+    """The reader the token names, or why it is refused."""
+    try:
+        value = signing.loads(token, salt=_UNSUBSCRIBE, max_age=_max_age())
+    except signing.SignatureExpired:
+        return Checked(problem="expired")
+    except signing.BadSignature:
+        return Checked(problem="invalid")
+    if not (isinstance(value, list) and len(value) == 2 and all(type(v) is int for v in value)):
+        return Checked(problem="invalid")
+    if value[1] != newsletter_id:
+        return Checked(problem="other_list")
+    return Checked(user_id=value[0])
+
+
+def preferences_token(*, user_id: int) -> str:
+    return signing.dumps(user_id, salt=_PREFERENCES)
+
+
+def preferences_check(token: str) -> Checked:
+    try:
+        value = signing.loads(token, salt=_PREFERENCES, max_age=_max_age())
+    except signing.SignatureExpired:
+        return Checked(problem="expired")
+    except signing.BadSignature:
+        return Checked(problem="invalid")
+    if type(value) is not int:
+        return Checked(problem="invalid")
+    return Checked(user_id=value)
