@@ -101,8 +101,14 @@ def notification_email(*, notification_id: int) -> EmailMultiAlternatives | None
     return email.message(
         f"{TEMPLATES}/notification",
         to=user.email,
-        context={**_links(user.pk, notification.kind), "item": _item(view)},
-        list_unsubscribe=email.Unsubscribe(url=unsubscribe_url(user_id=user.pk, kind=notification.kind)),
+        context={
+            **_links(user.pk, notification.kind),
+            "item": _item(view),
+            "subject": view.text.rstrip("."),
+        },
+        list_unsubscribe=email.Unsubscribe(
+            url=unsubscribe_url(user_id=user.pk, kind=notification.kind)
+        ),
     )
 
 

@@ -92,10 +92,9 @@ def _comment_is_shown(notification: Notification) -> bool:
 
 
 _MODERATION_TEXTS = {
-    "approve": lambda title, reason: _(
-        "Your comment on “%(title)s” was approved and is now published."
-    )
-    % {"title": title},
+    "approve": lambda title, reason: (
+        _("Your comment on “%(title)s” was approved and is now published.") % {"title": title}
+    ),
     "reject": lambda title, reason: (
         _("Your comment on “%(title)s” was rejected by a moderator. The reason: %(reason)s")
         % {"title": title, "reason": reason}

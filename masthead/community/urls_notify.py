@@ -35,9 +35,7 @@ urlpatterns = [
     path("readers/<id:commenter_id>/unfollow/", views_following.unfollow, name="unfollow"),
     path("readers/<id:commenter_id>/mute/", views_following.mute, name="mute"),
     path("readers/<id:commenter_id>/unmute/", views_following.unmute, name="unmute"),
-    path(
-        "threads/<id:comment_id>/follow/", views_following.thread_follow, name="thread-follow"
-    ),
+    path("threads/<id:comment_id>/follow/", views_following.thread_follow, name="thread-follow"),
     path(
         "threads/<id:comment_id>/unfollow/",
         views_following.thread_unfollow,

@@ -91,9 +91,7 @@ _UNSUBSCRIBE_SALT = "masthead.community.unsubscribe"
 # -- preferences ------------------------------------------------------------------------
 def preferences_for(user: Any) -> dict[str, str]:
     """Every kind's delivery for `user` (their choice, else the default), in kind order."""
-    chosen = dict(
-        NotificationPreference.objects.filter(user=user).values_list("kind", "delivery")
-    )
+    chosen = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "delivery"))
     return {kind: chosen.get(kind, DEFAULT_DELIVERY[kind]) for kind in Kind.values}
 
 
@@ -422,9 +420,7 @@ def digest_send_for(*, user_id: int, now: dt.datetime | None = None) -> bool:
 def digests_send(*, now: dt.datetime | None = None) -> int:
     """Queue the daily digest for every reader with due notifications; how many."""
     now = now or timezone.now()
-    user_ids = (
-        _digest_due(now).order_by().values_list("recipient_id", flat=True).distinct()
-    )
+    user_ids = _digest_due(now).order_by().values_list("recipient_id", flat=True).distinct()
     sent = 0
     for user_id in list(user_ids):
         try:

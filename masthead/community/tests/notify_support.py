@@ -64,3 +64,8 @@ def comment(
     if mentions:
         row.mentions.set(mentions)
     return row
+
+
+def fresh(row: Any) -> Any:
+    """A fresh copy of a row built once for the module (tests must not share objects)."""
+    return type(row).objects.get(pk=row.pk)

@@ -33,9 +33,15 @@ pytestmark = pytest.mark.django_db
 Kind = NotificationKind
 
 
+@pytest.fixture(scope="module")
+def shared_page(build_once: Any) -> Any:
+    with build_once():
+        yield make_article(hero=False, title="Harbour dues rise again")
+
+
 @pytest.fixture
-def page() -> Any:
-    return make_article(hero=False, title="Harbour dues rise again")
+def page(shared_page: Any) -> Any:
+    return type(shared_page).objects.get(pk=shared_page.pk)
 
 
 def kinds_for(user: Any) -> list[str]:
@@ -124,9 +130,7 @@ def test_a_muted_reader_never_notifies(page):
     ada, ben = commenter(name="Ada"), commenter(name="Ben")
     top = comment(ada, page)
     Mute.objects.create(muter=ada.user, muted=ben.user)
-    service.notify_comment_published(
-        comment_id=comment(ben, page, parent=top, mentions=[ada]).pk
-    )
+    service.notify_comment_published(comment_id=comment(ben, page, parent=top, mentions=[ada]).pk)
     assert not Notification.objects.exists()
 
 
