@@ -12,10 +12,12 @@ from __future__ import annotations
 import re
 from email.header import decode_header, make_header
 from email.message import Message
+from io import StringIO
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 from wagtail.models import Site
@@ -24,6 +26,7 @@ from masthead.community.emails import digest_email, notification_email
 from masthead.community.models import (
     CommentStatus,
     Delivery,
+    ModerationDecision,
     Notification,
     NotificationKind,
     NotificationPreference,
@@ -35,7 +38,7 @@ from masthead.core.models import OutboxEmail, OutboxStatus
 from masthead.core.newsroom import newsroom_name_forget
 from rigs.newsroom import make_article
 
-from .notify_support import comment, commenter, fresh
+from .notify_support import comment, commenter, fresh, reader
 
 pytestmark = pytest.mark.django_db
 NEWSROOM = "The Saltmere Courier"
@@ -181,3 +184,29 @@ def test_the_renderers_cancel_when_nothing_is_left_to_say(page):
     assert notification_email(notification_id=note.pk) is None  # read on the site already
     assert notification_email(notification_id=10**9) is None
     assert digest_email(user_id=ada.user.pk, notification_ids=[note.pk]) is None
+
+
+def test_a_rejection_email_tells_the_author_why(
+    page, smtp_settings, django_capture_on_commit_callbacks
+):
+    ada = commenter(name="Ada")
+    rejected = comment(ada, page, status=CommentStatus.REJECTED, body="My own words")
+    decision = ModerationDecision.objects.create(
+        actor=reader(editor=True), comment=rejected, action="reject", reason="Off topic"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        service.notify_decision(decision_id=decision.pk)
+    [message] = smtp_settings.recorder.messages
+    text, _html = parts(message)
+    assert "was rejected by a moderator. The reason: Off topic" in text
+    assert "My own words" in text  # the author's own comment, quoted back to them
+
+
+def test_the_daily_command_queues_the_digests(page, django_capture_on_commit_callbacks):
+    ada, ben, fan = commenter(name="Ada"), commenter(name="Ben"), reader()
+    top = comment(ada, page)
+    ThreadFollow.objects.create(user=fan, root=top)
+    service.notify_comment_published(comment_id=comment(ben, page, parent=top).pk)
+    out = StringIO()
+    call_command("send_comment_digests", stdout=out)
+    assert out.getvalue().strip() == "1 digest email(s) queued"

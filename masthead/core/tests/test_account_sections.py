@@ -76,10 +76,13 @@ def test_registering_a_name_again_replaces_it(registry):
 
 
 def test_the_apps_sections_are_discovered_in_order():
-    # Discovered at start-up from readers.account_sections and newsletters.account_sections.
+    # Discovered at start-up from readers.account_sections, newsletters.account_sections
+    # and community.account_sections.
     assert [s.name for s in account_sections.sections()] == [
         "profile",
         "newsletters",
+        "notifications",
+        "notification_settings",
         "reading",
         "history",
         "two_factor",
