@@ -233,7 +233,11 @@ if REDIS_URL:
             # Rate-limit and sign-up counters are never skipped (a dead Redis refuses
             # politely, masthead.core.cache); nor is forgetting a cached session.
             "OPTIONS": {
-                "STRICT_KEY_PREFIXES": ["allauth:rl:", "masthead:signup-limits:"],
+                "STRICT_KEY_PREFIXES": [
+                    "allauth:rl:",
+                    "masthead:signup-limits:",
+                    "masthead:community-rl:",
+                ],
                 "STRICT_DELETE_PREFIXES": ["django.contrib.sessions.cached_db"],
             },
         },

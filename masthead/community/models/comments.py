@@ -10,9 +10,10 @@ Invariants:
 - Threads: `parent` is the comment replied to (null for a top comment), `root` the
   thread's top comment (null for a top comment itself), `depth` 0 for a top comment.
   `nest_parent` is the comment a reply is listed under: its parent while the parent's
-  depth is below MAX_NEST_DEPTH, else the parent's own `nest_parent`; replies deeper than
-  MAX_NEST_DEPTH are so listed, flat, under their ancestor at depth MAX_NEST_DEPTH
-  ("in reply to NAME").
+  depth is at most MAX_NEST_DEPTH, else the parent's own `nest_parent`. So replies nest
+  down to depth MAX_NEST_DEPTH + 1 (a reply to a depth-3 comment); anything deeper is
+  listed flat beside them, under their ancestor at depth MAX_NEST_DEPTH, with "in reply
+  to NAME" (parent != nest_parent).
 - A comment is never deleted while its conversation exists: deleting leaves a tombstone
   (status DELETED, body emptied), so the thread keeps its shape.
 - `body` is the text as typed (after sanitising); `body_html` its safe rendering
@@ -44,7 +45,7 @@ class Commenter(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="commenter"
     )
     display_name = models.CharField(_("display name"), max_length=30)
-    display_name_key = models.CharField(max_length=30, unique=True, editable=False)
+    display_name_key = models.CharField(max_length=120, unique=True, editable=False)
     created = models.DateTimeField(auto_now_add=True)
     status = models.CharField(
         max_length=12, choices=CommenterStatus.choices, default=CommenterStatus.ACTIVE
