@@ -231,3 +231,20 @@ def test_the_signals_reach_the_fan_out_after_commit(page, django_capture_on_comm
 
     assert sorted(kinds_for(ada.user)) == [Kind.MODERATION, Kind.REPLY]
     assert kinds_for(ben.user) == [Kind.FEATURED]
+
+
+def test_posting_a_reply_through_the_service_notifies_the_first_commenter(
+    page, no_limits, django_capture_on_commit_callbacks
+):
+    # Local: the posting helper lives in core's conftest (community-core's tests).
+    from .conftest import post
+
+    ada, ben = reader(), reader()
+    with django_capture_on_commit_callbacks(execute=True):
+        first = post(ada, page, "A first thought")
+    with django_capture_on_commit_callbacks(execute=True):
+        reply = post(ben, page, f"@{first.author.display_name} I disagree", parent=first)
+
+    [note] = Notification.objects.all()
+    assert (note.recipient, note.kind, note.comment) == (ada, Kind.REPLY, reply)
+    assert OutboxEmail.objects.filter(renderer__endswith="notification_email").count() == 1
