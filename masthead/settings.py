@@ -209,6 +209,7 @@ TEMPLATES = [
                 "wagtail.contrib.settings.context_processors.settings",
                 "masthead.core.context_processors.site_chrome",
                 "masthead.content.navigation.navigation",
+                "masthead.community.context_processors.notifications",
             ],
         },
     }

@@ -1,11 +1,8 @@
 """The community's reader-facing routes, mounted at /community/ (namespace "community").
 
 Ids use the `id` converter (masthead.core.numbers): junk or enormous ids are 404s.
-Community-notify's routes (follow, mute, notifications) join through `urls_notify`
-when that module exists.
+Following and notifications (follow, mute, the notification pages) are in `urls_notify`.
 """
-
-from importlib.util import find_spec
 
 from django.urls import include, path
 
@@ -32,5 +29,5 @@ urlpatterns = [
     path("following/", views_readers.following_page, name="following"),
 ]
 
-if find_spec("masthead.community.urls_notify") is not None:  # community-notify's routes
-    urlpatterns.append(path("", include("masthead.community.urls_notify")))
+# Notifications and following (community-notify's routes).
+urlpatterns.append(path("", include("masthead.community.urls_notify")))

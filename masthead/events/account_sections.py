@@ -6,4 +6,4 @@ from masthead.core import account_sections
 
 from .views import TITLE
 
-account_sections.register("events", label=TITLE, url_name="events:mine", order=25)
+account_sections.register("events", label=TITLE, url_name="events:mine", order=22)

@@ -1,7 +1,8 @@
 """Following readers and threads, and muting (owned by community-notify).
 
 Invariants: one row per (follower, followee), (muter, muted) and (user, thread), by
-unique constraints; a thread is named by its top comment.
+unique constraints; nobody follows or mutes themselves (check constraints); a thread is
+named by its top comment. Rows are written only by services/following.py.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ class Follow(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["follower", "followee"], name="one_follow"),
+            models.CheckConstraint(
+                condition=~models.Q(follower=models.F("followee")), name="no_self_follow"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -40,6 +44,9 @@ class Mute(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["muter", "muted"], name="one_mute"),
+            models.CheckConstraint(
+                condition=~models.Q(muter=models.F("muted")), name="no_self_mute"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,8 +1,19 @@
 """Notifications to readers and their delivery choices (owned by community-notify).
 
-Invariants: at most one notification per (recipient, event_key), by a unique
-constraint, so several reasons or a retried worker still notify once; one preference per
-(user, kind).
+Invariants:
+- At most one notification per (recipient, event_key), by a unique constraint, so
+  several reasons or a retried worker still notify once. The event key names the event,
+  never the reason: "comment:<id>" (a comment became visible), "featured:<id>",
+  "decision:<id>" (a moderation decision).
+- `delivery` is how the reader chose, when the notification was made, to hear of its
+  kind (site, immediate or digest; "off" makes no notification). `emailed_at` is set
+  when its email (immediate, or the digest holding it) is queued, in the same
+  transaction as the outbox row, so each notification is emailed at most once.
+- `action` and `detail` keep what the reader must be told that could change later (a
+  moderation decision's action and the moderator's reason), as they were when the
+  notification was made.
+- One preference per (user, kind); a kind without a row has its default
+  (services.notifications.DEFAULT_DELIVERY).
 """
 
 from __future__ import annotations
@@ -48,6 +59,10 @@ class Notification(models.Model):
         blank=True,
         related_name="+",
     )
+    delivery = models.CharField(max_length=12, choices=Delivery.choices, default=Delivery.SITE)
+    # For moderation notifications: the decision's action and the moderator's reason.
+    action = models.CharField(max_length=12, blank=True)
+    detail = models.TextField(blank=True)
     created = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
@@ -60,6 +75,12 @@ class Notification(models.Model):
         ]
         indexes = [
             models.Index(fields=["recipient", "read_at", "-created"], name="notification_inbox"),
+            models.Index(fields=["recipient", "-id"], name="notification_list"),
+            models.Index(
+                fields=["recipient", "created"],
+                name="notification_digest_due",
+                condition=models.Q(delivery="digest", emailed_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

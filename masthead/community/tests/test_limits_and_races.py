@@ -60,7 +60,7 @@ def test_a_display_name_is_refused_or_follows_every_rule(value: str) -> None:
 
 
 @pytest.mark.postgresql
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_tabs_liking_at_once_count_one_like(make_reader) -> None:
     # Its own article: rows built once for the module would be flushed by this test.
     comment = post(make_reader(), make_article(hero=False), "Likeable")

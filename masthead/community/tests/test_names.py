@@ -89,7 +89,7 @@ def test_the_legal_name_is_never_used(make_reader) -> None:
 
 
 @pytest.mark.postgresql
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_readers_racing_for_one_name_get_it_once(make_reader) -> None:
     first, second = make_reader(), make_reader()
     outcomes: list[str] = []

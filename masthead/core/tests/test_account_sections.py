@@ -76,11 +76,13 @@ def test_registering_a_name_again_replaces_it(registry):
 
 
 def test_the_apps_sections_are_discovered_in_order():
-    # Discovered at start-up from readers', newsletters' and events' account_sections.
+    # Discovered at start-up from each app's account_sections module.
     assert [s.name for s in account_sections.sections()] == [
         "profile",
         "newsletters",
         "events",
+        "notifications",
+        "notification_settings",
         "reading",
         "history",
         "two_factor",

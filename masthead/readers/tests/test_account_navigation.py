@@ -44,6 +44,8 @@ def test_a_registered_section_appears_in_its_place_and_is_marked_current(client,
     assert _links(nav) == [
         ("profile", True),
         ("newsletters", False),
+        ("notifications", False),
+        ("notification_settings", False),
         ("reading", False),
         ("events", False),
         ("history", False),

@@ -4,7 +4,8 @@ Invariants checked here, on what a real SMTP server (aiosmtpd) receives:
 - each email a reader or member of staff can get arrives as multipart/alternative, with
   a text/plain and a text/html part; the HTML names the newsroom and has its styles
   inlined; From, Reply-To, Message-ID and Date are set; none of these transactional
-  emails carries List-Unsubscribe;
+  emails carries List-Unsubscribe; the emails a reader asked for (comment notifications)
+  carry a one-click List-Unsubscribe and are otherwise alike;
 - every email template the product can use (ours and those of the allauth apps we
   install) has a subject, a text and an HTML template, so a new email without an HTML
   part fails here before it reaches anyone.
@@ -196,7 +197,50 @@ def test_every_reader_email_arrives_with_text_and_html(
     # Each renderer the apps register was exercised above: a new queued email needs a
     # line in this test (and so is checked for its HTML part and headers).
     sent = set(OutboxEmail.objects.values_list("renderer", flat=True))
-    assert product_renderers() <= sent, product_renderers() - sent
+    expected = product_renderers() - set(WITH_UNSUBSCRIBE)
+    assert expected <= sent, expected - sent
+
+
+# Renderers of email a reader asked for and can stop in one click (List-Unsubscribe):
+# exercised by the test below instead.
+WITH_UNSUBSCRIBE = {
+    "masthead.community.emails.notification_email": "a comment notification",
+    "masthead.community.emails.digest_email": "the daily digest of comment notifications",
+}
+
+
+def assert_branded_with_unsubscribe(message: Message) -> None:
+    # A long header arrives folded; mail systems unfold it.
+    assert "".join(message["List-Unsubscribe"].split()).startswith("<http"), message["To"]
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    del message["List-Unsubscribe"], message["List-Unsubscribe-Post"]
+    assert_branded(message)
+
+
+def test_every_email_with_one_click_unsubscribe_arrives_with_text_and_html(
+    smtp_settings, django_capture_on_commit_callbacks
+):
+    from masthead.community.models import ThreadFollow
+    from masthead.community.services import notifications
+    from masthead.community.tests.notify_support import comment, commenter
+    from rigs.newsroom import make_article
+
+    page = make_article(hero=False)
+    ada, ben, cy = commenter(user=owner(), name="Ada"), commenter(name="Ben"), commenter(name="Cy")
+    top = comment(ada, page)
+    ThreadFollow.objects.create(user=cy.user, root=top)
+    reply = comment(ben, page, parent=top)
+    with django_capture_on_commit_callbacks(execute=True):
+        notifications.notify_comment_published(comment_id=reply.pk)  # Ada at once
+        notifications.digests_send()  # Cy's thread reply, in the digest
+
+    received = smtp_settings.recorder.messages
+    assert sorted(m["To"] for m in received) == sorted([ada.user.email, cy.user.email])
+    for message in received:
+        assert_branded_with_unsubscribe(message)
+    sent = set(OutboxEmail.objects.values_list("renderer", flat=True))
+    assert set(WITH_UNSUBSCRIBE) <= sent, set(WITH_UNSUBSCRIBE) - sent
+    assert set(WITH_UNSUBSCRIBE) <= product_renderers()
 
 
 def test_the_secret_emails_are_not_written_to_the_outbox(client, smtp_settings):
