@@ -197,9 +197,9 @@ def test_the_wall_promises_only_parts_of_the_site_that_run(client, newsroom):
     html = client.get(newsroom.registration.url).content.decode()
     assert "5 premium articles every month" in html
     assert "Newsletters written for registered readers" in html
-    # No comments app runs yet: the wall does not promise comments.
-    assert "comments" not in html.split('class="wall__benefits"', 1)[1].split("</ul>", 1)[0]
-    # The events app runs (masthead.events registers itself): events are promised.
+    # The community and events apps run (each registers itself): both are promised.
+    benefits = html.split('class="wall__benefits"', 1)[1].split("</ul>", 1)[0]
+    assert "comments" in benefits
     assert "Invitations to our virtual events" in html
 
 
