@@ -6,7 +6,7 @@ PY     := $(BIN)/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: demo test install lint format lock bench bench-accounts bench-access migrate check-deploy check-headers clean
+.PHONY: demo test install lint format lock bench bench-accounts bench-access bench-comments bench-newsletter migrate check-deploy check-headers clean
 
 $(BIN)/.installed: requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Masthead needs Python 3.11 or newer")'
@@ -30,11 +30,14 @@ demo: install
 	@echo
 	@echo "  Masthead is running at http://$(HOST):$(PORT)/"
 	@echo "  Editors' admin: http://$(HOST):$(PORT)/admin/  (editor@masthead.example / $${MASTHEAD_DEMO_PASSWORD:-masthead-demo})"
-	@echo "  Press Ctrl+C to stop the site, the task worker and the email sweeper."
+	@echo "  Press Ctrl+C to stop the site, the task worker, the email sweeper, the newsletter"
+	@echo "  sender and the event reminders."
 	@echo
 	@trap 'kill 0' INT TERM EXIT; \
 	$(PY) manage.py db_worker & \
 	$(PY) manage.py deliver_outbox --loop & \
+	$(PY) manage.py send_newsletters --loop & \
+	$(PY) manage.py send_event_reminders --loop & \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # In parallel (pytest-xdist): one worker per core, at most 8 (each takes a Redis database
@@ -64,6 +67,12 @@ bench-accounts: install
 
 bench-access: install
 	$(PY) bench/bench_access.py $(BENCH_ARGS)
+
+bench-comments: install
+	$(PY) bench/bench_comments.py $(BENCH_ARGS)
+
+bench-newsletter: install
+	$(PY) bench/newsletter_send.py $(BENCH_ARGS)
 
 check-deploy: install
 	MASTHEAD_PRODUCTION=1 MASTHEAD_ALLOWED_HOSTS=news.example \
