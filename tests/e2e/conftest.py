@@ -335,8 +335,22 @@ def live_site(
 # --------------------------------------------------------------------------------------
 # Chromium through Playwright
 # --------------------------------------------------------------------------------------
-@contextlib.contextmanager
-def _launched_chromium() -> Iterator[Any]:
+@pytest.fixture
+def browser(live_site: LiveSite) -> Iterator[Any]:
+    """Chromium, started for each test after its database is ready, closed before
+    the database is reset.
+
+    Per test, not per session: while Playwright's sync API runs, an asyncio loop counts
+    as running in this thread, and Django then hands this thread a second set of
+    database connections. pytest-django's per-test database work must happen outside
+    that window, on the connections it set up. (One Chromium per worker was tried
+    again: on PostgreSQL a later journey met the previous one's state, and on SQLite the
+    flush after a journey sometimes found a table locked by a request the closing page
+    had just sent, the wall's beacon most likely; closing Chromium first avoids both.) Measured on the 2-core CI machine:
+    Playwright's driver starts in ~0.8 s and Chromium in ~0.3 s, about 1 s of a journey's
+    5-20 s; the rest was image renditions made afresh for every journey (now made once,
+    `_make_renditions`), the per-test reload of the demo (~2 s) and axe-core.
+    """
     if not CHROMIUM.exists():
         _unavailable(f"{CHROMIUM} is absent: `apt-get install chromium` to run browser tests")
     from playwright.sync_api import sync_playwright
@@ -347,45 +361,6 @@ def _launched_chromium() -> Iterator[Any]:
             yield chromium
         finally:
             chromium.close()
-
-
-@pytest.fixture(scope="package")
-def _package_chromium() -> Iterator[Any]:
-    """On SQLite, one Chromium for the whole package (per xdist worker).
-
-    Starting Playwright's driver and Chromium cost ~1.5 s of CPU a journey when it was
-    done per test. While Playwright's sync API is open its asyncio loop counts as
-    running in this thread, so Django's guard against ORM calls from async code would
-    refuse pytest-django's own per-test database work: the guard is lifted for the
-    package, as `orm()` lifts it inside a test (a false alarm here: the loop is idle
-    whenever test code runs). On SQLite each journey's database comes back through
-    SQLite's backup API on this thread's connection (`live_site`), which this allows.
-    On PostgreSQL the demo comes back through pytest-django's serialized rollback
-    instead, and with the loop open a journey there failed to find the wall's
-    registration link after an earlier journey had run (not yet understood; SQLite
-    passes every journey this way): there Chromium starts per test (`browser`).
-    """
-    with _orm_allowed(), _launched_chromium() as chromium:
-        yield chromium
-
-
-@pytest.fixture
-def browser(live_site: LiveSite, request: pytest.FixtureRequest) -> Iterator[Any]:
-    """Chromium, for a test whose database is ready (`live_site`); every test gets fresh
-    browser contexts in it (`new_page`), so no cookie or storage passes between tests.
-
-    Per test on PostgreSQL (see `_package_chromium`): Chromium starts after the test's
-    database is ready and closes before it is reset. Measured on the 2-core CI machine:
-    Playwright's driver starts in ~0.8 s and Chromium in ~0.3 s.
-    """
-    if connections[DEFAULT_DB_ALIAS].vendor == "sqlite":
-        chromium = request.getfixturevalue("_package_chromium")
-        if not chromium.is_connected():
-            pytest.fail("Chromium went away during an earlier journey: see its log above")
-        yield chromium
-        return
-    with _launched_chromium() as chromium:
-        yield chromium
 
 
 @pytest.hookimpl(wrapper=True)
