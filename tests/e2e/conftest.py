@@ -346,10 +346,11 @@ def browser(live_site: LiveSite) -> Iterator[Any]:
     that window, on the connections it set up. (One Chromium per worker was tried
     again: on PostgreSQL a later journey met the previous one's state, and on SQLite the
     flush after a journey sometimes found a table locked by a request the closing page
-    had just sent, the wall's beacon most likely; closing Chromium first avoids both.) Measured on the 2-core CI machine:
-    Playwright's driver starts in ~0.8 s and Chromium in ~0.3 s, about 1 s of a journey's
-    5-20 s; the rest was image renditions made afresh for every journey (now made once,
-    `_make_renditions`), the per-test reload of the demo (~2 s) and axe-core.
+    had just sent, the wall's beacon most likely; closing Chromium first avoids both.)
+    Measured on the 2-core CI machine: Playwright's driver starts in ~0.8 s and
+    Chromium in ~0.3 s, about 1 s of a journey's 5-20 s; the rest was image renditions
+    made afresh for every journey (now made once, `_make_renditions`), the per-test
+    reload of the demo (~2 s) and axe-core.
     """
     if not CHROMIUM.exists():
         _unavailable(f"{CHROMIUM} is absent: `apt-get install chromium` to run browser tests")
