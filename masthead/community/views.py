@@ -410,7 +410,9 @@ def post_comment(request: HttpRequest, article_id: int) -> HttpResponse:
 
         parent_id = parse_id(parent_raw)
         parent = (
-            Comment.objects.filter(pk=parent_id, conversation__page_id=article.pk)
+            Comment.objects.filter(
+                pk=parent_id, conversation__page_id=article.pk, status=CommentStatus.PUBLISHED
+            )
             .select_related("author")
             .first()
             if parent_id

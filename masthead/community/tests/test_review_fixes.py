@@ -1,0 +1,40 @@
+"""Regression tests for the community review's findings (notes/review-community.md)."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from masthead.community.models import Comment, CommentStatus
+from masthead.community.tests.conftest import configure, post
+from masthead.readers.tests.factories import ReaderFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _open_limits(db: None) -> None:
+    configure(comment_interval_seconds=0, comment_burst=1000)
+
+
+def client_for(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize(
+    "status", [CommentStatus.HIDDEN, CommentStatus.REJECTED, CommentStatus.PENDING]
+)
+def test_refused_reply_never_shows_a_parent_that_is_not_published(article, status):
+    secret = post(ReaderFactory(verified=True), article, "Moderated secret words")
+    Comment.objects.filter(pk=secret.pk).update(status=status)
+    # an unverified reader is refused by the service, after the parent lookup
+    response = client_for(ReaderFactory(verified=False)).post(
+        reverse("community:post", args=[article.pk]),
+        {"body": "Reply", "parent": str(secret.pk), "display_name": "Nosy Reader"},
+    )
+    html = response.content.decode()
+    assert response.status_code >= 400
+    assert "Moderated secret words" not in html
