@@ -55,6 +55,8 @@ SORTS = ("newest", "oldest", "liked")
 PLACEHOLDERS = (CommentStatus.DELETED, CommentStatus.HIDDEN, CommentStatus.REJECTED)
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MAX_INT = 2**62
+# The largest time a cursor may name: beyond it the datetime overflows (a 500, not a 400).
+_MAX_MICROS = (dt.datetime.max.replace(tzinfo=dt.UTC) - _EPOCH) // dt.timedelta(microseconds=1)
 
 
 @dataclass
@@ -136,7 +138,7 @@ def parse_cursor(cursor: str | None) -> tuple[int, int] | None:
     if len(parts) != 2 or not all(p.isascii() and p.isdigit() and len(p) < 19 for p in parts):
         raise damaged
     first, pk = int(parts[0]), int(parts[1])
-    if first > _MAX_INT or pk > _MAX_INT:
+    if first > _MAX_INT or pk > _MAX_INT or first > _MAX_MICROS:
         raise damaged
     return first, pk
 

@@ -38,3 +38,12 @@ def test_refused_reply_never_shows_a_parent_that_is_not_published(article, statu
     html = response.content.decode()
     assert response.status_code >= 400
     assert "Moderated secret words" not in html
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest"])
+def test_a_cursor_past_the_last_datetime_is_damaged_not_a_crash(client, article, sort):
+    post(ReaderFactory(verified=True), article)
+    url = reverse("community:conversation-fragment", args=[article.pk])
+    response = client.get(url, {"after": "999999999999999999.1", "sort": sort})
+    assert response.status_code == 400
+    assert "start again from the top" in response.content.decode()
