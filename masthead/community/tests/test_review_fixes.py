@@ -47,3 +47,16 @@ def test_a_cursor_past_the_last_datetime_is_damaged_not_a_crash(client, article,
     response = client.get(url, {"after": "999999999999999999.1", "sort": sort})
     assert response.status_code == 400
     assert "start again from the top" in response.content.decode()
+
+
+def test_reply_pages_with_a_bad_sort_or_cursor_say_so_instead_of_crashing(article):
+    top = post(ReaderFactory(verified=True), article, "Top")
+    client = client_for(ReaderFactory(verified=True))
+    reply = reverse("community:reply", args=[top.pk])
+    assert client.get(reply + "?sort=loudest").status_code == 400
+    assert client.get(reply + "?after=12x.4").status_code == 400
+    refused = client.post(
+        reverse("community:post", args=[article.pk]) + "?sort=loudest",
+        {"body": "", "parent": str(top.pk), "display_name": "Bad Query"},
+    )
+    assert refused.status_code == 400
