@@ -40,6 +40,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from wagtail.models import Page
 
 from .closing import closes_at, is_open
 from .config import community_settings
@@ -411,13 +412,20 @@ def new_since(*, page: Any, since: dt.datetime, viewer: Any = None) -> int:
     return queryset.count()
 
 
+def _visible_pages() -> Any:
+    """Pages anyone may see (live and with no view restriction), as visible_article."""
+    return Page.objects.live().public().values("pk")
+
+
 def reader_comments(
     *, commenter: Commenter, cursor: str | None = None, limit: int = PAGE_SIZE
 ) -> CommentList:
     rows, next_cursor = _page(
-        Comment.objects.filter(author=commenter, status=CommentStatus.PUBLISHED).select_related(
-            "conversation__page"
-        ),
+        Comment.objects.filter(
+            author=commenter,
+            status=CommentStatus.PUBLISHED,
+            conversation__page__in=_visible_pages(),
+        ).select_related("conversation__page"),
         "newest",
         cursor,
         limit,
@@ -429,7 +437,9 @@ def following_feed(*, user: Any, cursor: str | None = None, limit: int = PAGE_SI
     followed = Follow.objects.filter(follower=user).values("followee_id")
     rows, next_cursor = _page(
         Comment.objects.filter(
-            author__user_id__in=followed, status=CommentStatus.PUBLISHED
+            author__user_id__in=followed,
+            status=CommentStatus.PUBLISHED,
+            conversation__page__in=_visible_pages(),
         ).select_related("author", "conversation__page", "parent__author"),
         "newest",
         cursor,
@@ -459,7 +469,10 @@ def reader_profile(*, commenter_id: int) -> Profile | None:
         .annotate(
             shown=Count(
                 "comments",
-                filter=Q(comments__status=CommentStatus.PUBLISHED),
+                filter=Q(
+                    comments__status=CommentStatus.PUBLISHED,
+                    comments__conversation__page__in=_visible_pages(),
+                ),
                 distinct=True,
             )
         )

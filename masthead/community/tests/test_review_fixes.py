@@ -60,3 +60,21 @@ def test_reply_pages_with_a_bad_sort_or_cursor_say_so_instead_of_crashing(articl
         {"body": "", "parent": str(top.pk), "display_name": "Bad Query"},
     )
     assert refused.status_code == 400
+
+
+def test_profile_and_following_feed_leave_out_comments_on_unpublished_pages(client, article):
+    from masthead.community.models import Commenter, Follow
+    from rigs.newsroom import make_article
+
+    author, me = ReaderFactory(verified=True), ReaderFactory(verified=True)
+    Follow.objects.create(follower=me, followee=author)
+    post(author, article, "Seen words", display_name="Open Talker")
+    draft = make_article(hero=False, title="Embargoed scoop")
+    post(author, draft, "Embargoed words")
+    draft.unpublish()
+    commenter = Commenter.objects.get(user=author)
+    profile = client.get(reverse("community:reader", args=[commenter.pk])).content.decode()
+    feed = client_for(me).get(reverse("community:following")).content.decode()
+    for html in (profile, feed):
+        assert "Seen words" in html
+        assert "Embargoed" not in html
