@@ -78,3 +78,16 @@ def test_profile_and_following_feed_leave_out_comments_on_unpublished_pages(clie
     for html in (profile, feed):
         assert "Seen words" in html
         assert "Embargoed" not in html
+
+
+def test_a_thread_on_an_unpublished_article_cannot_be_followed(article):
+    from masthead.community.models import ThreadFollow
+    from rigs.newsroom import make_article
+
+    draft = make_article(hero=False)
+    top = post(ReaderFactory(verified=True), draft, "On a page going away")
+    draft.unpublish()
+    me = ReaderFactory(verified=True)
+    response = client_for(me).post(reverse("community:thread-follow", args=[top.pk]))
+    assert response.status_code == 404
+    assert not ThreadFollow.objects.filter(user=me).exists()
