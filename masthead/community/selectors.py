@@ -480,10 +480,13 @@ def reader_profile(*, commenter_id: int) -> Profile | None:
     )
     if commenter is None:
         return None
+    from .selectors_following import follow_counts  # one rule for who counts (active only)
+
+    counts = follow_counts(commenter.user)
     return Profile(
         commenter=commenter,
         joined=commenter.created,
         comment_count=commenter.shown,
-        follower_count=Follow.objects.filter(followee_id=commenter.user_id).count(),
-        following_count=Follow.objects.filter(follower_id=commenter.user_id).count(),
+        follower_count=counts.followers,
+        following_count=counts.following,
     )

@@ -91,3 +91,15 @@ def test_a_thread_on_an_unpublished_article_cannot_be_followed(article):
     response = client_for(me).post(reverse("community:thread-follow", args=[top.pk]))
     assert response.status_code == 404
     assert not ThreadFollow.objects.filter(user=me).exists()
+
+
+def test_profile_follower_counts_leave_out_inactive_accounts(article):
+    from masthead.community.models import Commenter, Follow
+    from masthead.community.selectors import reader_profile
+
+    author = ReaderFactory(verified=True)
+    post(author, article, "Hello")
+    Follow.objects.create(follower=ReaderFactory(verified=True), followee=author)
+    Follow.objects.create(follower=ReaderFactory(verified=True, is_active=False), followee=author)
+    profile = reader_profile(commenter_id=Commenter.objects.get(user=author).pk)
+    assert profile.follower_count == 1
