@@ -40,6 +40,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from wagtail.models import Page
 
 from .closing import closes_at, is_open
 from .config import community_settings
@@ -55,6 +56,8 @@ SORTS = ("newest", "oldest", "liked")
 PLACEHOLDERS = (CommentStatus.DELETED, CommentStatus.HIDDEN, CommentStatus.REJECTED)
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MAX_INT = 2**62
+# The largest time a cursor may name: beyond it the datetime overflows (a 500, not a 400).
+_MAX_MICROS = (dt.datetime.max.replace(tzinfo=dt.UTC) - _EPOCH) // dt.timedelta(microseconds=1)
 
 
 @dataclass
@@ -136,7 +139,7 @@ def parse_cursor(cursor: str | None) -> tuple[int, int] | None:
     if len(parts) != 2 or not all(p.isascii() and p.isdigit() and len(p) < 19 for p in parts):
         raise damaged
     first, pk = int(parts[0]), int(parts[1])
-    if first > _MAX_INT or pk > _MAX_INT:
+    if first > _MAX_INT or pk > _MAX_INT or first > _MAX_MICROS:
         raise damaged
     return first, pk
 
@@ -409,13 +412,20 @@ def new_since(*, page: Any, since: dt.datetime, viewer: Any = None) -> int:
     return queryset.count()
 
 
+def _visible_pages() -> Any:
+    """Pages anyone may see (live and with no view restriction), as visible_article."""
+    return Page.objects.live().public().values("pk")
+
+
 def reader_comments(
     *, commenter: Commenter, cursor: str | None = None, limit: int = PAGE_SIZE
 ) -> CommentList:
     rows, next_cursor = _page(
-        Comment.objects.filter(author=commenter, status=CommentStatus.PUBLISHED).select_related(
-            "conversation__page"
-        ),
+        Comment.objects.filter(
+            author=commenter,
+            status=CommentStatus.PUBLISHED,
+            conversation__page__in=_visible_pages(),
+        ).select_related("conversation__page"),
         "newest",
         cursor,
         limit,
@@ -427,7 +437,9 @@ def following_feed(*, user: Any, cursor: str | None = None, limit: int = PAGE_SI
     followed = Follow.objects.filter(follower=user).values("followee_id")
     rows, next_cursor = _page(
         Comment.objects.filter(
-            author__user_id__in=followed, status=CommentStatus.PUBLISHED
+            author__user_id__in=followed,
+            status=CommentStatus.PUBLISHED,
+            conversation__page__in=_visible_pages(),
         ).select_related("author", "conversation__page", "parent__author"),
         "newest",
         cursor,
@@ -457,7 +469,10 @@ def reader_profile(*, commenter_id: int) -> Profile | None:
         .annotate(
             shown=Count(
                 "comments",
-                filter=Q(comments__status=CommentStatus.PUBLISHED),
+                filter=Q(
+                    comments__status=CommentStatus.PUBLISHED,
+                    comments__conversation__page__in=_visible_pages(),
+                ),
                 distinct=True,
             )
         )
@@ -465,10 +480,13 @@ def reader_profile(*, commenter_id: int) -> Profile | None:
     )
     if commenter is None:
         return None
+    from .selectors_following import follow_counts  # one rule for who counts (active only)
+
+    counts = follow_counts(commenter.user)
     return Profile(
         commenter=commenter,
         joined=commenter.created,
         comment_count=commenter.shown,
-        follower_count=Follow.objects.filter(followee_id=commenter.user_id).count(),
-        following_count=Follow.objects.filter(follower_id=commenter.user_id).count(),
+        follower_count=counts.followers,
+        following_count=counts.following,
     )

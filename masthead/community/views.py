@@ -410,7 +410,9 @@ def post_comment(request: HttpRequest, article_id: int) -> HttpResponse:
 
         parent_id = parse_id(parent_raw)
         parent = (
-            Comment.objects.filter(pk=parent_id, conversation__page_id=article.pk)
+            Comment.objects.filter(
+                pk=parent_id, conversation__page_id=article.pk, status=CommentStatus.PUBLISHED
+            )
             .select_related("author")
             .first()
             if parent_id
@@ -464,16 +466,20 @@ def _refuse_post(
     if wants_fragment(request):
         return _refusal(request, error, status)
     extra = {"form_error": error.message, "typed_body": body, "typed_name": display_name}
+    try:
+        conversation = conversation_context(request, article, viewer=viewer)
+    except InvalidInput as bad:
+        return _bad_request(request, bad)
     if parent is not None:
         context = {
-            **conversation_context(request, article, viewer=viewer),
+            **conversation,
             **extra,
             "parent": parent,
             "conversation_url": reverse("community:conversation", args=[article.pk]),
         }
         response = render(request, "community/reply_page.html", context, status=status)
     else:
-        context = conversation_context(request, article, viewer=viewer, **extra)
+        context = {**conversation, **extra}
         response = render(request, "community/conversation_page.html", context, status=status)
     if isinstance(error, RateLimited):
         seconds = max(1, int((error.retry_at - timezone.now()).total_seconds()))
@@ -491,8 +497,12 @@ def reply_page(request: HttpRequest, comment_id: int) -> HttpResponse:
     article = visible_article(parent.conversation.page_id)
     if (refused := _signed_in_or_login(request)) is not None:
         return refused
+    try:
+        conversation = conversation_context(request, article)
+    except InvalidInput as error:
+        return _bad_request(request, error)
     context = {
-        **conversation_context(request, article),
+        **conversation,
         "parent": parent,
         "conversation_url": reverse("community:conversation", args=[article.pk]),
     }

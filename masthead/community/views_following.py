@@ -28,6 +28,7 @@ from . import selectors_following
 from .models import Comment, Commenter
 from .services import following as services
 from .services.errors import CommunityError, NotAllowed
+from .views import visible_article
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -141,6 +142,8 @@ def _thread_action(following: bool) -> Callable[[HttpRequest, int], HttpResponse
         comment = get_object_or_404(Comment.objects.select_related("conversation"), pk=comment_id)
         me = request.user
         if following:
+            # only threads on articles anyone may see (404 as the article itself would be)
+            visible_article(comment.conversation.page_id)
             act = lambda: services.thread_follow(user=me, comment=comment)  # noqa: E731
             wording = _("You follow this conversation now. We'll tell you of new replies.")
         else:
