@@ -59,7 +59,13 @@ def _problem(request: HttpRequest, problem: str) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, slug: str, token: str) -> HttpResponse:
-    newsletter = Newsletter.objects.filter(slug=slug).first()
+    # The verified token names the list; the slug in the URL is cosmetic (it may have been
+    # renamed since the email went out). A bad token falls back to the slug, to say why.
+    newsletter_id = tokens.unsubscribe_newsletter_id(token)
+    if newsletter_id is not None:
+        newsletter = Newsletter.objects.filter(pk=newsletter_id).first()
+    else:
+        newsletter = Newsletter.objects.filter(slug=slug).first()
     if newsletter is None:
         raise Http404(_("There is no such newsletter."))
     checked = tokens.unsubscribe_check(token, newsletter_id=newsletter.pk)
