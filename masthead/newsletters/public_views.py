@@ -16,6 +16,7 @@ Invariants:
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
@@ -115,8 +116,11 @@ def issue(request: HttpRequest, issue_id: int) -> HttpResponse:
     """An issue that has gone out, as a web page (no personal parts)."""
     found = get_object_or_404(
         NewsletterIssue.objects.select_related("newsletter"),
+        # Paused or cancelled part-way, some readers already have it (a scheduled send that
+        # was cancelled before its list was written reached nobody).
+        Q(send__status__in=[SendStatus.SENDING, SendStatus.PAUSED, SendStatus.SENT])
+        | Q(send__status=SendStatus.CANCELLED, send__frozen=True),
         pk=issue_id,
-        send__status__in=[SendStatus.SENDING, SendStatus.SENT],
     )
     return render(
         request,
