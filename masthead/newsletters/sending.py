@@ -441,7 +441,16 @@ def _send_share(
                 )
                 # An address no message can go to fails here, for good.
                 sanitize_address(recipient.address, settings.DEFAULT_CHARSET)
-            except ValueError as error:
+            except Exception as error:
+                # Not only a bad address: any error building this copy (say a KeyError from
+                # a placeholder) fails this delivery for good, or the batch would be
+                # reclaimed and crash on it again without end.
+                if not isinstance(error, ValueError):
+                    logger.exception(
+                        "could not build send %s's message for delivery %s",
+                        send.pk,
+                        recipient.delivery_id,
+                    )
                 _mark_failed(recipient, error, permanent=True)
                 continue
             try:
