@@ -56,7 +56,7 @@ def register_on_arrival(request: Any, user: Any, **kwargs: Any) -> None:
     event_id = event_id_from_next(request.POST.get("next") or request.GET.get("next") or "")
     if event_id is None:
         return
-    event = EventPage.objects.live().filter(pk=event_id).first()
+    event = EventPage.objects.live().public().filter(pk=event_id).first()
     if event is None:
         return
     try:

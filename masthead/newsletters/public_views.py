@@ -16,6 +16,7 @@ Invariants:
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
@@ -59,7 +60,13 @@ def _problem(request: HttpRequest, problem: str) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, slug: str, token: str) -> HttpResponse:
-    newsletter = Newsletter.objects.filter(slug=slug).first()
+    # The verified token names the list; the slug in the URL is cosmetic (it may have been
+    # renamed since the email went out). A bad token falls back to the slug, to say why.
+    newsletter_id = tokens.unsubscribe_newsletter_id(token)
+    if newsletter_id is not None:
+        newsletter = Newsletter.objects.filter(pk=newsletter_id).first()
+    else:
+        newsletter = Newsletter.objects.filter(slug=slug).first()
     if newsletter is None:
         raise Http404(_("There is no such newsletter."))
     checked = tokens.unsubscribe_check(token, newsletter_id=newsletter.pk)
@@ -109,8 +116,11 @@ def issue(request: HttpRequest, issue_id: int) -> HttpResponse:
     """An issue that has gone out, as a web page (no personal parts)."""
     found = get_object_or_404(
         NewsletterIssue.objects.select_related("newsletter"),
+        # Paused or cancelled part-way, some readers already have it (a scheduled send that
+        # was cancelled before its list was written reached nobody).
+        Q(send__status__in=[SendStatus.SENDING, SendStatus.PAUSED, SendStatus.SENT])
+        | Q(send__status=SendStatus.CANCELLED, send__frozen=True),
         pk=issue_id,
-        send__status__in=[SendStatus.SENDING, SendStatus.SENT],
     )
     return render(
         request,

@@ -44,7 +44,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import get_connection
 from django.core.mail.message import sanitize_address
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, F, Min, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -91,14 +91,19 @@ def send_start(*, issue: NewsletterIssue, by: Any = None, when: dt.datetime | No
     with transaction.atomic():
         if Send.objects.filter(issue=issue).exists():
             raise SendRefused("This issue has already been sent or scheduled.")
-        send = Send.objects.create(
-            issue=issue,
-            status=SendStatus.SCHEDULED if when else SendStatus.SENDING,
-            scheduled_for=when or now,
-            batch_size=max(1, settings.NEWSLETTER_BATCH_SIZE),
-            throttle_per_minute=issue.newsletter.throttle_per_minute,
-            started_by=by,
-        )
+        try:
+            # A second quick click passes the check above too; the one-to-one refuses it.
+            with transaction.atomic():
+                send = Send.objects.create(
+                    issue=issue,
+                    status=SendStatus.SCHEDULED if when else SendStatus.SENDING,
+                    scheduled_for=when or now,
+                    batch_size=max(1, settings.NEWSLETTER_BATCH_SIZE),
+                    throttle_per_minute=issue.newsletter.throttle_per_minute,
+                    started_by=by,
+                )
+        except IntegrityError:
+            raise SendRefused("This issue has already been sent or scheduled.") from None
         send_id = send.pk
         transaction.on_commit(lambda: _enqueue(send_id, when))
     return send
@@ -436,7 +441,16 @@ def _send_share(
                 )
                 # An address no message can go to fails here, for good.
                 sanitize_address(recipient.address, settings.DEFAULT_CHARSET)
-            except ValueError as error:
+            except Exception as error:
+                # Not only a bad address: any error building this copy (say a KeyError from
+                # a placeholder) fails this delivery for good, or the batch would be
+                # reclaimed and crash on it again without end.
+                if not isinstance(error, ValueError):
+                    logger.exception(
+                        "could not build send %s's message for delivery %s",
+                        send.pk,
+                        recipient.delivery_id,
+                    )
                 _mark_failed(recipient, error, permanent=True)
                 continue
             try:

@@ -196,9 +196,12 @@ def suppression_record(*, email: str, reason: str, detail: str = "") -> bool:
 
 
 def suppression_lift(*, user: Any) -> bool:
-    """The reader says their address works again: newsletters may reach it."""
+    """The reader says their address works again: newsletters may reach it. Only a bounce can
+    be lifted this way; a spam complaint stays."""
     with transaction.atomic():
-        deleted, _ = Suppression.objects.filter(email=(user.email or "").lower()).delete()
+        deleted, _ = Suppression.objects.filter(
+            email=(user.email or "").lower(), reason=Suppression.Reason.BOUNCE
+        ).delete()
         if deleted:
             MarketingChoice.objects.create(
                 user=user,

@@ -4,7 +4,8 @@ Invariants:
 - A token is an HMAC-signed, timestamped payload (django.core.signing, salted per use):
   it cannot be guessed or altered, and it expires after NEWSLETTER_UNSUBSCRIBE_DAYS.
 - An unsubscribe token names one reader and one newsletter; it is refused for any other
-  newsletter (the URL names the list too, and the two must agree). A preferences
+  newsletter. The list is found by the id in the token, not by the slug in the URL, so
+  renaming a slug does not break links already sent. A preferences
   token names a reader only and is signed with another salt, so neither kind can stand
   in for the other.
 - Nothing is stored: the reader's row and the list are looked up when the link is used.
@@ -52,6 +53,17 @@ def unsubscribe_check(token: str, *, newsletter_id: int) -> Checked:
     if value[1] != newsletter_id:
         return Checked(problem="other_list")
     return Checked(user_id=value[0])
+
+
+def unsubscribe_newsletter_id(token: str) -> int | None:
+    """The newsletter a valid, unexpired unsubscribe token names, or None."""
+    try:
+        value = signing.loads(token, salt=_UNSUBSCRIBE, max_age=_max_age())
+    except signing.BadSignature:
+        return None
+    if not (isinstance(value, list) and len(value) == 2 and all(type(v) is int for v in value)):
+        return None
+    return value[1]
 
 
 def preferences_token(*, user_id: int) -> str:

@@ -120,6 +120,19 @@ def test_signing_in_from_an_event_registers_for_the_event(client):
     assert Registration.objects.get(event=event).user == reader
 
 
+def test_signing_in_from_a_restricted_event_does_not_register(client):
+    from wagtail.models import PageViewRestriction
+
+    event = make_event()
+    PageViewRestriction.objects.create(
+        page=event, restriction_type=PageViewRestriction.PASSWORD, password="s3cret"
+    )
+    reader = ReaderFactory(verified=True)
+    response = sign_in(client, reader.email, next=f"{event.url}?rsvp={event.pk}")
+    assert response.status_code == 302
+    assert not Registration.objects.filter(event=event).exists()
+
+
 def test_signing_in_from_a_premium_event_says_why_there_is_no_place(client):
     event = make_event(audience="premium")
     reader = ReaderFactory(verified=True)

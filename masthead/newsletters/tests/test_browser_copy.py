@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 from django.utils.html import escape
 
 from masthead.newsletters import sending
@@ -35,3 +38,21 @@ def test_a_sent_issue_shows_headlines_standfirsts_and_links_never_bodies(client)
 
 def test_junk_ids_are_404(client):
     assert client.get("/newsletters/issues/99999999999999999999999/").status_code == 404
+
+
+@pytest.mark.parametrize("stop", ["pause", "cancel"])
+def test_a_paused_or_cancelled_send_still_shows_the_issue(client, stop):
+    issue = make_issue()
+    send = sending.send_start(issue=issue)
+    sending.send_freeze(send_id=send.pk)
+    getattr(sending, f"send_{stop}")(send=send)
+
+    assert client.get(f"/newsletters/issues/{issue.pk}/").status_code == 200
+
+
+def test_a_scheduled_send_cancelled_before_it_started_is_not_shown(client):
+    issue = make_issue()
+    when = timezone.now() + dt.timedelta(days=1)
+    sending.send_cancel(send=sending.send_start(issue=issue, when=when))
+
+    assert client.get(f"/newsletters/issues/{issue.pk}/").status_code == 404

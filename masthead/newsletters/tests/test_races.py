@@ -64,3 +64,22 @@ def test_simultaneous_stop_all_is_recorded_once():
     assert MarketingPreference.objects.filter(user=reader).count() == 1
     assert MarketingChoice.objects.filter(user=reader, action="stop_all").count() == 1
     assert MarketingChoice.objects.filter(user=reader, action="unsubscribe").count() == 1
+
+
+def test_a_second_quick_send_now_is_refused_not_a_500():
+    from unittest import mock
+
+    from django.db.models import QuerySet
+
+    from masthead.newsletters import sending
+
+    from .sending_rig import make_issue
+
+    issue = make_issue()
+    sending.send_start(issue=issue)
+    # The second click's check ran before the first click's row was committed.
+    with (
+        mock.patch.object(QuerySet, "exists", return_value=False),
+        pytest.raises(sending.SendRefused, match="already been sent"),
+    ):
+        sending.send_start(issue=issue)

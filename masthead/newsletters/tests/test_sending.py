@@ -263,3 +263,26 @@ def test_an_address_no_message_can_be_built_for_is_marked_failed_at_once(smtp_se
     delivery = Delivery.objects.get(send=send)
     assert delivery.status == DeliveryStatus.FAILED and "Invalid address" in delivery.error
     assert smtp_settings.recorder.messages == []
+
+
+def test_a_recipient_whose_message_cannot_be_built_fails_and_the_rest_are_sent(
+    smtp_settings, monkeypatch
+):
+    issue = make_issue()
+    broken, fine = subscribers(issue.newsletter, 2)
+    copy_for = sending.rendering.copy_for
+
+    def copy_or_crash(*args, **kwargs):
+        if kwargs["user_id"] == broken.pk:
+            raise KeyError("price")
+        return copy_for(*args, **kwargs)
+
+    monkeypatch.setattr(sending.rendering, "copy_for", copy_or_crash)
+    send = start(issue)
+
+    sending.send_work()
+
+    failed = Delivery.objects.get(send=send, user=broken)
+    assert failed.status == DeliveryStatus.FAILED and "KeyError" in failed.error
+    assert Delivery.objects.get(send=send, user=fine).status == DeliveryStatus.SENT
+    assert smtp_settings.recorder.recipients() == [fine.email]

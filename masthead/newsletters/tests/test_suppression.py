@@ -74,3 +74,11 @@ def test_the_account_page_says_why_and_undoes_a_bounce(client):
 
     assert not Suppression.objects.exists()
     assert "bouncing" not in client.get("/account/newsletters/").content.decode()
+
+
+def test_a_reader_cannot_lift_a_complaint():
+    (reader,) = subscribers(make_issue().newsletter, 1)
+    services.suppression_record(email=reader.email, reason="complaint", detail="")
+
+    assert services.suppression_lift(user=reader) is False
+    assert Suppression.objects.get().reason == Suppression.Reason.COMPLAINT
