@@ -10,6 +10,9 @@ Invariants:
   reads) is not updated by the test process: it was a fifth of the cost of every page
   a test builds. A test about it asks for the `reference_index` fixture. (The live
   server's thread in the browser journeys keeps updating it, as production does.)
+- An in-memory SQLite test database is migrated once and copied into every process
+  (`masthead/core/tests/sqlite_template.py`; kept between runs, rebuilt by
+  `--create-db`); other databases are set up exactly as pytest-django does it.
 - `@pytest.mark.postgresql` marks a test that needs PostgreSQL (concurrent writers,
   PostgreSQL's own SQL); on any other database it is skipped with the reason.
 - `build_once` builds rows for many tests (a module's newsroom) once, inside a
@@ -85,6 +88,60 @@ def _is_transactional(item: pytest.Item) -> bool:
         return True
     names = set(getattr(item, "fixturenames", ()))
     return bool(names & {"transactional_db", "live_server", "django_db_serialized_rollback"})
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request: pytest.FixtureRequest,
+    django_test_environment: None,
+    django_db_blocker: Any,
+    django_db_use_migrations: bool,
+    django_db_keepdb: bool,
+    django_db_createdb: bool,
+    django_db_modify_db_settings: None,
+) -> Iterator[None]:
+    """pytest-django's test databases, with SQLite's migrated once (sqlite_template).
+
+    The same steps as pytest-django's own fixture of this name, except that an in-memory
+    SQLite test database is copied from a template migrated once, not migrated in every
+    process.
+    """
+    from django.test.utils import setup_databases, teardown_databases
+    from pytest_django.fixtures import _get_databases_for_setup
+
+    from masthead.core.tests import sqlite_template
+
+    aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
+    verbosity = request.config.option.verbose
+    keepdb = django_db_keepdb and not django_db_createdb
+    with django_db_blocker.unblock():
+        if (
+            django_db_use_migrations
+            and not keepdb
+            and aliases == {"default"}
+            and sqlite_template.uses_template()
+        ):
+            db_cfg = sqlite_template.setup_from_template(
+                verbosity=verbosity,
+                serialized_aliases=serialized_aliases,
+                rebuild=django_db_createdb,
+            )
+        else:
+            if not django_db_use_migrations:
+                from pytest_django.fixtures import _disable_migrations
+
+                _disable_migrations()
+            db_cfg = setup_databases(
+                verbosity=verbosity,
+                interactive=False,
+                aliases=aliases,
+                serialized_aliases=serialized_aliases,
+                keepdb=keepdb,
+            )
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(db_cfg, verbosity=verbosity)
 
 
 @pytest.fixture
