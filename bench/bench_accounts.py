@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -32,9 +31,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from rigs.bench_site import drop_postgres, use_throwaway_site  # noqa: E402
+
 RESULTS_DIR = ROOT / "bench" / "results"
 PG_DB = "masthead_bench_accounts"
-PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 PASSWORD = "Bench-harbour-42"  # noqa: S105 (a throwaway reader in a throwaway database)
 
 # (label, time_cost, memory_cost KiB, parallelism)
@@ -70,31 +71,6 @@ def _summary(
         "hash_mean_ms": round(statistics.fmean(hash_ms), 2) if hash_ms else 0.0,
         "hash_share": round(sum(hash_seconds) / sum(seconds), 3) if seconds else 0.0,
     }
-
-
-def _setup_environment(use_postgres: bool, tmp: Path) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "masthead.settings"
-    os.environ["MASTHEAD_DEBUG"] = "0"
-    os.environ["MASTHEAD_ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
-    os.environ["MASTHEAD_MEDIA_ROOT"] = str(tmp / "media")
-    os.environ["MASTHEAD_STATIC_ROOT"] = str(tmp / "static")
-    os.environ.pop("REDIS_URL", None)
-    if use_postgres:
-        subprocess.run(
-            ["psql", PG_ADMIN_URL, "-qc", f"DROP DATABASE IF EXISTS {PG_DB}"], check=True
-        )
-        subprocess.run(["psql", PG_ADMIN_URL, "-qc", f"CREATE DATABASE {PG_DB}"], check=True)
-        os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{PG_DB}"
-    else:
-        os.environ.pop("DATABASE_URL", None)
-        os.environ["MASTHEAD_SQLITE_PATH"] = str(tmp / "bench.sqlite3")
-
-
-def _drop_postgres() -> None:
-    subprocess.run(
-        ["psql", PG_ADMIN_URL, "-qc", f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)"],
-        check=False,
-    )
 
 
 def _prepare_site() -> None:
@@ -288,7 +264,7 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="masthead-bench-accounts-") as folder:
         tmp = Path(folder)
-        _setup_environment(args.postgres, tmp)
+        use_throwaway_site(tmp, postgres_database=PG_DB if args.postgres else None)
         try:
             sys.path.insert(0, str(ROOT))
             import django
@@ -322,7 +298,7 @@ def main() -> int:
                 from django.db import connections
 
                 connections.close_all()
-                _drop_postgres()
+                drop_postgres(PG_DB)
 
     report = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -25,9 +25,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,35 +34,12 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from rigs.bench_site import drop_postgres, use_throwaway_site  # noqa: E402
+
 RESULTS_DIR = ROOT / "bench" / "results"
 PG_DB = "masthead_bench_comments"
-PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 THREADS, REPLIES = 2000, 4  # 2,000 threads x (1 + 4) = 10,000 comments
-
-
-def _setup_environment(use_postgres: bool, tmp: Path) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "masthead.settings"
-    os.environ["MASTHEAD_DEBUG"] = "0"
-    os.environ["MASTHEAD_ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
-    os.environ["MASTHEAD_MEDIA_ROOT"] = str(tmp / "media")
-    os.environ["MASTHEAD_STATIC_ROOT"] = str(tmp / "static")
-    os.environ.pop("REDIS_URL", None)
-    if use_postgres:
-        subprocess.run(
-            ["psql", PG_ADMIN_URL, "-qc", f"DROP DATABASE IF EXISTS {PG_DB}"], check=True
-        )
-        subprocess.run(["psql", PG_ADMIN_URL, "-qc", f"CREATE DATABASE {PG_DB}"], check=True)
-        os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{PG_DB}"
-    else:
-        os.environ.pop("DATABASE_URL", None)
-        os.environ["MASTHEAD_SQLITE_PATH"] = str(tmp / "bench.sqlite3")
-
-
-def _drop_postgres() -> None:
-    subprocess.run(
-        ["psql", PG_ADMIN_URL, "-qc", f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)"],
-        check=False,
-    )
 
 
 def _p50(samples: list[float]) -> float:
@@ -230,7 +205,7 @@ def main() -> int:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="masthead-bench-comments-") as folder:
-        _setup_environment(args.postgres, Path(folder))
+        use_throwaway_site(Path(folder), postgres_database=PG_DB if args.postgres else None)
         try:
             sys.path.insert(0, str(ROOT))
             sys.path.insert(0, str(ROOT / "bench"))
@@ -259,7 +234,7 @@ def main() -> int:
                 from django.db import connections
 
                 connections.close_all()
-                _drop_postgres()
+                drop_postgres(PG_DB)
 
     registration_work = round(registration["p50_ms"] - registration["hash_mean_ms"], 2)
     report = {
