@@ -90,6 +90,35 @@ def _is_transactional(item: pytest.Item) -> bool:
     return bool(names & {"transactional_db", "live_server", "django_db_serialized_rollback"})
 
 
+_prebuild: list[Any] = []
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist starts its workers
+def pytest_sessionstart(session: pytest.Session) -> None:
+    config = session.config
+    if hasattr(config, "workerinput") or not config.getoption("numprocesses", None):
+        return  # a worker, or no workers: django_db_setup migrates or copies
+    if config.getoption("reuse_db") and not config.getoption("create_db"):
+        return
+    if config.getoption("nomigrations"):
+        return
+    from masthead.core.tests import sqlite_template
+
+    if sqlite_template.uses_template():
+        process = sqlite_template.start_prebuild(rebuild=bool(config.getoption("create_db")))
+        if process is not None:
+            _prebuild.append(process)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    from masthead.core.tests import sqlite_template
+
+    for process in _prebuild:
+        problem = sqlite_template.finish_prebuild(process)
+        if problem:
+            terminalreporter.write_line(problem, yellow=True)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(
     request: pytest.FixtureRequest,

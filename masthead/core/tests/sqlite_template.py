@@ -15,9 +15,11 @@ Invariants:
   package gets a new template; it is never patched.
 - Templates are kept between runs in var/test-templates/ (a second `make test` migrates
   nothing), except under `--create-db`, which migrates afresh (CI passes it) and replaces
-  the kept template. Workers of one run agree through a file lock, so one of them
-  migrates while the others wait, and a half-written template is never read (written
-  to a temporary name, then renamed).
+  the kept template. Under pytest-xdist the controller starts the migration in a
+  process of its own before the workers start (`start_prebuild`), so it overlaps their
+  start-up and collection; the workers wait for it on a file lock. Without a prebuild
+  the first worker to get the lock migrates and the others wait. A half-written
+  template is never read (written to a temporary name, then renamed).
 - The database a test sees is the same either way: the same schema, the rows migrations
   made, the serialized contents transactional tests with `serialized_rollback` restore.
 """
@@ -30,6 +32,8 @@ import hashlib
 import os
 import platform
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
@@ -41,6 +45,7 @@ from django.core.management import call_command
 from django.db import connections
 
 TEMPLATE_FOLDER = Path(settings.BASE_DIR) / "var" / "test-templates"
+BUILT_IN_THIS_RUN = "MASTHEAD_SQLITE_TEMPLATE_OF_THIS_RUN"
 
 
 def uses_template(alias: str = "default") -> bool:
@@ -83,6 +88,58 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def template_path() -> Path:
+    return TEMPLATE_FOLDER / f"sqlite-{migrations_digest()}.sqlite3"
+
+
+def _lock_path(template: Path) -> Path:
+    return template.with_suffix(".lock")
+
+
+def start_prebuild(*, rebuild: bool) -> subprocess.Popen[bytes] | None:
+    """In pytest-xdist's controller: migrate the template in a process of its own while
+    the workers start and collect, so they copy it instead of one of them migrating
+    while the other waits. Returns once that process holds the template's lock (the
+    workers wait on it), or None when the template is already there."""
+    template = template_path()
+    if template.exists() and not rebuild:
+        return None
+    template.parent.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": os.environ.get(
+            "DJANGO_SETTINGS_MODULE", "masthead.settings_test"
+        ),
+        "MASTHEAD_SQLITE_PATH": str(template.with_suffix(".migrating")),
+    }
+    env.pop("DATABASE_URL", None)
+    with open(template.with_suffix(".log"), "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "masthead.core.tests.sqlite_template", str(template)],
+            stdout=subprocess.PIPE,
+            stderr=log,
+            env=env,
+            cwd=settings.BASE_DIR,
+        )
+    assert process.stdout is not None
+    if process.stdout.readline().strip() != b"locked":
+        process.wait()
+        return None
+    # The workers inherit this: the template this process builds is this run's.
+    os.environ[BUILT_IN_THIS_RUN] = str(template)
+    return process
+
+
+def finish_prebuild(process: subprocess.Popen[bytes]) -> str | None:
+    """Wait for the prebuild; a message saying where its log is when it failed."""
+    if process.wait() == 0:
+        return None
+    return (
+        f"migrating the SQLite test template failed (exit {process.returncode}); the "
+        f"workers migrated their own databases. Its output: {template_path().with_suffix('.log')}"
+    )
+
+
 def setup_from_template(
     *, verbosity: int, serialized_aliases: set[str] | None, rebuild: bool
 ) -> list[tuple[Any, str, bool]]:
@@ -90,13 +147,13 @@ def setup_from_template(
     old config (for `teardown_databases`)."""
     from django.test.utils import setup_databases
 
-    template = TEMPLATE_FOLDER / f"sqlite-{migrations_digest()}.sqlite3"
-    # A worker of this run that already rebuilt the template leaves this mark, so the
-    # others (under --create-db too) copy it instead of migrating again.
+    template = template_path()
+    # Under --create-db a template made in this run (by the controller's prebuild, or by
+    # the worker that got here first, which leaves a mark) is copied, not made again.
     run_mark = template.with_suffix(f".run-{os.environ.get('PYTEST_XDIST_TESTRUNUID', '')}")
-    with _locked(template.with_suffix(".lock")):
-        fresh_enough = template.exists() and (not rebuild or run_mark.exists())
-        if fresh_enough:
+    with _locked(_lock_path(template)):
+        made_in_this_run = os.environ.get(BUILT_IN_THIS_RUN) == str(template) or run_mark.exists()
+        if template.exists() and (not rebuild or made_in_this_run):
             return [_copy_template(template, verbosity, serialized_aliases)]
         old_config = setup_databases(
             verbosity=verbosity,
@@ -104,20 +161,22 @@ def setup_from_template(
             aliases={"default"},
             serialized_aliases=serialized_aliases,
         )
-        _save_template(template)
+        _save_template(template, connections["default"].connection)
         if os.environ.get("PYTEST_XDIST_TESTRUNUID"):
             run_mark.touch()
         return old_config
 
 
-def _save_template(template: Path) -> None:
+def _save_template(template: Path, source: sqlite3.Connection) -> None:
     for stale in template.parent.glob("sqlite-*"):
-        if stale.suffix != ".lock":
+        if stale.suffix not in (".lock", ".log", ".migrating") and stale != template:
             stale.unlink(missing_ok=True)
     partial = template.with_suffix(".partial")
     target = sqlite3.connect(partial)
     try:
-        connections["default"].connection.backup(target)
+        source.backup(target)
+        # A copy of a WAL database is one too; a template read by many needs no WAL.
+        target.execute("PRAGMA journal_mode=DELETE")
     finally:
         target.close()
     partial.replace(template)
@@ -146,3 +205,24 @@ def _copy_template(
         connection._test_serialized_contents = creation.serialize_db_to_string()
     call_command("createcachetable", database="default")
     return (connection, old_name, True)
+
+
+def _build(template: Path) -> None:
+    """The prebuild process: migrate MASTHEAD_SQLITE_PATH and save it as the template."""
+    import django
+
+    with _locked(_lock_path(template)):
+        print("locked", flush=True)
+        django.setup()
+        call_command("migrate", run_syncdb=True, interactive=False, verbosity=0)
+        connections["default"].ensure_connection()
+        try:
+            _save_template(template, connections["default"].connection)
+        finally:
+            connections["default"].close()
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{settings.DATABASES['default']['NAME']}{suffix}").unlink(missing_ok=True)
+
+
+if __name__ == "__main__":
+    _build(Path(sys.argv[1]))
