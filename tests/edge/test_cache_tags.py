@@ -84,3 +84,26 @@ def test_a_change_purges_the_tags_its_pages_carry(
     with django_capture_on_commit_callbacks(execute=True):
         author.save()
     assert f"author-{author.pk}" in sent[-1]
+
+
+def test_moving_an_article_purges_the_listings_it_left_and_joined(
+    settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.VARNISH_PURGE_URLS = ["http://127.0.0.1:9/"]
+    sent: list[list[str]] = []
+
+    class Recorder:
+        @staticmethod
+        def enqueue(tags: list[str]) -> None:
+            sent.append(tags)
+
+    monkeypatch.setattr(purge, "xkey_purge", Recorder)
+    home = make_home()
+    old = make_section(parent=home, title="Harbour")
+    new = make_section(parent=home, title="Weather")
+    article = make_article(section=old, hero=False)
+    sent.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        article.move(new, pos="last-child")
+    purged = set().union(*sent)
+    assert {f"page-{article.pk}", f"listing-{old.pk}", f"listing-{new.pk}", "front"} <= purged
