@@ -44,6 +44,7 @@ def _which(name: str) -> str | None:
 
 NGINX = _which("nginx")
 VARNISHD = _which("varnishd")
+VARNISHADM = _which("varnishadm")
 XKEY_VMOD_FOUND = any(Path("/usr/lib").glob("*/varnish/vmods/libvmod_xkey.so")) or any(
     Path("/usr/lib").glob("varnish/vmods/libvmod_xkey.so")
 )
@@ -102,6 +103,15 @@ class Edge:
     folder: Path
     process: subprocess.Popen[bytes]
     logs: list[Path] = field(default_factory=list)
+    # varnishadm's command line for this Varnish (empty for nginx).
+    admin: list[str] = field(default_factory=list)
+
+    def backend_health(self) -> str:
+        """Varnish's view of the app: "healthy" or "sick"."""
+        out = subprocess.run(
+            [*self.admin, "backend.list"], capture_output=True, text=True, timeout=10, check=True
+        ).stdout
+        return "sick" if "sick" in out.lower() else "healthy"
 
     @property
     def url(self) -> str:
@@ -141,12 +151,15 @@ def nginx_site(upstream: str, *, port: int, cache: Path) -> str:
     )
 
 
-def varnish_vcl(upstream: str) -> str:
-    """deploy/varnish/masthead.vcl for this machine."""
+def varnish_vcl(upstream: str, *, healthy_grace: str | None = None) -> str:
+    """deploy/varnish/masthead.vcl for this machine (`healthy_grace`, e.g. "1s", lets a
+    test see the grace end without waiting the shipped 10 s)."""
     host, upstream_port = _host_port(upstream)
+    grace = [("set req.grace = 10s;", f"set req.grace = {healthy_grace};")] if healthy_grace else []
     return _substitute(
         VARNISH_VCL.read_text(),
         [
+            *grace,
             (
                 '.host = "127.0.0.1";\n    .port = "8000";',
                 f'.host = "{host}";\n    .port = "{upstream_port}";',
@@ -199,7 +212,7 @@ def start_nginx(upstream: str) -> Edge:
         raise
 
 
-def start_varnish(upstream: str) -> Edge:
+def start_varnish(upstream: str, *, healthy_grace: str | None = None) -> Edge:
     """The shipped VCL in varnishd in front of `upstream` ("http://host:port")."""
     if VARNISHD is None:
         raise EdgeUnavailable("varnishd is not installed (apt-get install -y varnish)")
@@ -208,7 +221,10 @@ def start_varnish(upstream: str) -> Edge:
     folder = Path(tempfile.mkdtemp(prefix="masthead-edge-varnish-"))
     port = free_port()
     vcl = folder / "masthead.vcl"
-    vcl.write_text(varnish_vcl(upstream))
+    vcl.write_text(varnish_vcl(upstream, healthy_grace=healthy_grace))
+    secret = folder / "secret"
+    secret.write_text(os.urandom(16).hex())
+    admin_port = free_port()
     process = subprocess.Popen(
         [
             VARNISHD,
@@ -216,7 +232,8 @@ def start_varnish(upstream: str) -> Edge:
             "-j", "none",  # no jail: the test user owns the folder
             "-n", str(folder / "work"),
             "-a", f"{HOST}:{port}",
-            "-T", "none",
+            "-T", f"{HOST}:{admin_port}",
+            "-S", str(secret),
             "-f", str(vcl),
             "-s", "malloc,32m",
             "-p", "thread_pool_min=5",
@@ -227,6 +244,7 @@ def start_varnish(upstream: str) -> Edge:
         start_new_session=True,
     )  # fmt: skip
     edge = Edge("varnish", port, folder, process)
+    edge.admin = [VARNISHADM or "varnishadm", "-T", f"{HOST}:{admin_port}", "-S", str(secret)]
     try:
         return _wait_listening(edge, seconds=30)
     except BaseException:

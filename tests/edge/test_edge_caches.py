@@ -6,7 +6,8 @@ a live app server (rigs/edge.py), keep their promises:
 - publishing, editing or unpublishing purges the article and the listings that show
   it (Varnish by xkey tag, nginx by the app asking for the addresses again);
 - with the app stopped, cached pages keep being served and uncached ones get the
-  designed error page.
+  designed error page;
+- Varnish's grace is short while the app's /healthz answers, long while it is sick.
 
 Each test runs once per cache (the `cache` fixture); both skip, saying what to install,
 when the cache is missing, unless MASTHEAD_REQUIRE_EDGE=1 (CI), where they fail.
@@ -26,7 +27,10 @@ from masthead.access.api import Level
 from masthead.access.tests.conftest import MARKER, build_newsroom, make_reader
 from masthead.content.models import ArticlePage
 from masthead.content.tests.factories import make_article, make_home, make_section
+from rigs import edge
 from rigs.edge import Edge
+
+from .conftest import REQUIRED
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -176,3 +180,47 @@ def test_with_the_app_stopped_cached_pages_are_served_and_others_get_the_error_p
     reader = fetch(cache, cached, cookie=cookie)
     assert reader.status == 503
     assert ERROR_PAGE_TEXT in reader.body
+
+
+def test_varnish_grace_is_short_while_the_app_is_healthy_and_long_while_it_is_sick(
+    app_server, settings
+):
+    """The shipped grace while healthy is 10 s; the rig shortens it to 1 s so the test
+    sees it end. Everything else is the shipped VCL."""
+    try:
+        varnish = edge.start_varnish(app_server.url, healthy_grace="1s")
+    except edge.EdgeUnavailable as why:
+        if REQUIRED:
+            pytest.fail(f"MASTHEAD_REQUIRE_EDGE=1 but {why}")
+        pytest.skip(str(why))
+    try:
+        settings.PUBLIC_CACHE_SECONDS = 1
+        home = make_home()
+        article = make_article(section=make_section(parent=home, title="Tides"), hero=False)
+        wait_until(lambda: varnish.backend_health() == "healthy")
+        assert fetch(varnish, article.url).cache() == "MISS"
+        # Changed behind the purge's back, so only the end of the grace can show it.
+        ArticlePage.objects.filter(pk=article.pk).update(title="Tides turn, fresh copy")
+        time.sleep(2.5)  # past the 1 s TTL and the 1 s healthy grace
+        fresh = fetch(varnish, article.url)
+        assert "Tides turn, fresh copy" in fresh.body, "served stale while the app was healthy"
+
+        ArticlePage.objects.filter(pk=article.pk).update(title="Never seen while down")
+        app_server.stop()
+        wait_until(lambda: varnish.backend_health() == "sick")
+        stale = fetch(varnish, article.url)
+        assert stale.status == 200
+        assert "Tides turn, fresh copy" in stale.body
+    except BaseException:
+        print(varnish.log())
+        raise
+    finally:
+        varnish.stop()
+
+
+def wait_until(condition, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {seconds} s: {condition}")
+        time.sleep(0.2)
