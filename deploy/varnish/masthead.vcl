@@ -97,6 +97,11 @@ sub vcl_backend_response {
     # Keep every object for a day past its TTL, for when the app is sick; how much of
     # that a request may use is decided per request in vcl_recv (req.grace).
     set beresp.grace = 24h;
+    if (!beresp.http.Cache-Control && !beresp.http.Expires) {
+        # The app did not say (a 404, a redirect): keep it only briefly, as it carries
+        # no tags a purge could find (say, a 404 for an article about to be published).
+        set beresp.ttl = 10s;
+    }
     if (beresp.status >= 500 && bereq.is_bgfetch) {
         # A failed background refresh must not replace the stale page.
         return (abandon);
