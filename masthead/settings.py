@@ -56,6 +56,14 @@ SECURE_SSL_HOST: str | None = env.str("MASTHEAD_SSL_HOST", default="") or None
 LOG_LEVEL: str = env.str("MASTHEAD_LOG_LEVEL", default="INFO")
 # Where to POST {"urls": [...]} when pages a CDN may hold change (masthead.access.purge).
 CDN_PURGE_URL: str = env.str("MASTHEAD_CDN_PURGE_URL", default="")
+# Varnish running deploy/varnish/masthead.vcl, told to purge by cache tag (xkey): the
+# addresses it listens on for purges, e.g. http://127.0.0.1:6081/ (comma-separated for
+# several); soft purges keep the old page for its grace while the new one is fetched.
+VARNISH_PURGE_URLS: list[str] = env.list("MASTHEAD_VARNISH_PURGE_URLS", default=[])
+VARNISH_SOFT_PURGE: bool = env.bool("MASTHEAD_VARNISH_SOFT_PURGE", default=False)
+# nginx running deploy/nginx/masthead.conf, told to fetch changed addresses again:
+# where it answers on loopback, e.g. http://127.0.0.1:80 (comma-separated for several).
+NGINX_REFRESH_URLS: list[str] = env.list("MASTHEAD_NGINX_REFRESH_URLS", default=[])
 # The demo editor's password (`make demo` only; never used in production).
 MASTHEAD_DEMO_PASSWORD: str = env.str("MASTHEAD_DEMO_PASSWORD", default="masthead-demo")
 # The registration bot check: altcha (self-hosted proof of work), recaptcha, hcaptcha,

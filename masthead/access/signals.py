@@ -14,7 +14,9 @@ from allauth.account.signals import user_signed_up
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from wagtail.models import Site
-from wagtail.signals import page_published, page_unpublished
+from wagtail.signals import page_published, page_unpublished, post_page_move
+
+from masthead.core.cache_tags import listing_tag, page_tag
 
 from .articles import find_live_article
 from .models import AccessSettings, WallEvent
@@ -34,6 +36,23 @@ def _listing_urls(page: Any) -> list[str]:
     return urls
 
 
+def _ancestor_listing_tags(page: Any) -> list[str]:
+    return [
+        listing_tag(pk)
+        for pk in page.get_ancestors().filter(depth__gt=1).values_list("pk", flat=True)
+    ]
+
+
+def _purge_tags(page: Any) -> list[str]:
+    """The cache tags a change to `page` purges: its own `purge_tags()` when its type
+    defines one, else the page and the listings above it."""
+    specific = page.specific
+    own = getattr(specific, "purge_tags", None)
+    if callable(own):
+        return list(own())
+    return [page_tag(page.pk), *_ancestor_listing_tags(page)]
+
+
 @receiver(page_published)
 @receiver(page_unpublished)
 def purge_on_publish(sender: Any, instance: Any, **kwargs: Any) -> None:
@@ -41,7 +60,24 @@ def purge_on_publish(sender: Any, instance: Any, **kwargs: Any) -> None:
         urls = _listing_urls(instance)
         if hasattr(instance, "articles"):  # a section: its articles' access may follow it
             urls += [a.get_full_url() for a in instance.articles.all()[:500]]
-        purge_later(urls)
+        purge_later(urls, tags=_purge_tags(instance))
+    except Exception:
+        logger.warning("could not work out what to purge for %s", instance, exc_info=True)
+
+
+@receiver(post_page_move)
+def purge_on_move(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """A live page moved: its new place as on publishing, and the listings it left."""
+    try:
+        if not instance.live:
+            return
+        before = kwargs.get("parent_page_before")
+        tags = _purge_tags(instance)
+        urls = _listing_urls(instance)
+        if before is not None:
+            tags += [listing_tag(before.pk), *_ancestor_listing_tags(before)]
+            urls += _listing_urls(before)
+        purge_later(urls, tags=tags)
     except Exception:
         logger.warning("could not work out what to purge for %s", instance, exc_info=True)
 

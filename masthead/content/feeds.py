@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from wagtail.models import Site
 
+from masthead.core import cache_tags as edge_tags
 from masthead.core.newsroom import newsroom_name
 
 from .models import ArticlePage, SectionPage
@@ -28,6 +29,8 @@ class _ArticleFeedMixin:
         self.request = request
         response = super().__call__(request, *args, **kwargs)  # type: ignore[misc]
         response["Cache-Control"] = "public, max-age=300, s-maxage=300"
+        if (listing := kwargs.get("listing")) is not None:
+            edge_tags.add_cache_tags(response, [edge_tags.listing_tag(listing.pk)])
         return response
 
     def item_title(self, item: ArticlePage) -> str:

@@ -15,6 +15,7 @@ Invariants:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from types import ModuleType
 from typing import Any
 
@@ -52,6 +53,7 @@ from masthead.access.api import (
     finish_article_response,
     marker_withholds_nothing,
 )
+from masthead.core import cache_tags as edge_tags
 from masthead.core.http import is_speculative, refuse_speculation
 
 from .blocks import ArticleBodyBlock
@@ -155,6 +157,23 @@ class ListingPage(NewsroomPageMixin, RoutablePageMixin, Page):
     def paginate(self, request: HttpRequest, queryset: Any) -> Any:
         return paginate_articles(request, queryset, self.per_page)
 
+    def purge_tags(self) -> list[str]:
+        # A section's or the front page's title appears in every page's navigation.
+        return [edge_tags.SITE_TAG]
+
+
+def tag_after_render(response: Any, tag_list: Callable[[Any], Iterable[str]]) -> Any:
+    """File a template response under `tag_list(response)` once it has rendered (when
+    what it showed is known, without extra queries); other responses are left alone."""
+    if hasattr(response, "add_post_render_callback"):
+        response.add_post_render_callback(lambda r: edge_tags.add_cache_tags(r, tag_list(r)))
+    return response
+
+
+def listing_tags(listing_pk: int, articles: Iterable[Any]) -> list[str]:
+    """A listing is purged when it changes (its own tag) or any card on it does."""
+    return [edge_tags.listing_tag(listing_pk), *(edge_tags.page_tag(a.pk) for a in articles if a)]
+
 
 class HomePage(ListingPage):
     """The front page: a lead story, then a rail for each top-level section."""
@@ -207,6 +226,14 @@ class HomePage(ListingPage):
     def listing_articles(self) -> models.QuerySet[ArticlePage]:
         return _selectors().live_articles().descendant_of(self)
 
+    def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        def front_tags(response: Any) -> list[str]:
+            front = (getattr(response, "context_data", None) or {}).get("front")
+            shown = [front.lead, *(a for r in front.rails for a in r.articles)] if front else []
+            return [edge_tags.FRONT_TAG, edge_tags.page_tag(self.pk), *listing_tags(self.pk, shown)]
+
+        return tag_after_render(super().serve(request, *args, **kwargs), front_tags)
+
     @path("feeds/rss/", name="rss")
     def rss_feed(self, request: HttpRequest) -> Any:
         return _feeds().ListingRssFeed()(request, listing=self)
@@ -258,7 +285,11 @@ class SectionPage(ListingPage):
     @path("")
     def index_route(self, request: HttpRequest) -> Any:
         page = self.paginate(request, self.listing_articles())
-        return self.render(request, context_overrides={"articles": page})
+        response = self.render(request, context_overrides={"articles": page})
+        return tag_after_render(
+            response,
+            lambda r: [edge_tags.page_tag(self.pk), *listing_tags(self.pk, page.object_list)],
+        )
 
     @path("rss/", name="rss")
     def rss_feed(self, request: HttpRequest) -> Any:
@@ -474,7 +505,25 @@ class ArticlePage(GatedArticle, NewsroomPageMixin, Page):
             # may read, so the browser is told to fetch the page when it is opened.
             return refuse_speculation()
         response = super().serve(request, *args, **kwargs)
+        tag_after_render(response, lambda r: self.cache_tags())
         return finish_article_response(response, access)
+
+    def cache_tags(self) -> list[str]:
+        """What this article's page is filed under in a shared cache (core.cache_tags)."""
+        own = [edge_tags.page_tag(self.pk), *(edge_tags.author_tag(a.pk) for a in self.authors)]
+        return own + ([edge_tags.section_tag(self.section_id)] if self.section_id else [])
+
+    def purge_tags(self) -> list[str]:
+        """What to purge when this article is published, unpublished, moved or edited:
+        its page, every listing it appears on (the sections above it, the front page,
+        its authors' pages) and every card of it on other listings."""
+        ancestors = self.get_ancestors().filter(depth__gt=1).values_list("pk", flat=True)
+        return [
+            edge_tags.page_tag(self.pk),
+            edge_tags.FRONT_TAG,
+            *(edge_tags.listing_tag(pk) for pk in ancestors),
+            *(edge_tags.author_listing_tag(a.pk) for a in self.authors),
+        ]
 
 
 class InfoPage(NewsroomPageMixin, Page):

@@ -7,6 +7,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from taggit.models import Tag
 
+from masthead.core import cache_tags as edge_tags
+
 from . import selectors
 from .models import Author
 from .pagination import PER_PAGE, paginate_articles, requested_page_number
@@ -16,7 +18,10 @@ from .search import MAX_QUERY_LENGTH, search_articles
 def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
     author = get_object_or_404(Author.objects.select_related("photo"), slug=slug)
     page = paginate_articles(request, selectors.articles_by_author(author))
-    return render(request, "content/author.html", {"author": author, "articles": page})
+    response = render(request, "content/author.html", {"author": author, "articles": page})
+    shown = [edge_tags.page_tag(a.pk) for a in page.object_list]
+    edge_tags.add_cache_tags(response, [edge_tags.author_listing_tag(author.pk), *shown])
+    return response
 
 
 def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:

@@ -5,7 +5,8 @@ cookie, the view did not touch the session or set a cookie, and the view did not
 its own Cache-Control. Anything else from a signed-in reader is private. A response
 that holds text an article withholds from others (`response.holds_gated_text`, set by
 masthead.access) always leaves `private, no-store`, whatever else was set on it.
-Public pages never vary on the raw Cookie header.
+Public pages never vary on the raw Cookie header. Cache tags (`core.cache_tags`) are
+written only on a response that leaves public, and stripped from every other one.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
+
+from .cache_tags import remove_cache_tags, write_cache_tags
 
 
 def has_session_cookie(request: HttpRequest) -> bool:
@@ -28,7 +31,21 @@ class PublicCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
+        response = self._cache_control(request, self.get_response(request))
+        control = response.get("Cache-Control", "").lower()
+        shared = (
+            ("public" in control or "s-maxage" in control)
+            and "private" not in control
+            and "no-store" not in control
+            and not getattr(response, "holds_gated_text", False)
+        )
+        if shared:
+            write_cache_tags(response)
+        else:
+            remove_cache_tags(response)
+        return response
+
+    def _cache_control(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         if getattr(response, "holds_gated_text", False):
             # Belt and braces: nothing a view or decorator did can make it shareable.
             if "public" in response.get("Cache-Control", "") or "no-store" not in response.get(
