@@ -16,8 +16,8 @@ Contract (no writes; views call these and render what they return):
   counting the viewer's own.
 - `reader_comments(*, commenter, cursor=None, limit=PAGE_SIZE) -> CommentList`: a
   reader's public history (published only), newest first, keyset paged.
-- `following_feed(*, user, cursor=None, limit=PAGE_SIZE) -> CommentList`: published
-  comments by the readers `user` follows, newest first, keyset paged.
+- The Following feed lives in selectors_following (it honours mutes and inactive
+  accounts), built on `keyset_page` and `visible_pages` here.
 - `reader_profile(*, commenter_id) -> Profile | None`: a reader's public profile (name,
   joined, published comments, followers, following); None for no such commenter.
 - `comment_counts(page_ids) -> dict[int, int]`: published comments per page, one query.
@@ -44,7 +44,7 @@ from wagtail.models import Page
 
 from .closing import closes_at, is_open
 from .config import community_settings
-from .models import Comment, Commenter, CommentStatus, Conversation, Follow, Like, Mute
+from .models import Comment, Commenter, CommentStatus, Conversation, Like, Mute
 from .services.errors import InvalidInput
 
 PAGE_SIZE = 20
@@ -178,7 +178,9 @@ def _cursor_of(comment: Comment, sort: str) -> str:
     return make_cursor(_micros(comment.created), comment.pk)
 
 
-def _page(queryset: Any, sort: str, cursor: str | None, limit: int) -> tuple[list, str | None]:
+def keyset_page(
+    queryset: Any, sort: str, cursor: str | None, limit: int
+) -> tuple[list, str | None]:
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     rows = list(_keyset(queryset, sort, cursor)[: limit + 1])
     if len(rows) > limit:
@@ -330,7 +332,7 @@ def conversation_view(
     next_cursor = None
     if conversation is not None:
         if featured:
-            rows, next_cursor = _page(
+            rows, next_cursor = keyset_page(
                 conversation.comments.filter(
                     status=CommentStatus.PUBLISHED, featured_at__isnull=False
                 ).select_related("author", "parent__author"),
@@ -412,7 +414,7 @@ def new_since(*, page: Any, since: dt.datetime, viewer: Any = None) -> int:
     return queryset.count()
 
 
-def _visible_pages() -> Any:
+def visible_pages() -> Any:
     """Pages anyone may see (live and with no view restriction), as visible_article."""
     return Page.objects.live().public().values("pk")
 
@@ -420,27 +422,12 @@ def _visible_pages() -> Any:
 def reader_comments(
     *, commenter: Commenter, cursor: str | None = None, limit: int = PAGE_SIZE
 ) -> CommentList:
-    rows, next_cursor = _page(
+    rows, next_cursor = keyset_page(
         Comment.objects.filter(
             author=commenter,
             status=CommentStatus.PUBLISHED,
-            conversation__page__in=_visible_pages(),
+            conversation__page__in=visible_pages(),
         ).select_related("conversation__page"),
-        "newest",
-        cursor,
-        limit,
-    )
-    return CommentList(comments=rows, next_cursor=next_cursor)
-
-
-def following_feed(*, user: Any, cursor: str | None = None, limit: int = PAGE_SIZE) -> CommentList:
-    followed = Follow.objects.filter(follower=user).values("followee_id")
-    rows, next_cursor = _page(
-        Comment.objects.filter(
-            author__user_id__in=followed,
-            status=CommentStatus.PUBLISHED,
-            conversation__page__in=_visible_pages(),
-        ).select_related("author", "conversation__page", "parent__author"),
         "newest",
         cursor,
         limit,
@@ -471,7 +458,7 @@ def reader_profile(*, commenter_id: int) -> Profile | None:
                 "comments",
                 filter=Q(
                     comments__status=CommentStatus.PUBLISHED,
-                    comments__conversation__page__in=_visible_pages(),
+                    comments__conversation__page__in=visible_pages(),
                 ),
                 distinct=True,
             )

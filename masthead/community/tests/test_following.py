@@ -155,9 +155,9 @@ def test_the_following_feed_lists_followed_unmuted_published_comments_by_keyset(
 
     first = selectors.following_feed(ada.user, limit=3)
     assert [c.pk for c in first.comments] == [c.pk for c in reversed(shown)][:3]
-    second = selectors.following_feed(ada.user, before=first.next_before, limit=3)
+    second = selectors.following_feed(ada.user, cursor=first.next_cursor, limit=3)
     assert [c.pk for c in second.comments] == [shown[1].pk, shown[0].pk]
-    assert second.next_before is None
+    assert second.next_cursor is None
     assert selectors.following_feed(reader()).comments == []
 
 

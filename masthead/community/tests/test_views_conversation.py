@@ -29,6 +29,7 @@ from masthead.community.models import (
     Conversation,
     Follow,
     Like,
+    Mute,
     Report,
 )
 from masthead.community.services import posting
@@ -657,6 +658,24 @@ def test_profile_shows_the_public_face_only(client, article):
     assert f"comment-{comment.pk}" in html
     Commenter.objects.filter(pk=commenter.pk).update(status=CommenterStatus.BANNED)
     assert client.get(reverse("community:reader", args=[commenter.pk])).status_code == 404
+
+
+def test_following_page_never_shows_muted_or_deactivated_readers(article):
+    me, muted, gone, friend = reader(), reader(), reader(), reader()
+    for other in (muted, gone, friend):
+        Follow.objects.create(follower=me, followee=other)
+    Mute.objects.create(muter=me, muted=muted)
+    post(muted, article, "Muted voice speaks")
+    post(gone, article, "Departed voice speaks")
+    shown = post(friend, article, "Friendly voice speaks")
+    gone.is_active = False
+    gone.save(update_fields=["is_active"])
+    html = client_for(me).get(reverse("community:following")).content.decode()
+    assert [int(n) for n in re.findall(r'id="comment-(\d+)"', html)] == [shown.pk]
+    assert "Muted voice" not in html and "Departed voice" not in html
+    # a damaged cursor is a clear 400, not a crash
+    damaged = client_for(me).get(reverse("community:following") + "?after=12x.4")
+    assert damaged.status_code == 400
 
 
 def test_following_feed_shows_only_followed_readers_newest_first(article):
