@@ -44,7 +44,7 @@ from wagtail.models import Page
 
 from .closing import closes_at, is_open
 from .config import community_settings
-from .models import Comment, Commenter, CommentStatus, Conversation, Like, Mute
+from .models import Comment, Commenter, CommentStatus, Conversation, Follow, Like, Mute
 from .services.errors import InvalidInput
 
 PAGE_SIZE = 20
@@ -69,6 +69,7 @@ class Node:
     in_reply_to_id: int | None = None
     liked: bool = False
     muted: bool = False
+    following: bool = False
     own: bool = False
     more_replies: int = 0
 
@@ -247,7 +248,8 @@ def _visible(viewer_commenter: Commenter | None) -> Q:
 
 
 def _personal(viewer: Any, nodes: list[Node]) -> None:
-    """Mark the viewer's likes, own comments and muted authors: two queries at most."""
+    """Mark the viewer's likes, own comments, and the authors they mute or follow:
+    three queries at most."""
     if viewer is None or not viewer.is_authenticated or not nodes:
         return
     ids = [n.comment.pk for n in nodes]
@@ -255,11 +257,18 @@ def _personal(viewer: Any, nodes: list[Node]) -> None:
         Like.objects.filter(user=viewer, comment_id__in=ids).values_list("comment_id", flat=True)
     )
     muted = set(Mute.objects.filter(muter=viewer).values_list("muted_id", flat=True))
+    authors = {n.comment.author.user_id for n in nodes if n.comment.author is not None}
+    followed = set(
+        Follow.objects.filter(follower=viewer, followee_id__in=authors).values_list(
+            "followee_id", flat=True
+        )
+    )
     for node in nodes:
         author = node.comment.author
         node.liked = node.comment.pk in liked
         node.own = author is not None and author.user_id == viewer.pk
         node.muted = author is not None and author.user_id in muted
+        node.following = author is not None and author.user_id in followed
 
 
 def _prune(node: Node) -> bool:

@@ -102,6 +102,8 @@ class Viewer:
     why_not_link: str = ""
     why_not_link_text: str = ""
     editable_ids: set[int] = field(default_factory=set)
+    # Where a form without script comes back to (its #comment anchor is added).
+    back: str = ""
 
     @property
     def is_anonymous(self) -> bool:
@@ -113,7 +115,9 @@ def make_viewer(request: HttpRequest, article: Any | None) -> Viewer:
     if user is None:
         return Viewer()
     commenter = Commenter.objects.filter(user=user).first()
-    viewer = Viewer(user=user, commenter_id=commenter.pk if commenter else None)
+    viewer = Viewer(
+        user=user, commenter_id=commenter.pk if commenter else None, back=request.get_full_path()
+    )
     if article is None:
         return viewer
     viewer.reads_in_full = article_access(
@@ -274,6 +278,8 @@ def conversation_context(
         query = "?" + urlencode(params)
         more_href, more_fragment = page_url + query, fragment_url + query
     article_url = article.url or "/"
+    if wants_fragment(request):  # shown inside the article page: come back there
+        viewer.back = article_url
     next_param = quote(article_url + "#comments", safe="/#")
     return {
         "conversation_article": article,

@@ -5,9 +5,10 @@
 //    stays cacheable; the anonymous first page is cached briefly too).
 // 2. Sort links, the Featured tab and "Load more" fetch fragments in place; load more
 //    appends after what the reader has (keyset paging on the server).
-// 3. Forms (post, reply, like, delete) are sent with fetch. The server answers 204 with
+// 3. Forms (post, reply, like, delete, follow, mute) are sent with fetch. The server answers 204 with
 //    X-Comment-Id (the conversation is reloaded and focus goes to that comment), JSON
-//    for a like, or 4xx with the message to show beside the form (text kept).
+//    for a like, JSON for a follow or mute (the view is reloaded, focus kept on the
+//    comment), or 4xx with the message to show beside the form (text kept).
 // 4. "Reply" opens the reply form under its comment (the link is the no-JS fallback).
 // 5. New comments since the page loaded are counted every 30 s, and a button in a slot
 //    reserved from the start offers them: nothing the reader is reading ever moves.
@@ -95,6 +96,15 @@
     }
     if (response.ok && type.includes("application/json")) {
       const data = await response.json();
+      if (form.hasAttribute("data-relation")) {
+        // Follow or mute: every comment by that reader changes, so reload this view and
+        // come back to the comment the reader acted from, saying what happened.
+        const comment = form.closest("[data-comment]");
+        await load(root.dataset.current || root.dataset.src, comment && comment.dataset.comment);
+        const status = body.querySelector("[data-conversation-status]");
+        if (status && data.message) status.textContent = data.message;
+        return;
+      }
       const like = form.querySelector("[data-like-button]");
       if (like && "liked" in data) {
         like.setAttribute("aria-pressed", data.liked ? "true" : "false");
