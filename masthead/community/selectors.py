@@ -14,6 +14,8 @@ Contract (no writes; views call these and render what they return):
 - `new_since(*, page, since, viewer=None) -> int`: published comments posted after
   `since` (the time the reader's page was built: ConversationView.loaded_at), not
   counting the viewer's own.
+- `new_comments(*, page, since, viewer=None) -> NewComments`: those comments themselves
+  (oldest first, at most NEW_COMMENTS_LIMIT), for the page to slot in where they belong.
 - `reader_comments(*, commenter, cursor=None, limit=PAGE_SIZE) -> CommentList`: a
   reader's public history (published only), newest first, keyset paged.
 - The Following feed lives in selectors_following (it honours mutes and inactive
@@ -421,6 +423,53 @@ def new_since(*, page: Any, since: dt.datetime, viewer: Any = None) -> int:
     if viewer is not None and viewer.is_authenticated:
         queryset = queryset.exclude(author__user=viewer)
     return queryset.count()
+
+
+NEW_COMMENTS_LIMIT = 50
+
+
+@dataclass
+class NewComments:
+    """Comments published since the reader's page was built, oldest first, each to be
+    slotted in where it belongs: `Node.comment.nest_parent_id` (None: a new thread)."""
+
+    nodes: list[Node]
+    count: int  # the conversation's published comments now
+    loaded_at: dt.datetime
+    more: bool  # more than NEW_COMMENTS_LIMIT arrived: reload rather than slot in
+
+
+def new_comments(
+    *, page: Any, since: dt.datetime, viewer: Any = None, limit: int = NEW_COMMENTS_LIMIT
+) -> NewComments:
+    """The comments `new_since` counts, as nodes (four queries at most)."""
+    loaded_at = timezone.now()
+    queryset = Comment.objects.filter(
+        conversation__page=page, status=CommentStatus.PUBLISHED, created__gt=since
+    )
+    if viewer is not None and viewer.is_authenticated:
+        queryset = queryset.exclude(author__user=viewer)
+    rows = list(
+        queryset.select_related("author", "parent__author").order_by("created", "id")[: limit + 1]
+    )
+    more, rows = len(rows) > limit, rows[:limit]
+    nodes = []
+    for comment in rows:
+        node = Node(comment=comment, state=_state(comment))
+        parent = comment.parent
+        if parent is not None and comment.parent_id != comment.nest_parent_id:
+            shown = parent.status == CommentStatus.PUBLISHED and parent.author is not None
+            node.in_reply_to = parent.author.display_name if shown else _("a removed comment")
+            node.in_reply_to_id = parent.pk
+        nodes.append(node)
+    _personal(viewer, nodes)
+    conversation = Conversation.objects.filter(page=page).first()
+    return NewComments(
+        nodes=nodes,
+        count=conversation.published_count if conversation else 0,
+        loaded_at=loaded_at,
+        more=more,
+    )
 
 
 def visible_pages() -> Any:

@@ -267,6 +267,50 @@ def test_permalink_opens_the_whole_thread(client, article):
     assert "comment--target" in html
 
 
+def test_new_comments_come_as_items_to_slot_in_where_they_belong(article):
+    old = timezone.now() - dt.timedelta(minutes=5)
+    top = post(reader(), article, "Older top", now=old)
+    deep = top
+    for depth in range(4):  # a chain to below the nesting depth
+        deep = post(reader(), article, f"Depth {depth + 1}", parent=deep, now=old)
+    since = int((timezone.now() - dt.timedelta(minutes=1)).timestamp())
+    me = reader()
+    fresh_top = post(reader(), article, "A new thread")
+    fresh_reply = post(reader(), article, "A new reply", parent=top)
+    fresh_deep = post(reader(), article, "A reply far down", parent=deep)
+    post(me, article, "My own words")  # already on my page: not sent again
+    url = reverse("community:new-comments", args=[article.pk]) + f"?since={since}"
+    response = client_for(me).get(url, **FRAGMENT)
+    html = response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+    places = dict(re.findall(r'<li data-place="(\d*)">\s*<article[^>]*id="comment-(\d+)"', html))
+    found = {int(pk): place for place, pk in places.items()}
+    assert found == {
+        fresh_top.pk: "",
+        fresh_reply.pk: str(top.pk),
+        fresh_deep.pk: str(deep.nest_parent_id),
+    }
+    assert "My own words" not in html
+    assert "in reply to" in html  # the flattened reply says whom it answers
+    assert "3 new comments added." in html
+    assert "9 comments" in html  # the count now
+    assert 'data-count-src="/community/articles/' in html
+    bad = client_for(me).get(reverse("community:new-comments", args=[article.pk]) + "?since=x")
+    assert bad.status_code == 400
+    anonymous = Client().get(url)
+    assert "max-age" in anonymous["Cache-Control"] and "My own words" in anonymous.content.decode()
+
+
+def test_the_new_comments_slot_is_a_working_link_without_script(article):
+    post(reader(), article, "Something")
+    html = client_for(reader()).get(reverse("community:conversation", args=[article.pk]))
+    page = html.content.decode()
+    conversation = reverse("community:conversation", args=[article.pk])
+    assert re.search(
+        r'<a class="button" href="' + re.escape(conversation) + '" data-new-link', page
+    )
+
+
 def test_new_comments_count_since_the_page_loaded(client, article):
     someone = reader()
     post(someone, article, "Before", now=timezone.now() - dt.timedelta(minutes=5))
