@@ -1,6 +1,9 @@
 """The moderation queue's forms: what a moderator may submit, with a message for each
 mistake. The services check the rules again; these forms only give the admin pages
-field-by-field errors before a service is asked."""
+field-by-field errors before a service is asked. Fields that several forms share (the
+moderators' note, the rejection reason and explanation) are made by one function each,
+and the actions offered come from the services' tables (decisions.COMMENT_ACTIONS,
+decisions.READER_ACTIONS), so a form never offers what the services do not do."""
 
 from __future__ import annotations
 
@@ -17,6 +20,8 @@ from .services.decisions import (
     MAX_NOTE,
     MAX_REASON,
     MAX_SUSPENSION_DAYS,
+    READER_ACTIONS,
+    READER_ACTIONS_TOLD_WHY,
     REJECTION_REASONS,
 )
 
@@ -27,36 +32,40 @@ def _reason_choices() -> list[tuple[str, Any]]:
     return [("", _("Choose a reason")), *REJECTION_REASONS.items()]
 
 
+def _note_field() -> forms.CharField:
+    """The moderators' own note, kept in the audit log (every decision form has one)."""
+    return forms.CharField(
+        label=_("Note for moderators (optional)"),
+        required=False,
+        max_length=MAX_NOTE,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=NOTE_HELP,
+    )
+
+
+def _rejection_reason_field(label: Any, **options: Any) -> forms.ChoiceField:
+    return forms.ChoiceField(label=label, choices=_reason_choices, **options)
+
+
+def _explanation_field(label: Any, **options: Any) -> forms.CharField:
+    return forms.CharField(label=label, required=False, max_length=MAX_REASON, **options)
+
+
 class RejectForm(forms.Form):
-    reason = forms.ChoiceField(
-        label=_("Why is it rejected?"),
-        choices=_reason_choices,
+    reason = _rejection_reason_field(
+        _("Why is it rejected?"),
         error_messages={"required": _("Choose why the comment is rejected.")},
     )
-    explanation = forms.CharField(
-        label=_("Explanation for the author (optional)"),
-        required=False,
-        max_length=MAX_REASON,
+    explanation = _explanation_field(
+        _("Explanation for the author (optional)"),
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Sent to the author after the reason you chose."),
     )
-    note = forms.CharField(
-        label=_("Note for moderators (optional)"),
-        required=False,
-        max_length=MAX_NOTE,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=NOTE_HELP,
-    )
+    note = _note_field()
 
 
 class NoteOnlyForm(forms.Form):
-    note = forms.CharField(
-        label=_("Note for moderators (optional)"),
-        required=False,
-        max_length=MAX_NOTE,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=NOTE_HELP,
-    )
+    note = _note_field()
 
 
 class BulkForm(forms.Form):
@@ -73,16 +82,8 @@ class BulkForm(forms.Form):
         ],
         error_messages={"required": _("Choose what to do with the selected comments.")},
     )
-    reason = forms.ChoiceField(
-        label=_("Reason, when rejecting"),
-        choices=_reason_choices,
-        required=False,
-    )
-    explanation = forms.CharField(
-        label=_("Explanation for the authors, when rejecting (optional)"),
-        required=False,
-        max_length=MAX_REASON,
-    )
+    reason = _rejection_reason_field(_("Reason, when rejecting"), required=False)
+    explanation = _explanation_field(_("Explanation for the authors, when rejecting (optional)"))
 
     def __init__(self, *args: Any, comment_ids: list[str] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -113,7 +114,7 @@ class BulkForm(forms.Form):
 class ReaderActionForm(forms.Form):
     """A decision about a reader; which fields matter depends on `action`."""
 
-    ACTIONS = ("warn", "suspend", "ban", "unban", "premoderate", "unpremoderate", "notes")
+    ACTIONS = tuple(READER_ACTIONS)
 
     action = forms.ChoiceField(choices=[(a, a) for a in ACTIONS], widget=forms.HiddenInput)
     reason = forms.CharField(
@@ -133,13 +134,7 @@ class ReaderActionForm(forms.Form):
             "invalid": _("Enter the number of days as a whole number."),
         },
     )
-    note = forms.CharField(
-        label=_("Note for moderators (optional)"),
-        required=False,
-        max_length=MAX_NOTE,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=NOTE_HELP,
-    )
+    note = _note_field()
     reject_pending = forms.BooleanField(
         label=_("Also reject their comments waiting for a moderator"), required=False
     )
@@ -154,7 +149,7 @@ class ReaderActionForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         action = cleaned.get("action")
-        if action in ("warn", "suspend", "ban") and not (cleaned.get("reason") or "").strip():
+        if action in READER_ACTIONS_TOLD_WHY and not (cleaned.get("reason") or "").strip():
             self.add_error("reason", _("Write the reason: the reader is told it."))
         if action == "suspend" and cleaned.get("days") is None and "days" not in self.errors:
             self.add_error("days", _("Enter for how many days to suspend the reader."))
@@ -162,10 +157,4 @@ class ReaderActionForm(forms.Form):
 
 
 class CloseForm(forms.Form):
-    note = forms.CharField(
-        label=_("Note for moderators (optional)"),
-        required=False,
-        max_length=MAX_NOTE,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=NOTE_HELP,
-    )
+    note = _note_field()

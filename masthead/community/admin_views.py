@@ -254,23 +254,14 @@ def comment_detail(request: HttpRequest, comment_id: int) -> HttpResponse:
 
 
 def _decide(actor: Any, comment: Comment, action: str, data: dict[str, Any]) -> None:
-    note = data.get("note") or ""
-    if action == "approve":
-        decisions.comment_approve(actor=actor, comment=comment, note=note)
-    elif action == "reject":
-        decisions.comment_reject(
-            actor=actor,
-            comment=comment,
-            reason=data["reason"],
-            explanation=data.get("explanation") or "",
-            note=note,
-        )
-    elif action == "feature":
-        decisions.comment_feature(actor=actor, comment=comment, note=note)
-    elif action == "unfeature":
-        decisions.comment_unfeature(actor=actor, comment=comment, note=note)
-    else:
-        raise CommunityError(_("Choose what to do with the comment."), code="action_unknown")
+    decisions.comment_decide(
+        actor=actor,
+        action=action,
+        comment=comment,
+        reason=data.get("reason") or "",
+        explanation=data.get("explanation") or "",
+        note=data.get("note") or "",
+    )
 
 
 # -- one reader ----------------------------------------------------------------------------
@@ -309,28 +300,16 @@ def reader_detail(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 def _reader_decide(actor: Any, commenter: Commenter, data: dict[str, Any]) -> None:
-    user, action = commenter.user, data["action"]
-    reason, note = data.get("reason") or "", data.get("note") or ""
-    if action == "warn":
-        decisions.reader_warn(actor=actor, user=user, reason=reason, note=note)
-    elif action == "suspend":
-        decisions.reader_suspend(
-            actor=actor, user=user, days=data["days"], reason=reason, note=note
-        )
-    elif action == "ban":
-        decisions.reader_ban(
-            actor=actor,
-            user=user,
-            reason=reason,
-            note=note,
-            reject_pending=bool(data.get("reject_pending")),
-        )
-    elif action == "unban":
-        decisions.reader_unban(actor=actor, user=user, note=note)
-    elif action in ("premoderate", "unpremoderate"):
-        decisions.reader_premoderate(actor=actor, user=user, on=action == "premoderate", note=note)
-    else:
-        decisions.reader_note(actor=actor, user=user, notes=data.get("notes") or "")
+    decisions.reader_decide(
+        actor=actor,
+        user=commenter.user,
+        action=data["action"],
+        reason=data.get("reason") or "",
+        note=data.get("note") or "",
+        days=data.get("days"),
+        reject_pending=bool(data.get("reject_pending")),
+        notes=data.get("notes") or "",
+    )
 
 
 # -- opening and closing an article's comments ---------------------------------------------

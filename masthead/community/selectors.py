@@ -14,10 +14,12 @@ Contract (no writes; views call these and render what they return):
 - `new_since(*, page, since, viewer=None) -> int`: published comments posted after
   `since` (the time the reader's page was built: ConversationView.loaded_at), not
   counting the viewer's own.
+- `new_comments(*, page, since, viewer=None) -> NewComments`: those comments themselves
+  (oldest first, at most NEW_COMMENTS_LIMIT), for the page to slot in where they belong.
 - `reader_comments(*, commenter, cursor=None, limit=PAGE_SIZE) -> CommentList`: a
   reader's public history (published only), newest first, keyset paged.
-- `following_feed(*, user, cursor=None, limit=PAGE_SIZE) -> CommentList`: published
-  comments by the readers `user` follows, newest first, keyset paged.
+- The Following feed lives in selectors_following (it honours mutes and inactive
+  accounts), built on `keyset_page` and `visible_pages` here.
 - `reader_profile(*, commenter_id) -> Profile | None`: a reader's public profile (name,
   joined, published comments, followers, following); None for no such commenter.
 - `comment_counts(page_ids) -> dict[int, int]`: published comments per page, one query.
@@ -69,6 +71,7 @@ class Node:
     in_reply_to_id: int | None = None
     liked: bool = False
     muted: bool = False
+    following: bool = False
     own: bool = False
     more_replies: int = 0
 
@@ -178,7 +181,9 @@ def _cursor_of(comment: Comment, sort: str) -> str:
     return make_cursor(_micros(comment.created), comment.pk)
 
 
-def _page(queryset: Any, sort: str, cursor: str | None, limit: int) -> tuple[list, str | None]:
+def keyset_page(
+    queryset: Any, sort: str, cursor: str | None, limit: int
+) -> tuple[list, str | None]:
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     rows = list(_keyset(queryset, sort, cursor)[: limit + 1])
     if len(rows) > limit:
@@ -245,7 +250,8 @@ def _visible(viewer_commenter: Commenter | None) -> Q:
 
 
 def _personal(viewer: Any, nodes: list[Node]) -> None:
-    """Mark the viewer's likes, own comments and muted authors: two queries at most."""
+    """Mark the viewer's likes, own comments, and the authors they mute or follow:
+    three queries at most."""
     if viewer is None or not viewer.is_authenticated or not nodes:
         return
     ids = [n.comment.pk for n in nodes]
@@ -253,11 +259,18 @@ def _personal(viewer: Any, nodes: list[Node]) -> None:
         Like.objects.filter(user=viewer, comment_id__in=ids).values_list("comment_id", flat=True)
     )
     muted = set(Mute.objects.filter(muter=viewer).values_list("muted_id", flat=True))
+    authors = {n.comment.author.user_id for n in nodes if n.comment.author is not None}
+    followed = set(
+        Follow.objects.filter(follower=viewer, followee_id__in=authors).values_list(
+            "followee_id", flat=True
+        )
+    )
     for node in nodes:
         author = node.comment.author
         node.liked = node.comment.pk in liked
         node.own = author is not None and author.user_id == viewer.pk
         node.muted = author is not None and author.user_id in muted
+        node.following = author is not None and author.user_id in followed
 
 
 def _prune(node: Node) -> bool:
@@ -330,7 +343,7 @@ def conversation_view(
     next_cursor = None
     if conversation is not None:
         if featured:
-            rows, next_cursor = _page(
+            rows, next_cursor = keyset_page(
                 conversation.comments.filter(
                     status=CommentStatus.PUBLISHED, featured_at__isnull=False
                 ).select_related("author", "parent__author"),
@@ -412,7 +425,54 @@ def new_since(*, page: Any, since: dt.datetime, viewer: Any = None) -> int:
     return queryset.count()
 
 
-def _visible_pages() -> Any:
+NEW_COMMENTS_LIMIT = 50
+
+
+@dataclass
+class NewComments:
+    """Comments published since the reader's page was built, oldest first, each to be
+    slotted in where it belongs: `Node.comment.nest_parent_id` (None: a new thread)."""
+
+    nodes: list[Node]
+    count: int  # the conversation's published comments now
+    loaded_at: dt.datetime
+    more: bool  # more than NEW_COMMENTS_LIMIT arrived: reload rather than slot in
+
+
+def new_comments(
+    *, page: Any, since: dt.datetime, viewer: Any = None, limit: int = NEW_COMMENTS_LIMIT
+) -> NewComments:
+    """The comments `new_since` counts, as nodes (four queries at most)."""
+    loaded_at = timezone.now()
+    queryset = Comment.objects.filter(
+        conversation__page=page, status=CommentStatus.PUBLISHED, created__gt=since
+    )
+    if viewer is not None and viewer.is_authenticated:
+        queryset = queryset.exclude(author__user=viewer)
+    rows = list(
+        queryset.select_related("author", "parent__author").order_by("created", "id")[: limit + 1]
+    )
+    more, rows = len(rows) > limit, rows[:limit]
+    nodes = []
+    for comment in rows:
+        node = Node(comment=comment, state=_state(comment))
+        parent = comment.parent
+        if parent is not None and comment.parent_id != comment.nest_parent_id:
+            shown = parent.status == CommentStatus.PUBLISHED and parent.author is not None
+            node.in_reply_to = parent.author.display_name if shown else _("a removed comment")
+            node.in_reply_to_id = parent.pk
+        nodes.append(node)
+    _personal(viewer, nodes)
+    conversation = Conversation.objects.filter(page=page).first()
+    return NewComments(
+        nodes=nodes,
+        count=conversation.published_count if conversation else 0,
+        loaded_at=loaded_at,
+        more=more,
+    )
+
+
+def visible_pages() -> Any:
     """Pages anyone may see (live and with no view restriction), as visible_article."""
     return Page.objects.live().public().values("pk")
 
@@ -420,27 +480,12 @@ def _visible_pages() -> Any:
 def reader_comments(
     *, commenter: Commenter, cursor: str | None = None, limit: int = PAGE_SIZE
 ) -> CommentList:
-    rows, next_cursor = _page(
+    rows, next_cursor = keyset_page(
         Comment.objects.filter(
             author=commenter,
             status=CommentStatus.PUBLISHED,
-            conversation__page__in=_visible_pages(),
+            conversation__page__in=visible_pages(),
         ).select_related("conversation__page"),
-        "newest",
-        cursor,
-        limit,
-    )
-    return CommentList(comments=rows, next_cursor=next_cursor)
-
-
-def following_feed(*, user: Any, cursor: str | None = None, limit: int = PAGE_SIZE) -> CommentList:
-    followed = Follow.objects.filter(follower=user).values("followee_id")
-    rows, next_cursor = _page(
-        Comment.objects.filter(
-            author__user_id__in=followed,
-            status=CommentStatus.PUBLISHED,
-            conversation__page__in=_visible_pages(),
-        ).select_related("author", "conversation__page", "parent__author"),
         "newest",
         cursor,
         limit,
@@ -471,7 +516,7 @@ def reader_profile(*, commenter_id: int) -> Profile | None:
                 "comments",
                 filter=Q(
                     comments__status=CommentStatus.PUBLISHED,
-                    comments__conversation__page__in=_visible_pages(),
+                    comments__conversation__page__in=visible_pages(),
                 ),
                 distinct=True,
             )

@@ -7,19 +7,18 @@ Invariants:
 - Counts shown on a profile count only active accounts, so a removed or deactivated
   reader stops counting at once.
 - The Following feed lists only published comments on live pages, by readers the viewer
-  follows and does not mute, newest first, paged by keyset (created, id), never OFFSET.
+  follows and does not mute, by active accounts, on pages anyone may see, newest first,
+  paged by keyset (created, id), never OFFSET.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
-
 from .models import Comment, CommentStatus, Follow, Mute, ThreadFollow
+from .selectors import CommentList, keyset_page, visible_pages
 
 FEED_PAGE = 20
 
@@ -86,19 +85,17 @@ def followed_thread_ids(viewer: Any, root_ids: Iterable[int]) -> frozenset[int]:
     )
 
 
-@dataclass(frozen=True)
-class FeedPage:
-    comments: list[Comment]
-    # The keyset to ask for the next page with, or None on the last page.
-    next_before: tuple[dt.datetime, int] | None
-
-
 def following_feed(
-    viewer: Any, *, before: tuple[dt.datetime, int] | None = None, limit: int = FEED_PAGE
-) -> FeedPage:
-    """New comments and replies by the readers `viewer` follows, newest first."""
+    viewer: Any, *, cursor: str | None = None, limit: int = FEED_PAGE
+) -> CommentList:
+    """New comments and replies by the readers `viewer` follows, newest first.
+
+    Leaves out readers the viewer mutes, deactivated accounts, and comments on pages
+    anyone may not see (unpublished or view-restricted). `cursor` is the keyset of
+    `CommentList.next_cursor`; a damaged one raises InvalidInput.
+    """
     if viewer is None or not viewer.is_authenticated:
-        return FeedPage(comments=[], next_before=None)
+        return CommentList(comments=[], next_cursor=None)
     followees = Follow.objects.filter(follower=viewer).values("followee_id")
     muted = Mute.objects.filter(muter=viewer).values("muted_id")
     comments = (
@@ -106,19 +103,10 @@ def following_feed(
             status=CommentStatus.PUBLISHED,
             author__user_id__in=followees,
             author__user__is_active=True,
-            conversation__page__live=True,
+            conversation__page__in=visible_pages(),
         )
         .exclude(author__user_id__in=muted)
         .select_related("author", "conversation__page", "parent__author")
-        .order_by("-created", "-id")
     )
-    if before is not None:
-        created, pk = before
-        comments = comments.filter(Q(created__lt=created) | Q(created=created, id__lt=pk))
-    rows = list(comments[: limit + 1])
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return FeedPage(
-        comments=rows,
-        next_before=(rows[-1].created, rows[-1].pk) if more and rows else None,
-    )
+    rows, next_cursor = keyset_page(comments, "newest", cursor, limit)
+    return CommentList(comments=rows, next_cursor=next_cursor)

@@ -18,6 +18,11 @@ urlpatterns = [
         name="conversation-fragment",
     ),
     path("articles/<id:article_id>/new/", views.new_comments_count, name="new-count"),
+    path(
+        "articles/<id:article_id>/new/comments/",
+        views.new_comments_fragment,
+        name="new-comments",
+    ),
     path("articles/<id:article_id>/post/", views.post_comment, name="post"),
     path("comments/<id:comment_id>/", views.comment_permalink, name="comment"),
     path("comments/<id:comment_id>/reply/", views.reply_page, name="reply"),

@@ -43,7 +43,15 @@ from masthead.core.middleware import has_session_cookie
 from .closing import is_open
 from .config import community_settings
 from .models import Comment, Commenter, CommenterStatus, CommentStatus, Conversation, ReportReason
-from .selectors import SORTS, ConversationView, Node, conversation_view, new_since, thread_view
+from .selectors import (
+    SORTS,
+    ConversationView,
+    Node,
+    conversation_view,
+    new_comments,
+    new_since,
+    thread_view,
+)
 from .services import posting, reactions, reports
 from .services.errors import Closed, CommunityError, InvalidInput, NotAllowed, RateLimited
 
@@ -102,6 +110,8 @@ class Viewer:
     why_not_link: str = ""
     why_not_link_text: str = ""
     editable_ids: set[int] = field(default_factory=set)
+    # Where a form without script comes back to (its #comment anchor is added).
+    back: str = ""
 
     @property
     def is_anonymous(self) -> bool:
@@ -113,7 +123,9 @@ def make_viewer(request: HttpRequest, article: Any | None) -> Viewer:
     if user is None:
         return Viewer()
     commenter = Commenter.objects.filter(user=user).first()
-    viewer = Viewer(user=user, commenter_id=commenter.pk if commenter else None)
+    viewer = Viewer(
+        user=user, commenter_id=commenter.pk if commenter else None, back=request.get_full_path()
+    )
     if article is None:
         return viewer
     viewer.reads_in_full = article_access(
@@ -274,6 +286,8 @@ def conversation_context(
         query = "?" + urlencode(params)
         more_href, more_fragment = page_url + query, fragment_url + query
     article_url = article.url or "/"
+    if wants_fragment(request):  # shown inside the article page: come back there
+        viewer.back = article_url
     next_param = quote(article_url + "#comments", safe="/#")
     return {
         "conversation_article": article,
@@ -289,9 +303,9 @@ def conversation_context(
         "tabs": _tabs(article.pk, sort, featured),
         "more_href": more_href,
         "more_fragment": more_fragment,
-        "count_url": reverse("community:new-count", args=[article.pk])
-        + "?"
-        + urlencode({"since": int(view.loaded_at.timestamp())}),
+        "count_url": _count_url(article.pk, view.loaded_at),
+        "new_href": page_url,
+        "new_fragment": reverse("community:new-comments", args=[article.pk]),
         "max_length": config.max_comment_length,
         "signin_url": reverse("account_login") + "?next=" + next_param,
         "register_url": reverse("account_signup") + "?next=" + next_param,
@@ -333,22 +347,74 @@ def conversation_fragment(request: HttpRequest, article_id: int) -> HttpResponse
     return _conversation(request, article_id, "community/conversation_fragment.html")
 
 
+def _since(request: HttpRequest) -> dt.datetime | None:
+    raw = request.GET.get("since", "")
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 11:
+        return None
+    return dt.datetime.fromtimestamp(int(raw), tz=dt.UTC)
+
+
+def _bad_since(request: HttpRequest) -> HttpResponse:
+    error = InvalidInput(_("Give the time the page loaded, in seconds."), code="since")
+    return _refusal(request, error, 400)
+
+
+def _count_url(article_id: int, loaded_at: dt.datetime) -> str:
+    return (
+        reverse("community:new-count", args=[article_id])
+        + "?"
+        + urlencode({"since": int(loaded_at.timestamp())})
+    )
+
+
 @require_http_methods(["GET", "HEAD"])
 def new_comments_count(request: HttpRequest, article_id: int) -> HttpResponse:
     """How many comments were published since `since` (unix seconds, the time the
     reader's page was built): the "N new comments" button. Anonymous answers are
     shared-cacheable for a few seconds."""
     article = visible_article(article_id)
-    raw = request.GET.get("since", "")
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 11:
-        error = InvalidInput(_("Give the time the page loaded, in seconds."), code="since")
-        return _refusal(request, error, 400)
-    since = dt.datetime.fromtimestamp(int(raw), tz=dt.UTC)
+    since = _since(request)
+    if since is None:
+        return _bad_since(request)
     user = signed_in_user(request)
     count = new_since(page=article, since=since, viewer=user)
     label = ngettext("Show %(n)d new comment", "Show %(n)d new comments", count) % {"n": count}
     response = JsonResponse({"count": count, "label": label})
     return _cache_for(request, response, Viewer(user=user))
+
+
+@require_http_methods(["GET", "HEAD"])
+def new_comments_fragment(request: HttpRequest, article_id: int) -> HttpResponse:
+    """The comments published since `since`, for the script to slot in where each
+    belongs (the "N new comments" button; without a script that button is a link to the
+    conversation's newest page)."""
+    article = visible_article(article_id)
+    since = _since(request)
+    if since is None:
+        return _bad_since(request)
+    viewer = make_viewer(request, article)
+    config = community_settings(article)
+    if comments_closed(article, conversation_of(article), config):
+        viewer.can_post = False
+    viewer.back = article.url or "/"
+    fresh = new_comments(page=article, since=since, viewer=viewer.user)
+    added = len(fresh.nodes)
+    response = render(
+        request,
+        "community/includes/new_comments.html",
+        {
+            "nodes": fresh.nodes,
+            "more": fresh.more,
+            "conversation_count": fresh.count,
+            "count_url": _count_url(article.pk, fresh.loaded_at),
+            "announce": ngettext("%(n)d new comment added.", "%(n)d new comments added.", added)
+            % {"n": added},
+            "links": comment_links(),
+            "post_url": reverse("community:post", args=[article.pk]),
+            "viewer": viewer,
+        },
+    )
+    return _cache_for(request, response, viewer)
 
 
 @require_http_methods(["GET", "HEAD"])

@@ -5,8 +5,9 @@ Thin views over services/following.py. Invariants:
   brought back); answers are personal, never cached.
 - A reader is named by their Commenter id (their public profile), a conversation by any
   of its comments' ids; ids are range-checked by the `id` converter (404 otherwise).
-- Without script the reader is sent back to `next` (a path on this site only), with a
-  message; a script asking for JSON gets the new state, or the refusal's message.
+- Without script the reader is sent back to `next` (a path on this site only, its
+  #comment anchor kept), with a message; a script asking for JSON gets the new state,
+  or the refusal's message (429 with Retry-After when rate-limited).
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from masthead.core.http import private_no_store
 from . import selectors_following
 from .models import Comment, Commenter
 from .services import following as services
-from .services.errors import CommunityError, NotAllowed
+from .services import ratelimit
+from .services.errors import CommunityError, NotAllowed, RateLimited
 from .views import visible_article
 
 
@@ -72,8 +74,16 @@ def _answer(
         act()
     except CommunityError as error:
         status = 403 if isinstance(error, NotAllowed) else 400
+        if isinstance(error, RateLimited):
+            status = 429
         if _wants_json(request):
-            return JsonResponse({"error": error.message, "code": error.code}, status=status)
+            response = JsonResponse(
+                {"error": error.message, "message": error.message, "code": error.code},
+                status=status,
+            )
+            if isinstance(error, RateLimited):
+                response["Retry-After"] = str(ratelimit.retry_after_seconds(error))
+            return response
         messages.error(request, error.message)
         return redirect(_next(request, fallback))
     if _wants_json(request):

@@ -5,7 +5,8 @@ Invariants:
   joined, their published comments (never pending, rejected, hidden or deleted ones,
   and only on articles anyone may see) and their follower counts. A banned reader's
   profile is gone (404). The reader's legal name and email never appear.
-- The Following feed is the signed-in reader's own: private, never stored by a cache.
+- The Following feed is the signed-in reader's own: private, never stored by a cache;
+  it never shows readers they mute or deactivated accounts (selectors_following).
 - Both page with a keyset cursor ("Older comments"), never OFFSET, and cost a fixed
   number of queries whatever the number of comments.
 """
@@ -23,9 +24,9 @@ from django.views.decorators.http import require_http_methods
 
 from masthead.core.http import private_no_store
 
-from . import selectors
+from . import selectors, selectors_following
 from .models import Commenter, CommenterStatus, Follow, Mute
-from .selectors import following_feed, reader_comments
+from .selectors import reader_comments
 from .services.errors import InvalidInput
 from .views import signed_in_user
 
@@ -94,7 +95,7 @@ def following_page(request: HttpRequest) -> HttpResponse:
     if user is None:
         return redirect(reverse("account_login") + "?next=" + quote(request.path, safe="/"))
     try:
-        feed = following_feed(user=user, cursor=request.GET.get("after") or None)
+        feed = selectors_following.following_feed(user, cursor=request.GET.get("after") or None)
     except InvalidInput as error:
         return render(request, "community/problem.html", {"message": error.message}, status=400)
     return render(

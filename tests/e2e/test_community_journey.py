@@ -9,9 +9,9 @@ its conversation, the conversation's own page, a reader's profile and the Follow
 feed pass axe-core's WCAG 2.x A/AA rules (serious and critical), on a desktop and a
 phone, and no request fails.
 
-Not yet here (built by other parts of issue 10): the notification in the header and by
-email, the follow button (community-notify: the journey follows through the database
-until its route exists), the report and the moderator's rejection in the admin.
+The journey goes on in test_community_moderation_journey.py: following from beside a
+comment, new comments slotted in place, the notification in the header and by email,
+a report, and the moderator's rejection in the admin, told to the author.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ Contract:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,6 +110,14 @@ def _locked(comment: Comment | int) -> Comment:
         raise InvalidInput(_("That comment no longer exists."), code="comment_missing") from None
 
 
+def _comment_begin(actor: Any, comment: Comment | int, note: str) -> tuple[Comment, str]:
+    """What every decision about a comment starts with: the actor may moderate, the
+    note fits, the comment's row is locked."""
+    _require_moderator(actor)
+    note = _clean(note, MAX_NOTE, required=False, what=_("note"))
+    return _locked(comment), note
+
+
 def _log(
     *,
     actor: Any,
@@ -141,9 +150,7 @@ def comment_approve(*, actor: Any, comment: Comment | int, note: str = "") -> Mo
 
     A rejected comment may be approved too (a moderator changing their mind).
     """
-    _require_moderator(actor)
-    note = _clean(note, MAX_NOTE, required=False, what=_("note"))
-    comment = _locked(comment)
+    comment, note = _comment_begin(actor, comment, note)
     if comment.status == CommentStatus.DELETED:
         raise InvalidInput(
             _("Its author deleted this comment; there is nothing to approve."),
@@ -184,8 +191,7 @@ def comment_reject(
     """
     _require_moderator(actor)
     text = rejection_reason_text(reason, explanation)
-    note = _clean(note, MAX_NOTE, required=False, what=_("note"))
-    comment = _locked(comment)
+    comment, note = _comment_begin(actor, comment, note)
     if comment.status == CommentStatus.DELETED:
         raise InvalidInput(
             _("Its author deleted this comment; there is nothing to reject."),
@@ -208,9 +214,7 @@ def comment_reject(
 @transaction.atomic
 def comment_feature(*, actor: Any, comment: Comment | int, note: str = "") -> ModerationDecision:
     """Pick a published comment for the Featured tab."""
-    _require_moderator(actor)
-    note = _clean(note, MAX_NOTE, required=False, what=_("note"))
-    comment = _locked(comment)
+    comment, note = _comment_begin(actor, comment, note)
     if comment.status != CommentStatus.PUBLISHED:
         raise InvalidInput(
             _("Only a published comment can be featured."), code="feature_unpublished"
@@ -226,9 +230,7 @@ def comment_feature(*, actor: Any, comment: Comment | int, note: str = "") -> Mo
 
 @transaction.atomic
 def comment_unfeature(*, actor: Any, comment: Comment | int, note: str = "") -> ModerationDecision:
-    _require_moderator(actor)
-    note = _clean(note, MAX_NOTE, required=False, what=_("note"))
-    comment = _locked(comment)
+    comment, note = _comment_begin(actor, comment, note)
     if comment.featured_at is None:
         raise InvalidInput(_("This comment is not featured."), code="not_featured")
     comment.featured_at = None
@@ -244,8 +246,33 @@ class BulkResult:
     skipped: list[tuple[int, str]] = field(default_factory=list)  # (comment id, why)
 
 
-BULK_ACTIONS = ("approve", "reject", "feature", "unfeature")
+# Every decision about a comment, by the name the admin's forms post: the queue's row
+# buttons, its bulk form and the comment's own page all go through `comment_decide`.
+COMMENT_ACTIONS: dict[str, Callable[..., ModerationDecision]] = {
+    "approve": lambda *, reason, explanation, **kw: comment_approve(**kw),
+    "reject": lambda **kw: comment_reject(**kw),
+    "feature": lambda *, reason, explanation, **kw: comment_feature(**kw),
+    "unfeature": lambda *, reason, explanation, **kw: comment_unfeature(**kw),
+}
+BULK_ACTIONS = tuple(COMMENT_ACTIONS)
 MAX_BULK = 200
+
+
+def comment_decide(
+    *,
+    actor: Any,
+    action: str,
+    comment: Comment | int,
+    reason: str = "",
+    explanation: str = "",
+    note: str = "",
+) -> ModerationDecision:
+    """The decision named `action` (a COMMENT_ACTIONS key) about one comment; `reason`
+    and `explanation` matter only for a rejection."""
+    run = COMMENT_ACTIONS.get(action)
+    if run is None:
+        raise InvalidInput(_("Choose what to do with the comment."), code="action_unknown")
+    return run(actor=actor, comment=comment, reason=reason, explanation=explanation, note=note)
 
 
 def comments_decide(
@@ -274,16 +301,9 @@ def comments_decide(
     result = BulkResult()
     for pk in ids:
         try:
-            if action == "approve":
-                decision = comment_approve(actor=actor, comment=pk)
-            elif action == "reject":
-                decision = comment_reject(
-                    actor=actor, comment=pk, reason=reason, explanation=explanation
-                )
-            elif action == "feature":
-                decision = comment_feature(actor=actor, comment=pk)
-            else:
-                decision = comment_unfeature(actor=actor, comment=pk)
+            decision = comment_decide(
+                actor=actor, action=action, comment=pk, reason=reason, explanation=explanation
+            )
         except InvalidInput as refusal:
             result.skipped.append((pk, refusal.message))
         else:
@@ -307,6 +327,19 @@ def _locked_commenter(user: Any) -> Commenter:
         ) from None
 
 
+def _reader_begin(
+    actor: Any, user: Any, *, note: str, reason: str | None = None
+) -> tuple[Commenter, str, str]:
+    """What every decision about a reader starts with: the actor may moderate, the
+    reason (when the reader is told one: required) and the note fit, the row is locked.
+    Returns (commenter, reason, note)."""
+    _require_moderator(actor)
+    if reason is not None:
+        reason = _clean(reason, MAX_REASON, required=True, what=_("reason"))
+    note = _clean(note, MAX_NOTE, required=False, what=_("note"))
+    return _locked_commenter(user), reason or "", note
+
+
 def _reader_log(
     commenter: Commenter, *, actor: Any, action: str, reason: str = "", note: str = ""
 ) -> ModerationDecision:
@@ -322,10 +355,7 @@ def _tell_reader(commenter: Commenter, decision: ModerationDecision) -> None:
 @transaction.atomic
 def reader_warn(*, actor: Any, user: Any, reason: str, note: str = "") -> ModerationDecision:
     """A warning the reader is told about; their account keeps commenting."""
-    _require_moderator(actor)
-    reason = _clean(reason, MAX_REASON, required=True, what=_("reason"))
-    note = _clean(note, MAX_NOTE, required=False, what=_("note"))
-    commenter = _locked_commenter(user)
+    commenter, reason, note = _reader_begin(actor, user, reason=reason, note=note)
     decision = _reader_log(
         commenter, actor=actor, action=ModerationAction.WARN, reason=reason, note=note
     )
@@ -344,9 +374,7 @@ def reader_suspend(
             _("Suspend for 1 to %(limit)d days.") % {"limit": MAX_SUSPENSION_DAYS},
             code="days_out_of_range",
         )
-    reason = _clean(reason, MAX_REASON, required=True, what=_("reason"))
-    note = _clean(note, MAX_NOTE, required=False, what=_("note"))
-    commenter = _locked_commenter(user)
+    commenter, reason, note = _reader_begin(actor, user, reason=reason, note=note)
     if commenter.status == CommenterStatus.BANNED:
         raise InvalidInput(
             _("This reader is banned; lift the ban before suspending them."),
@@ -368,10 +396,7 @@ def reader_ban(
 ) -> ModerationDecision:
     """No commenting until a moderator lifts the ban. With `reject_pending`, their
     comments waiting for a moderator are rejected too (one decision each)."""
-    _require_moderator(actor)
-    reason = _clean(reason, MAX_REASON, required=True, what=_("reason"))
-    note = _clean(note, MAX_NOTE, required=False, what=_("note"))
-    commenter = _locked_commenter(user)
+    commenter, reason, note = _reader_begin(actor, user, reason=reason, note=note)
     if commenter.status == CommenterStatus.BANNED:
         raise InvalidInput(_("This reader is already banned."), code="already_banned")
     commenter.status = CommenterStatus.BANNED
@@ -392,9 +417,7 @@ def reader_ban(
 @transaction.atomic
 def reader_unban(*, actor: Any, user: Any, note: str = "") -> ModerationDecision:
     """Lift a ban or a suspension."""
-    _require_moderator(actor)
-    note = _clean(note, MAX_NOTE, required=False, what=_("note"))
-    commenter = _locked_commenter(user)
+    commenter, _reason, note = _reader_begin(actor, user, note=note)
     if commenter.status == CommenterStatus.ACTIVE:
         raise InvalidInput(_("This reader is neither banned nor suspended."), code="not_restricted")
     commenter.status = CommenterStatus.ACTIVE
@@ -408,9 +431,7 @@ def reader_unban(*, actor: Any, user: Any, note: str = "") -> ModerationDecision
 @transaction.atomic
 def reader_premoderate(*, actor: Any, user: Any, on: bool, note: str = "") -> ModerationDecision:
     """Hold every comment of this reader for a moderator (`on`), or stop holding them."""
-    _require_moderator(actor)
-    note = _clean(note, MAX_NOTE, required=False, what=_("note"))
-    commenter = _locked_commenter(user)
+    commenter, _reason, note = _reader_begin(actor, user, note=note)
     if commenter.always_premoderate == on:
         raise InvalidInput(
             _("This reader's comments are already held for a moderator.")
@@ -435,6 +456,57 @@ def reader_note(*, actor: Any, user: Any, notes: str) -> ModerationDecision:
     commenter.moderator_notes = notes
     commenter.save(update_fields=["moderator_notes"])
     return _reader_log(commenter, actor=actor, action=ModerationAction.NOTE, note=notes)
+
+
+# Every decision about a reader, by the name the reader's admin page posts; those in
+# READER_ACTIONS_TOLD_WHY need the reason the reader is told.
+READER_ACTIONS: dict[str, Callable[..., ModerationDecision]] = {
+    "warn": lambda *, actor, user, reason, note, **_kw: reader_warn(
+        actor=actor, user=user, reason=reason, note=note
+    ),
+    "suspend": lambda *, actor, user, reason, note, days, **_kw: reader_suspend(
+        actor=actor, user=user, days=days, reason=reason, note=note
+    ),
+    "ban": lambda *, actor, user, reason, note, reject_pending, **_kw: reader_ban(
+        actor=actor, user=user, reason=reason, note=note, reject_pending=reject_pending
+    ),
+    "unban": lambda *, actor, user, note, **_kw: reader_unban(actor=actor, user=user, note=note),
+    "premoderate": lambda *, actor, user, note, **_kw: reader_premoderate(
+        actor=actor, user=user, on=True, note=note
+    ),
+    "unpremoderate": lambda *, actor, user, note, **_kw: reader_premoderate(
+        actor=actor, user=user, on=False, note=note
+    ),
+    "notes": lambda *, actor, user, notes, **_kw: reader_note(actor=actor, user=user, notes=notes),
+}
+READER_ACTIONS_TOLD_WHY = ("warn", "suspend", "ban")
+
+
+def reader_decide(
+    *,
+    actor: Any,
+    user: Any,
+    action: str,
+    reason: str = "",
+    note: str = "",
+    days: int | None = None,
+    reject_pending: bool = False,
+    notes: str = "",
+) -> ModerationDecision:
+    """The decision named `action` (a READER_ACTIONS key) about a reader; each action
+    reads only the arguments it needs."""
+    run = READER_ACTIONS.get(action)
+    if run is None:
+        raise InvalidInput(_("Choose what to do about the reader."), code="action_unknown")
+    return run(
+        actor=actor,
+        user=user,
+        reason=reason,
+        note=note,
+        days=days,
+        reject_pending=reject_pending,
+        notes=notes,
+    )
 
 
 # -- conversations -------------------------------------------------------------------------

@@ -15,6 +15,9 @@ Invariants:
   visible (published, or a tombstone whose replies live on) or is the reader's own.
 - A reader follows at most FOLLOW_LIMIT readers and threads each, and mutes at most
   MUTE_LIMIT: follows fan notifications out, so they are bounded.
+- Following, unfollowing, muting and unmuting readers are rate-limited together
+  (ratelimit kind "follow", RateLimited saying when to try again); only a call that
+  would change something counts, so repeating a request is never refused.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from ..config import community_settings
 from ..models import (
     Comment,
     Commenter,
@@ -33,6 +37,7 @@ from ..models import (
     Mute,
     ThreadFollow,
 )
+from . import ratelimit
 from .errors import InvalidInput, NotAllowed
 
 FOLLOW_LIMIT = 1000
@@ -51,6 +56,10 @@ def _public_reader(other: Any) -> Commenter:
     if commenter is None or commenter.status == CommenterStatus.BANNED or not other.is_active:
         raise NotAllowed(_("This reader's profile is not available."), code="no_profile")
     return commenter
+
+
+def _count_against_limit(user: Any) -> None:
+    ratelimit.hit("follow", user.pk, community_settings())
 
 
 def _create_once(model: type, **fields: Any) -> bool:
@@ -77,13 +86,18 @@ def follow(*, follower: Any, followee: Any) -> bool:
             % {"limit": f"{FOLLOW_LIMIT:,}"},
             code="follow_limit",
         )
+    _count_against_limit(follower)
     return _create_once(Follow, follower=follower, followee=followee)
 
 
 def unfollow(*, follower: Any, followee: Any) -> bool:
     """Stop following; True when a follow was removed."""
     _must_be_active(follower)
-    return bool(Follow.objects.filter(follower=follower, followee=followee).delete()[0])
+    rows = Follow.objects.filter(follower=follower, followee=followee)
+    if not rows.exists():
+        return False
+    _count_against_limit(follower)
+    return bool(rows.delete()[0])
 
 
 def mute(*, muter: Any, muted: Any) -> bool:
@@ -101,13 +115,18 @@ def mute(*, muter: Any, muted: Any) -> bool:
             % {"limit": f"{MUTE_LIMIT:,}"},
             code="mute_limit",
         )
+    _count_against_limit(muter)
     return _create_once(Mute, muter=muter, muted=muted)
 
 
 def unmute(*, muter: Any, muted: Any) -> bool:
     """Unmute; True when a mute was removed."""
     _must_be_active(muter)
-    return bool(Mute.objects.filter(muter=muter, muted=muted).delete()[0])
+    rows = Mute.objects.filter(muter=muter, muted=muted)
+    if not rows.exists():
+        return False
+    _count_against_limit(muter)
+    return bool(rows.delete()[0])
 
 
 def _thread_root(comment: Comment) -> Comment:

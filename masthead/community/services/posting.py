@@ -48,6 +48,7 @@ from . import moderation_pipeline as pipeline
 from . import ratelimit
 from .errors import InvalidInput, NotAllowed
 from .names import commenter_create, name_available
+from .suspensions import suspension_end_if_over
 from .visibility import count_published, set_status
 
 
@@ -138,6 +139,8 @@ def comment_post(
             _("That comment cannot be replied to any more."), code="parent_unavailable"
         )
     commenter = Commenter.objects.filter(user=user).first()
+    if commenter is not None:
+        suspension_end_if_over(commenter=commenter, now=now)  # the row agrees with the clock
     submission = pipeline.Submission(
         body=body or "",
         config=config,

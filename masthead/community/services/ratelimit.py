@@ -6,7 +6,10 @@ reader may try again. Kinds:
 - "comment": one comment per `comment_interval_seconds` and at most `comment_burst`
   per 10 minutes;
 - "reaction": `reactions_per_minute` likes or unlikes per minute;
-- "report": `reports_per_hour` reports per hour.
+- "report": `reports_per_hour` reports per hour;
+- "follow": follows, unfollows, mutes and unmutes of readers together, at most
+  `reactions_per_minute` per minute (a counter of their own, the likes' allowance: a
+  reader clicking through profiles acts at the pace of one liking comments).
 Counters live in the default cache under "masthead:community-rl:", a strict prefix: if
 Redis is away the cache raises CacheUnavailable and the request is refused politely
 (masthead.core.cache), so limits fail closed. Windows are fixed (aligned to the clock).
@@ -34,6 +37,8 @@ def _window_limit(kind: str, config: Any) -> tuple[int, int]:
         return config.reactions_per_minute, 60
     if kind == "report":
         return config.reports_per_hour, 3600
+    if kind == "follow":
+        return config.reactions_per_minute, 60
     raise ValueError(f"unknown rate limit {kind!r}")
 
 
@@ -43,6 +48,10 @@ def _message(kind: str, retry_at: datetime) -> str:
         return _("You are commenting quickly. You can post again at %(time)s.") % {"time": when}
     if kind == "reaction":
         return _("Too many likes in a short time. Try again at %(time)s.") % {"time": when}
+    if kind == "follow":
+        return _(
+            "You have followed and muted many readers in a short time. Try again at %(time)s."
+        ) % {"time": when}
     return _("You have sent many reports. You can report again at %(time)s.") % {"time": when}
 
 

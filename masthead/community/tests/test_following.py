@@ -24,7 +24,7 @@ from masthead.community.models import (
     ThreadFollow,
 )
 from masthead.community.services import following as service
-from masthead.community.services.errors import InvalidInput, NotAllowed
+from masthead.community.services.errors import InvalidInput, NotAllowed, RateLimited
 from rigs.newsroom import make_article
 
 from .notify_support import comment, commenter, fresh, reader
@@ -155,9 +155,9 @@ def test_the_following_feed_lists_followed_unmuted_published_comments_by_keyset(
 
     first = selectors.following_feed(ada.user, limit=3)
     assert [c.pk for c in first.comments] == [c.pk for c in reversed(shown)][:3]
-    second = selectors.following_feed(ada.user, before=first.next_before, limit=3)
+    second = selectors.following_feed(ada.user, cursor=first.next_cursor, limit=3)
     assert [c.pk for c in second.comments] == [shown[1].pk, shown[0].pk]
-    assert second.next_before is None
+    assert second.next_cursor is None
     assert selectors.following_feed(reader()).comments == []
 
 
@@ -235,3 +235,83 @@ def test_following_a_conversation_from_a_comment(client, page):
     assert response.json()["following"] is True
     response = client.post(f"/community/threads/{top.pk}/unfollow/", HTTP_ACCEPT="application/json")
     assert response.json()["following"] is False
+
+
+# -- the Follow and Mute buttons beside comments; rate limits -----------------------------
+def _conversation_html(client: Client, page: Any) -> str:
+    return client.get(f"/community/articles/{page.pk}/").content.decode()
+
+
+def test_follow_and_mute_buttons_sit_beside_others_comments_only(client, page):
+    me, ben = commenter(name="Mira"), commenter(name="Ben")
+    theirs, mine = comment(ben, page), comment(me, page)
+    assert "/mute/" not in _conversation_html(client, page)  # signed out: no forms
+    client.force_login(me.user)
+    html = _conversation_html(client, page)
+    assert f'action="/community/readers/{ben.pk}/mute/"' in html
+    assert f'action="/community/readers/{ben.pk}/follow/"' in html
+    assert f'action="/community/readers/{me.pk}/mute/"' not in html
+    assert f'action="/community/readers/{me.pk}/follow/"' not in html
+    assert f'value="/community/articles/{page.pk}/#comment-{theirs.pk}"' in html
+    assert f"#comment-{mine.pk}" not in html.split(f'id="comment-{mine.pk}"')[1].split("</ul>")[0]
+
+
+def test_muting_from_a_comment_without_script_comes_back_to_it_collapsed(client, page):
+    me, ben = commenter(name="Mira"), commenter(name="Ben")
+    theirs = comment(ben, page, body="Words you will not see")
+    client.force_login(me.user)
+    back = f"/community/articles/{page.pk}/#comment-{theirs.pk}"
+    response = client.post(f"/community/readers/{ben.pk}/mute/", {"next": back})
+    assert response.status_code == 302 and response["Location"] == back
+    assert selectors.muted_ids(me.user) == {ben.user.pk}
+    html = _conversation_html(client, page)
+    assert "whom you muted" in html and "Words you will not see" not in html
+    assert f'action="/community/readers/{ben.pk}/unmute/"' in html
+    assert "You muted Ben." in html  # the message, shown on the page it came back to
+    client.post(f"/community/readers/{ben.pk}/unmute/", {"next": back})
+    assert "whom you muted" not in _conversation_html(client, page)
+
+
+def test_following_from_a_comment_turns_the_button_into_unfollow(client, page):
+    me, ben = commenter(name="Mira"), commenter(name="Ben")
+    comment(ben, page)
+    client.force_login(me.user)
+    response = client.post(f"/community/readers/{ben.pk}/follow/", HTTP_ACCEPT="application/json")
+    assert response.json()["following"] is True
+    assert f'action="/community/readers/{ben.pk}/unfollow/"' in _conversation_html(client, page)
+
+
+def test_follow_unfollow_mute_and_unmute_share_a_rate_limit(client, page):
+    from .conftest import configure
+
+    configure(reactions_per_minute=3)
+    me = commenter(name="Mira")
+    ben, cy = commenter(name="Ben"), commenter(name="Cy")
+    client.force_login(me.user)
+    json = {"HTTP_ACCEPT": "application/json"}
+    for path in (f"{ben.pk}/follow/", f"{ben.pk}/unfollow/", f"{cy.pk}/mute/"):
+        assert client.post(f"/community/readers/{path}", **json).status_code == 200
+    # a repeat changes nothing, so it is never refused and never counted
+    assert client.post(f"/community/readers/{cy.pk}/mute/", **json).status_code == 200
+    limited = client.post(f"/community/readers/{cy.pk}/unmute/", **json)
+    assert limited.status_code == 429
+    assert "Try again at" in limited.json()["error"]
+    assert int(limited["Retry-After"]) >= 1
+    assert selectors.muted_ids(me.user) == {cy.user.pk}  # nothing half-done
+    # without script: back where the reader was, with the same message
+    back = client.post(f"/community/readers/{ben.pk}/follow/", {"next": "/x/#comment-1"})
+    assert back["Location"] == "/x/#comment-1"
+    assert not selectors.is_following(me.user, ben.user)
+    page_after = client.get(f"/community/readers/{ben.pk}/").content.decode()
+    assert "followed and muted many readers" in page_after
+
+
+def test_the_rate_limit_is_per_reader(client, page):
+    from .conftest import configure
+
+    configure(reactions_per_minute=1)
+    ada, ben, cy = commenter(name="Ada"), commenter(name="Ben"), commenter(name="Cy")
+    assert service.follow(follower=ada.user, followee=cy.user)
+    assert service.follow(follower=ben.user, followee=cy.user)
+    with pytest.raises(RateLimited):
+        service.mute(muter=ada.user, muted=ben.user)

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from masthead.community import selectors
+from masthead.community import selectors, selectors_following
 from masthead.community.models import Comment, CommentStatus, Follow, Mute
 from masthead.community.services import posting, reactions
 from masthead.community.services.errors import InvalidInput
@@ -235,9 +235,9 @@ def test_a_readers_history_and_the_following_feed_show_published_comments(
     post(followed, article, "Held back")
     configure(premoderate_all=False, comment_interval_seconds=0)
     post(stranger, article, "Not followed")
-    feed = selectors.following_feed(user=me, limit=2)
+    feed = selectors_following.following_feed(me, limit=2)
     assert [c.pk for c in feed.comments] == [shown[2].pk, shown[1].pk]
-    rest = selectors.following_feed(user=me, cursor=feed.next_cursor, limit=2)
+    rest = selectors_following.following_feed(me, cursor=feed.next_cursor, limit=2)
     assert [c.pk for c in rest.comments] == [shown[0].pk]
     assert rest.next_cursor is None
     history = selectors.reader_comments(commenter=shown[0].author)

@@ -105,6 +105,55 @@ def test_publishing_editing_and_deleting_purge_the_first_page(
     assert fragment in _purged_paths(purge_server)
 
 
+def test_a_comment_published_or_removed_purges_listings_its_thread_and_the_profile(
+    purge_server, django_capture_on_commit_callbacks
+):
+    from masthead.community.services import decisions
+
+    from .moderation_rig import make_moderator
+
+    section = make_section(title="Harbour")
+    article = make_article(section=section, hero=False, tags=["ferries"])
+    author_slug = article.authors[0].slug
+    alice, bob = ReaderFactory(verified=True), ReaderFactory(verified=True)
+    top = posting.comment_post(
+        user=alice, page=article, body="Top words", reads_in_full=True, display_name="Topper"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        reply = posting.comment_post(
+            user=bob,
+            page=article,
+            body="A reply",
+            parent=top,
+            reads_in_full=True,
+            display_name="Replier",
+        )
+    bob_profile = reverse("community:reader", args=[reply.author_id])
+    expected = {
+        section.url,  # the section's cards
+        "/",  # the front page's cards
+        reverse("content:author", args=[author_slug]),
+        reverse("content:tag", args=["ferries"]),
+        reverse("community:comment", args=[top.pk]),  # the thread's pages
+        reverse("community:comment", args=[reply.pk]),
+        bob_profile,
+    }
+    assert expected <= _purged_paths(purge_server)
+
+    purge_server.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        decisions.comment_reject(actor=make_moderator(), comment=reply.pk, reason="other")
+    assert expected <= _purged_paths(purge_server)
+
+    purge_server.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        posting.comment_delete(user=alice, comment=top)
+    purged = _purged_paths(purge_server)
+    assert {section.url, reverse("community:comment", args=[reply.pk])} <= purged
+    assert reverse("community:reader", args=[top.author_id]) in purged
+    assert bob_profile not in purged  # only the changed comment's author
+
+
 def test_nothing_is_sent_without_a_purge_address(settings, django_capture_on_commit_callbacks):
     settings.CDN_PURGE_URL = ""
     purging.connect()

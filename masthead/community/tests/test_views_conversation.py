@@ -29,6 +29,7 @@ from masthead.community.models import (
     Conversation,
     Follow,
     Like,
+    Mute,
     Report,
 )
 from masthead.community.services import posting
@@ -264,6 +265,50 @@ def test_permalink_opens_the_whole_thread(client, article):
     assert "The reply linked to" in html
     assert "Another conversation entirely" not in html
     assert "comment--target" in html
+
+
+def test_new_comments_come_as_items_to_slot_in_where_they_belong(article):
+    old = timezone.now() - dt.timedelta(minutes=5)
+    top = post(reader(), article, "Older top", now=old)
+    deep = top
+    for depth in range(4):  # a chain to below the nesting depth
+        deep = post(reader(), article, f"Depth {depth + 1}", parent=deep, now=old)
+    since = int((timezone.now() - dt.timedelta(minutes=1)).timestamp())
+    me = reader()
+    fresh_top = post(reader(), article, "A new thread")
+    fresh_reply = post(reader(), article, "A new reply", parent=top)
+    fresh_deep = post(reader(), article, "A reply far down", parent=deep)
+    post(me, article, "My own words")  # already on my page: not sent again
+    url = reverse("community:new-comments", args=[article.pk]) + f"?since={since}"
+    response = client_for(me).get(url, **FRAGMENT)
+    html = response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+    places = dict(re.findall(r'<li data-place="(\d*)">\s*<article[^>]*id="comment-(\d+)"', html))
+    found = {int(pk): place for place, pk in places.items()}
+    assert found == {
+        fresh_top.pk: "",
+        fresh_reply.pk: str(top.pk),
+        fresh_deep.pk: str(deep.nest_parent_id),
+    }
+    assert "My own words" not in html
+    assert "in reply to" in html  # the flattened reply says whom it answers
+    assert "3 new comments added." in html
+    assert "9 comments" in html  # the count now
+    assert 'data-count-src="/community/articles/' in html
+    bad = client_for(me).get(reverse("community:new-comments", args=[article.pk]) + "?since=x")
+    assert bad.status_code == 400
+    anonymous = Client().get(url)
+    assert "max-age" in anonymous["Cache-Control"] and "My own words" in anonymous.content.decode()
+
+
+def test_the_new_comments_slot_is_a_working_link_without_script(article):
+    post(reader(), article, "Something")
+    html = client_for(reader()).get(reverse("community:conversation", args=[article.pk]))
+    page = html.content.decode()
+    conversation = reverse("community:conversation", args=[article.pk])
+    assert re.search(
+        r'<a class="button" href="' + re.escape(conversation) + '" data-new-link', page
+    )
 
 
 def test_new_comments_count_since_the_page_loaded(client, article):
@@ -657,6 +702,24 @@ def test_profile_shows_the_public_face_only(client, article):
     assert f"comment-{comment.pk}" in html
     Commenter.objects.filter(pk=commenter.pk).update(status=CommenterStatus.BANNED)
     assert client.get(reverse("community:reader", args=[commenter.pk])).status_code == 404
+
+
+def test_following_page_never_shows_muted_or_deactivated_readers(article):
+    me, muted, gone, friend = reader(), reader(), reader(), reader()
+    for other in (muted, gone, friend):
+        Follow.objects.create(follower=me, followee=other)
+    Mute.objects.create(muter=me, muted=muted)
+    post(muted, article, "Muted voice speaks")
+    post(gone, article, "Departed voice speaks")
+    shown = post(friend, article, "Friendly voice speaks")
+    gone.is_active = False
+    gone.save(update_fields=["is_active"])
+    html = client_for(me).get(reverse("community:following")).content.decode()
+    assert [int(n) for n in re.findall(r'id="comment-(\d+)"', html)] == [shown.pk]
+    assert "Muted voice" not in html and "Departed voice" not in html
+    # a damaged cursor is a clear 400, not a crash
+    damaged = client_for(me).get(reverse("community:following") + "?after=12x.4")
+    assert damaged.status_code == 400
 
 
 def test_following_feed_shows_only_followed_readers_newest_first(article):

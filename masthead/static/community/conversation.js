@@ -5,12 +5,16 @@
 //    stays cacheable; the anonymous first page is cached briefly too).
 // 2. Sort links, the Featured tab and "Load more" fetch fragments in place; load more
 //    appends after what the reader has (keyset paging on the server).
-// 3. Forms (post, reply, like, delete) are sent with fetch. The server answers 204 with
+// 3. Forms (post, reply, like, delete, follow, mute) are sent with fetch. The server answers 204 with
 //    X-Comment-Id (the conversation is reloaded and focus goes to that comment), JSON
-//    for a like, or 4xx with the message to show beside the form (text kept).
+//    for a like, JSON for a follow or mute (the view is reloaded, focus kept on the
+//    comment), or 4xx with the message to show beside the form (text kept).
 // 4. "Reply" opens the reply form under its comment (the link is the no-JS fallback).
-// 5. New comments since the page loaded are counted every 30 s, and a button in a slot
-//    reserved from the start offers them: nothing the reader is reading ever moves.
+// 5. New comments since the page loaded are counted every 30 s, and a link in a slot
+//    reserved from the start offers them (without a script, the link opens the newest
+//    page). Clicking fetches only the new comments and slots each in where it belongs
+//    (showNew), the view anchored so nothing the reader is reading moves, and the
+//    status region announces how many arrived.
 (() => {
   const root = document.querySelector("[data-conversation][data-src]");
   if (!root) return;
@@ -95,6 +99,15 @@
     }
     if (response.ok && type.includes("application/json")) {
       const data = await response.json();
+      if (form.hasAttribute("data-relation")) {
+        // Follow or mute: every comment by that reader changes, so reload this view and
+        // come back to the comment the reader acted from, saying what happened.
+        const comment = form.closest("[data-comment]");
+        await load(root.dataset.current || root.dataset.src, comment && comment.dataset.comment);
+        const status = body.querySelector("[data-conversation-status]");
+        if (status && data.message) status.textContent = data.message;
+        return;
+      }
       const like = form.querySelector("[data-like-button]");
       if (like && "liked" in data) {
         like.setAttribute("aria-pressed", data.liked ? "true" : "false");
@@ -142,10 +155,10 @@
       openReply(reply);
       return;
     }
-    const fresh = event.target.closest("[data-new-comments] button");
+    const fresh = event.target.closest("[data-new-comments] a[data-new-link]");
     if (fresh) {
       event.preventDefault();
-      load(root.dataset.src);
+      showNew(fresh);
     }
   });
 
@@ -210,6 +223,81 @@
     (name || textarea).focus();
   };
 
+  // Where a new comment goes: under the comment it is listed under (its replies list,
+  // made when it has none), or for a new thread at the top of a newest-first list, at
+  // the end of an oldest-first or most-liked one when no later page is left to load.
+  // Anything with no place here (a thread not on the page, the Featured tab) is left
+  // to the next full load; the count above says it exists.
+  const place = (item, sort) => {
+    const id = item.querySelector("[data-comment]")?.dataset.comment;
+    if (!id || document.getElementById(`comment-${id}`)) return false; // shown already
+    const under = item.dataset.place;
+    if (under) {
+      const holder = document.getElementById(`comment-${under}`);
+      if (!holder) return false;
+      let list = holder.querySelector(":scope > ol");
+      if (!list) {
+        list = document.createElement("ol");
+        holder.querySelector(":scope > [data-reply-slot]").after(list);
+      }
+      list.append(item);
+      return true;
+    }
+    let threads = body.querySelector("[data-thread-list]");
+    if (!threads) {
+      const empty = body.querySelector(".empty");
+      if (!empty || sort === "featured") return false;
+      threads = document.createElement("ol");
+      threads.className = "comments";
+      threads.dataset.threadList = "";
+      empty.replaceWith(threads);
+    }
+    if (sort === "newest") threads.prepend(item);
+    else if (sort !== "featured" && !body.querySelector("[data-load-more]")) threads.append(item);
+    else return false;
+    return true;
+  };
+
+  // "N new comments": fetch just those and slot each in where it belongs. The link
+  // (kept where it is) anchors the view: whatever is inserted above the reader, the
+  // page scrolls by as much, so the text they are reading never moves.
+  const showNew = async (link) => {
+    const slot = link.closest("[data-new-comments]");
+    const since = new URL(slot.dataset.countSrc, window.location.href).searchParams.get("since");
+    let html;
+    try {
+      html = await get(`${slot.dataset.src}?since=${encodeURIComponent(since)}`);
+    } catch (error) {
+      window.location.assign(link.href);
+      return;
+    }
+    const batch = parse(html).querySelector("[data-new-batch]");
+    if (!batch) return;
+    if (batch.hasAttribute("data-more")) {
+      await load(root.dataset.src); // a flood: the newest page, fresh
+      return;
+    }
+    const before = slot.getBoundingClientRect().top;
+    const sort = slot.dataset.sort || "newest";
+    let first = null;
+    batch.querySelectorAll(":scope > ol > li").forEach((item) => {
+      if (place(item, sort) && !first) first = item.querySelector("article");
+    });
+    const count = body.querySelector("[data-comment-count]");
+    const freshCount = batch.querySelector("[data-comment-count]");
+    if (count && freshCount) count.textContent = freshCount.textContent;
+    slot.dataset.countSrc = batch.dataset.countSrc;
+    slot.classList.remove("is-shown");
+    const status = body.querySelector("[data-conversation-status]");
+    if (status) status.textContent = batch.dataset.announce || "";
+    window.scrollBy(0, slot.getBoundingClientRect().top - before);
+    if (first) {
+      first.setAttribute("tabindex", "-1");
+      first.focus({ preventScroll: true });
+    }
+    startPolling();
+  };
+
   const startPolling = () => {
     const counter = body.querySelector("[data-new-comments][data-count-src]");
     if (pollTimer) window.clearInterval(pollTimer);
@@ -224,10 +312,8 @@
         if (!response.ok) return;
         const data = await response.json();
         if (data.count > 0) {
-          const button = counter.querySelector("button");
-          button.textContent = data.label;
+          counter.querySelector("a[data-new-link]").textContent = data.label;
           counter.classList.add("is-shown");
-          button.removeAttribute("disabled");
         }
       } catch (error) {
         // Offline for now: try again on the next tick.
