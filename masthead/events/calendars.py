@@ -70,6 +70,7 @@ def _event(
         url=page_url,
         stamp=now or timezone.now(),
         sequence=sequence,
+        time_zone=event.time_zone,
         organizer_name=newsroom_name(),
         organizer_email=_organizer_email(),
         attendee_email=user.email if user is not None else "",
