@@ -135,7 +135,7 @@ def message_email(*, message_id: int, registration_id: int) -> EmailMultiAlterna
 
 @email.renderer
 def event_cancelled_email(
-    *, registration_id: int, user_id: int, event: dict[str, Any]
+    *, registration_id: int, user_id: int, event: dict[str, Any], kind: str = "event_cancelled"
 ) -> EmailMultiAlternatives | None:
     """The event is off (cancelled, unpublished or deleted): METHOD:CANCEL for one reader.
 

@@ -297,6 +297,7 @@ def event_cancel(
                     "registration_id": registration.pk,
                     "user_id": registration.user_id,
                     "event": snapshot,
+                    "kind": "event_cancelled",
                 },
                 key=f"events:event-cancelled:{registration.pk}",
             )
