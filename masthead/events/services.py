@@ -367,20 +367,40 @@ def reminders_send(*, now: dt.datetime | None = None) -> int:
 
 # -- privacy ---------------------------------------------------------------------------------------
 def registrations_erase(*, user: Any, now: dt.datetime | None = None) -> dict[str, int]:
-    """For account erasure: delete the reader's registrations, freeing their places."""
+    """For account erasure: delete the reader's registrations, freeing their places.
+
+    Lock order (PostgreSQL must never find a cycle): every events write locks an
+    event's EventState row before it touches that event's registrations, and the user
+    row comes last (registering takes a key-share lock on it when the registration row
+    is written; the erasure deletes it after every eraser has run). An eraser locks
+    several events, so it takes them all first, in ascending event id, before it
+    deletes anything; two erasures, or an erasure and an editor's change, then queue
+    on the first event they share instead of each holding what the other wants. A
+    registration the reader made while the first pass waited for its locks is caught
+    by a second pass, so none is left for the user's deletion to cascade away without
+    promoting the waiting list.
+    """
     now = now or timezone.now()
     deleted = 0
     with transaction.atomic():
-        for event_id in (
-            Registration.objects.filter(user=user).values_list("event_id", flat=True).distinct()
-        ):
-            _locked_state(event_id)
-            row = Registration.objects.filter(user=user, event_id=event_id).first()
-            if row is None:
-                continue
-            was_confirmed = row.status == Status.CONFIRMED
-            row.delete()
-            deleted += 1
-            if was_confirmed:
-                _promote(event=EventPage.objects.get(pk=event_id), now=now)
+        done: set[int] = set()
+        while True:
+            event_ids = sorted(
+                set(Registration.objects.filter(user=user).values_list("event_id", flat=True))
+                - done
+            )
+            if not event_ids:
+                break
+            for event_id in event_ids:  # ascending: see the lock order above
+                _locked_state(event_id)
+            for event_id in event_ids:
+                row = Registration.objects.filter(user=user, event_id=event_id).first()
+                if row is None:
+                    continue
+                was_confirmed = row.status == Status.CONFIRMED
+                row.delete()
+                deleted += 1
+                if was_confirmed:
+                    _promote(event=EventPage.objects.get(pk=event_id), now=now)
+            done.update(event_ids)
     return {"event_registrations_deleted": deleted}
