@@ -281,3 +281,20 @@ def test_a_rolled_back_unpublish_tells_nobody(smtp_settings):
             pass
     assert smtp_settings.recorder.messages == []
     assert not EventState.objects.get(event=event).cancelled_at
+
+
+def test_the_reminders_command_runs_one_pass_and_says_how_many_are_due(smtp_settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    event = make_event(starts_in=dt.timedelta(minutes=50))
+    with time_machine.travel(event.starts_at - dt.timedelta(hours=30), tick=False):
+        committed(services.registration_create, event=event, user=ReaderFactory())
+    out = StringIO()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        call_command("send_event_reminders", stdout=out)
+    assert out.getvalue().strip() == "reminders due: 1"
+    with pytest.raises(CommandError, match="more than 0"):
+        call_command("send_event_reminders", "--loop", "--interval", "0")
