@@ -327,6 +327,17 @@ class EventPage(Page):
         return context
 
     def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        from . import selectors
+
+        # A signed-in reader's choice of timezone for event times is kept (in their
+        # session); an anonymous reader's stays in the address, so the page a shared
+        # cache keeps for an address is the same for everyone.
+        chosen = request.GET.get(selectors.ZONE_PARAM, "").strip()
+        if chosen and has_session_cookie(request) and request.user.is_authenticated:
+            if chosen == selectors.EVENT_ZONE:
+                request.session.pop(selectors.ZONE_SESSION_KEY, None)
+            elif chosen in selectors.zone_names():
+                request.session[selectors.ZONE_SESSION_KEY] = chosen
         response = super().serve(request, *args, **kwargs)
         if (
             response.status_code == 200
