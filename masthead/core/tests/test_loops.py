@@ -12,6 +12,8 @@ from django.core.management.base import CommandError
 
 from masthead.core import loops
 
+# Each pass closes stale database connections, as the commands do.
+pytestmark = pytest.mark.django_db
 logger = logging.getLogger("masthead.tests.loops")
 
 
