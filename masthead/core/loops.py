@@ -20,8 +20,9 @@ Invariants:
 - A pass that raises is logged with its traceback and the next one runs after the
   interval: one bad pass (the database restarting, a mail server away) never ends the
   loop. Each pass is logged (its result and how long it took).
-- Each pass starts with `close_old_connections()`, as a request would, so a database
-  connection broken between passes is replaced.
+- Each pass of a loop starts with `close_old_connections()`, as a request would, so a
+  database connection broken between passes is replaced (a single pass uses the
+  command's own connection as it is).
 """
 
 from __future__ import annotations
@@ -77,7 +78,6 @@ def run(
         raise CommandError("--interval must be more than 0 seconds.")
     stop = stop or threading.Event()
     if not loop:
-        close_old_connections()
         result = work(stop.is_set)
         if report is not None:
             report(result)
