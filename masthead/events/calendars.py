@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
@@ -70,6 +71,7 @@ def _event(
         url=page_url,
         stamp=now or timezone.now(),
         sequence=sequence,
+        time_zone=event.time_zone,
         organizer_name=newsroom_name(),
         organizer_email=_organizer_email(),
         attendee_email=user.email if user is not None else "",
@@ -100,6 +102,29 @@ def invitation(
         ],
     )
     return method, ics.render(calendar)
+
+
+def cancellation(snapshot: dict[str, Any], *, user: Any) -> bytes:
+    """METHOD:CANCEL for one reader, from the event's snapshot (services.event_cancel):
+    the same UID, the SEQUENCE the cancellation raised, the page address only."""
+    event = ics.Event(
+        uid=uid_for(snapshot["event_id"]),
+        starts_at=dt.datetime.fromisoformat(snapshot["starts_at"]),
+        ends_at=dt.datetime.fromisoformat(snapshot["ends_at"]),
+        summary=snapshot["title"],
+        description=strip_tags(snapshot.get("standfirst", "")),
+        location=snapshot.get("url", ""),
+        url=snapshot.get("url", ""),
+        stamp=timezone.now(),
+        sequence=int(snapshot["sequence"]),
+        time_zone=snapshot["time_zone"],
+        organizer_name=newsroom_name(),
+        organizer_email=_organizer_email(),
+        attendee_email=user.email,
+        attendee_name=user.get_full_name(),
+        cancelled=True,
+    )
+    return ics.render(ics.Calendar(method="CANCEL", events=[event]))
 
 
 def public_calendar(events: Iterable[EventPage], *, name: str = "") -> bytes:

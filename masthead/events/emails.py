@@ -14,6 +14,7 @@ Invariants:
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from email.mime.base import MIMEBase
 from email.mime.text import MIMEText
 from typing import Any
@@ -130,3 +131,46 @@ def message_email(*, message_id: int, registration_id: int) -> EmailMultiAlterna
         to=registration.user.email,
         context={**_context(registration, ""), "message": message},
     )
+
+
+@email.renderer
+def event_cancelled_email(
+    *, registration_id: int, user_id: int, event: dict[str, Any], kind: str = "event_cancelled"
+) -> EmailMultiAlternatives | None:
+    """The event is off (cancelled, unpublished or deleted): METHOD:CANCEL for one reader.
+
+    Written from the snapshot queued with it, so it goes even when the event's page and
+    registrations were deleted in the transaction that queued it; not when the reader's
+    account is gone or closed (an erasure), or when they gave up the place themselves."""
+    from django.contrib.auth import get_user_model
+
+    from .models import Registration
+
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not user.email:
+        return None
+    if Registration.objects.filter(
+        pk=registration_id, status=Registration.Status.CANCELLED
+    ).exists():
+        return None  # already told: their own cancellation carried a CANCEL
+    starts_at = dt.datetime.fromisoformat(event["starts_at"])
+    ends_at = dt.datetime.fromisoformat(event["ends_at"])
+    zone = zoneinfo.ZoneInfo(event["time_zone"])
+    local_start, local_end = starts_at.astimezone(zone), ends_at.astimezone(zone)
+    from .models import EventPage
+
+    still_there = EventPage.objects.filter(pk=event["event_id"], live=True).exists()
+    context = {
+        "event": {"title": event["title"], "time_zone": event["time_zone"]},
+        "user": user,
+        "kind": "event_cancelled",
+        "event_url": event["url"] if still_there else "",
+        "when_start": date_format(local_start, "l j F Y, H:i"),
+        "when_end": date_format(
+            local_end, "H:i" if local_end.date() == local_start.date() else "l j F Y, H:i"
+        ),
+    }
+    message = email.message("events/email/registration", to=user.email, context=context)
+    data = calendars.cancellation(event, user=user)
+    message.attach(calendar_part("CANCEL", data))
+    return message

@@ -1,69 +1,74 @@
-"""A small iCalendar (RFC 5545) writer: the one place an `.ics` is built.
+"""iCalendar (RFC 5545) output through the `icalendar` library: the one place an `.ics`
+is built.
 
-The `icalendar` library is not in the project's environment, so this module writes the
-few components Masthead needs (VCALENDAR with one VEVENT per event) itself, behind a
-surface small enough for the library to replace later (`Calendar`, `Event`, `render`).
+The rest of the app describes what it wants with two small frozen dataclasses
+(`Calendar`, `Event`); `render` turns them into bytes with `icalendar`, which does the
+escaping, the 75-octet folding, the CRLF line ends and the VTIMEZONE components.
 
 Invariants:
-- Lines end in CRLF and are folded at 75 octets (never inside a UTF-8 character), as
-  RFC 5545 section 3.1 requires.
-- TEXT values escape backslash, semicolon, comma and newlines (section 3.3.11); no value
-  can start a new property or component, whatever an editor typed.
-- Times are written in UTC ("...Z"), so no VTIMEZONE is needed and the instant is exact
-  on either side of a daylight-saving change.
-- METHOD is REQUEST, CANCEL or PUBLISH; a cancelled event says STATUS:CANCELLED.
+- Times are written in the event's own timezone (`DTSTART;TZID=Europe/Paris:...`) with
+  a VTIMEZONE the library builds from the zone's rules, covering only the dates the
+  calendar's events need. A wall time that happens twice (the night the clocks go
+  back) is written in UTC instead: RFC 5545 reads a repeated local time as the first of
+  the two, which would move an event set at the second one by an hour. An event with
+  no zone, or in UTC, is written in UTC. Either way the instant is exact.
+- METHOD is PUBLISH, REQUEST or CANCEL; a cancelled event says STATUS:CANCELLED and
+  its attendee PARTSTAT=DECLINED. A public calendar (PUBLISH) names no attendee.
+- Text an editor typed can never start a new property or component (the library
+  escapes it; control characters are dropped), and a URI with a line break is refused.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import zoneinfo
 from dataclasses import dataclass, field
 
-__all__ = ["Calendar", "Event", "escape_text", "fold", "format_utc", "render"]
+import icalendar
+
+__all__ = ["Calendar", "Event", "format_utc", "render"]
 
 METHODS = ("PUBLISH", "REQUEST", "CANCEL")
 PRODID = "-//Masthead//Events//EN"
 
 
-def escape_text(value: str) -> str:
-    """A TEXT value: backslash, ';' and ',' escaped, any line break as '\\n'."""
-    value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-    value = value.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
-    # Other control characters are not allowed in TEXT (section 3.3.11): dropped.
-    return "".join(ch for ch in value if ch == "\t" or (ord(ch) >= 32 and ord(ch) != 127))
-
-
 def format_utc(moment: dt.datetime) -> str:
-    """An aware datetime as a UTC DATE-TIME: 20261025T003000Z."""
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError("iCalendar times must be timezone-aware")
+    """An aware datetime as a UTC DATE-TIME: 20261025T003000Z (for calendar links)."""
+    _aware(moment)
     return moment.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def fold(line: str) -> str:
-    """One content line folded at 75 octets; continuation lines start with a space."""
-    encoded = line.encode("utf-8")
-    if len(encoded) <= 75:
-        return line
-    parts: list[str] = []
-    current = b""
-    limit = 75
-    for ch in line:
-        piece = ch.encode("utf-8")
-        if len(current) + len(piece) > limit:
-            parts.append(current.decode("utf-8"))
-            current = b""
-            limit = 74  # the leading space of a continuation line counts
-        current += piece
-    parts.append(current.decode("utf-8"))
-    return "\r\n ".join(parts)
+def _aware(moment: dt.datetime) -> dt.datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("iCalendar times must be timezone-aware")
+    return moment
+
+
+def _clean(value: str) -> str:
+    """TEXT without control characters (section 3.3.11 allows tab and line breaks only)."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(ch for ch in value if ch in "\t\n" or (ord(ch) >= 32 and ord(ch) != 127))
 
 
 def _uri(value: str) -> str:
-    # A URI value is not escaped as TEXT, so it must not be able to break the line.
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
         raise ValueError(f"a URI in a calendar cannot hold control characters: {value!r}")
     return value
+
+
+@functools.lru_cache(maxsize=64)
+def _zone(name: str) -> zoneinfo.ZoneInfo | None:
+    if not name or name.upper() in ("UTC", "ETC/UTC", "Z"):
+        return None
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _repeated(local: dt.datetime) -> bool:
+    return local.replace(fold=0).utcoffset() != local.replace(fold=1).utcoffset()
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,7 @@ class Event:
     summary: str
     stamp: dt.datetime
     sequence: int = 0
+    time_zone: str = ""
     description: str = ""
     location: str = ""
     url: str = ""
@@ -83,40 +89,47 @@ class Event:
     attendee_name: str = ""
     cancelled: bool = False
 
-    def lines(self, method: str) -> list[str]:
-        if self.ends_at <= self.starts_at:
+    def local(self, moment: dt.datetime) -> dt.datetime:
+        """The moment as written: in the event's zone, or UTC (see the invariants)."""
+        zone = _zone(self.time_zone)
+        if zone is not None:
+            local = _aware(moment).astimezone(zone)
+            if not _repeated(local):
+                return local
+        return _aware(moment).astimezone(dt.UTC)
+
+    def component(self, method: str) -> icalendar.Event:
+        if _aware(self.ends_at) <= _aware(self.starts_at):
             raise ValueError("an event must end after it starts")
-        lines = [
-            "BEGIN:VEVENT",
-            f"UID:{escape_text(self.uid)}",
-            f"DTSTAMP:{format_utc(self.stamp)}",
-            f"DTSTART:{format_utc(self.starts_at)}",
-            f"DTEND:{format_utc(self.ends_at)}",
-            f"SEQUENCE:{int(self.sequence)}",
-            f"SUMMARY:{escape_text(self.summary)}",
-        ]
+        event = icalendar.Event()
+        event.add("uid", self.uid)
+        event.add("dtstamp", _aware(self.stamp).astimezone(dt.UTC))
+        event.add("dtstart", self.local(self.starts_at))
+        event.add("dtend", self.local(self.ends_at))
+        event.add("sequence", int(self.sequence))
+        event.add("summary", _clean(self.summary))
         if self.description:
-            lines.append(f"DESCRIPTION:{escape_text(self.description)}")
+            event.add("description", _clean(self.description))
         if self.location:
-            lines.append(f"LOCATION:{escape_text(self.location)}")
+            event.add("location", _clean(self.location))
         if self.url:
-            lines.append(f"URL:{_uri(self.url)}")
+            event.add("url", _uri(self.url))
         if self.organizer_email:
-            name = self.organizer_name.replace('"', "'")
-            cn = f';CN="{escape_text(name)}"' if name else ""
-            lines.append(f"ORGANIZER{cn}:mailto:{_uri(self.organizer_email)}")
+            organizer = icalendar.vCalAddress(f"mailto:{_uri(self.organizer_email)}")
+            if self.organizer_name:
+                organizer.params["CN"] = _clean(self.organizer_name).replace("\n", " ")
+            event.add("organizer", organizer)
         if self.attendee_email and method != "PUBLISH":
-            name = self.attendee_name.replace('"', "'")
-            cn = f';CN="{escape_text(name)}"' if name else ""
-            partstat = "DECLINED" if self.cancelled else "ACCEPTED"
-            lines.append(
-                f"ATTENDEE{cn};ROLE=REQ-PARTICIPANT;PARTSTAT={partstat};RSVP=FALSE"
-                f":mailto:{_uri(self.attendee_email)}"
-            )
-        lines.append(f"STATUS:{'CANCELLED' if self.cancelled else 'CONFIRMED'}")
-        lines.append("TRANSP:OPAQUE")
-        lines.append("END:VEVENT")
-        return lines
+            attendee = icalendar.vCalAddress(f"mailto:{_uri(self.attendee_email)}")
+            if self.attendee_name:
+                attendee.params["CN"] = _clean(self.attendee_name).replace("\n", " ")
+            attendee.params["ROLE"] = "REQ-PARTICIPANT"
+            attendee.params["PARTSTAT"] = "DECLINED" if self.cancelled else "ACCEPTED"
+            attendee.params["RSVP"] = "FALSE"
+            event.add("attendee", attendee)
+        event.add("status", "CANCELLED" if self.cancelled else "CONFIRMED")
+        event.add("transp", "OPAQUE")
+        return event
 
 
 @dataclass(frozen=True)
@@ -131,17 +144,22 @@ class Calendar:
 
 
 def render(calendar: Calendar) -> bytes:
-    """The calendar as the bytes of an `.ics` file (UTF-8, CRLF line ends)."""
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:{PRODID}",
-        "CALSCALE:GREGORIAN",
-        f"METHOD:{calendar.method}",
-    ]
+    """The calendar as the bytes of an `.ics` file (UTF-8, CRLF line ends, folded)."""
+    cal = icalendar.Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", calendar.method)
     if calendar.name:
-        lines.append(f"X-WR-CALNAME:{escape_text(calendar.name)}")
+        cal.add("x-wr-calname", _clean(calendar.name))
     for event in calendar.events:
-        lines += event.lines(calendar.method)
-    lines.append("END:VCALENDAR")
-    return ("\r\n".join(fold(line) for line in lines) + "\r\n").encode("utf-8")
+        cal.add_component(event.component(calendar.method))
+    if calendar.events:
+        # VTIMEZONEs for the zones used, covering only the days the events need (the
+        # library's default range, 1970-2038, would list decades of transitions).
+        first = min(e.starts_at.astimezone(dt.UTC).date() for e in calendar.events)
+        last = max(e.ends_at.astimezone(dt.UTC).date() for e in calendar.events)
+        cal.add_missing_timezones(
+            first_date=first - dt.timedelta(days=2), last_date=last + dt.timedelta(days=2)
+        )
+    return cal.to_ical()

@@ -124,9 +124,27 @@ class EventPage(Page):
         validators=[MinValueValidator(1), MaxValueValidator(1_000_000)],
         help_text=_("How many readers may attend. Others join a waiting list."),
     )
-    registration_deadline = models.DateTimeField(
-        null=True, blank=True, help_text=_("Leave empty to take registrations until the start.")
+    deadline_date = models.DateField(
+        _("registration deadline: date"),
+        null=True,
+        blank=True,
+        help_text=_("Leave both empty to take registrations until the start."),
     )
+    deadline_time = models.TimeField(
+        _("registration deadline: time"),
+        null=True,
+        blank=True,
+        help_text=_("In the event's timezone, like the start and end."),
+    )
+    deadline_occurrence = models.CharField(
+        _("if the deadline time happens twice"),
+        max_length=10,
+        blank=True,
+        default="",
+        choices=OCCURRENCE_CHOICES,
+    )
+    # The deadline's instant, computed from the wall time above in the event's timezone.
+    registration_deadline = models.DateTimeField(editable=False, null=True, blank=True)
     audience = models.CharField(
         _("who may register"),
         max_length=20,
@@ -164,7 +182,14 @@ class EventPage(Page):
         MultiFieldPanel(
             [
                 FieldPanel("capacity"),
-                FieldPanel("registration_deadline"),
+                FieldRowPanel(
+                    [
+                        FieldPanel("deadline_date"),
+                        FieldPanel("deadline_time"),
+                        FieldPanel("deadline_occurrence"),
+                    ],
+                    heading=_("Registration deadline"),
+                ),
                 FieldPanel("audience"),
                 FieldPanel("join_url"),
             ],
@@ -206,20 +231,41 @@ class EventPage(Page):
             errors.setdefault("end_time", []).append(
                 str(_("The event must end after it starts. Check the end date and time."))
             )
+        deadline = self._deadline(errors)
         if not errors:
             self.starts_at, self.ends_at = start, end
+            self.registration_deadline = deadline
         return errors
+
+    def _deadline(self, errors: dict[str, list[str]]) -> dt.datetime | None:
+        """The deadline's instant: its wall time read in the event's timezone (never the
+        site's or the editor's), so a newsroom in London setting "18:00" for an event in
+        Tokyo means 18:00 in Tokyo, on either side of a clock change."""
+        date, time = self.deadline_date, self.deadline_time
+        if date is None and time is None:
+            return None
+        if date is None or time is None:
+            errors.setdefault("deadline_date" if date is None else "deadline_time", []).append(
+                str(_("Give the deadline's date and time, or leave both empty."))
+            )
+            return None
+        try:
+            return instant(date, time, self.time_zone, self.deadline_occurrence)
+        except WallTimeError as error:
+            if error.code != "unknown-zone":  # already said under the timezone
+                errors.setdefault("deadline_time", []).append(_wall_time_message(error))
+            return None
 
     def clean(self) -> None:
         super().clean()
         errors = self.times_errors()
-        deadline = self.registration_deadline
-        if deadline is not None and not errors and self.ends_at and deadline > self.ends_at:
-            errors.setdefault("registration_deadline", []).append(
+        deadline = None if errors else self.registration_deadline
+        if deadline is not None and self.ends_at and deadline > self.ends_at:
+            errors.setdefault("deadline_date", []).append(
                 str(_("The registration deadline must be before the event ends."))
             )
         if deadline is not None and deadline <= timezone.now() and self._deadline_changed():
-            errors.setdefault("registration_deadline", []).append(
+            errors.setdefault("deadline_date", []).append(
                 str(
                     _(
                         "That deadline has already passed: readers could not register. Choose "
@@ -252,6 +298,12 @@ class EventPage(Page):
         return self.registration_deadline or self.starts_at
 
     @property
+    def local_deadline(self) -> dt.datetime | None:
+        """When registration closes, in the event's timezone (for the page)."""
+        closes = self.closes_at
+        return closes.astimezone(self.zone) if closes else None
+
+    @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
 
@@ -275,6 +327,17 @@ class EventPage(Page):
         return context
 
     def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        from . import selectors
+
+        # A signed-in reader's choice of timezone for event times is kept (in their
+        # session); an anonymous reader's stays in the address, so the page a shared
+        # cache keeps for an address is the same for everyone.
+        chosen = request.GET.get(selectors.ZONE_PARAM, "").strip()
+        if chosen and has_session_cookie(request) and request.user.is_authenticated:
+            if chosen == selectors.EVENT_ZONE:
+                request.session.pop(selectors.ZONE_SESSION_KEY, None)
+            elif chosen in selectors.zone_names():
+                request.session[selectors.ZONE_SESSION_KEY] = chosen
         response = super().serve(request, *args, **kwargs)
         if (
             response.status_code == 200

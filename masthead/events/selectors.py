@@ -8,6 +8,8 @@ request (whose response is private), never on an anonymous one (which a CDN may 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import zoneinfo
 from typing import Any
 from urllib.parse import quote
 
@@ -23,6 +25,36 @@ from . import calendars, links
 from .models import Audience, EventIndexPage, EventPage, EventState, Registration
 
 RSVP_PARAM = "rsvp"
+ZONE_PARAM = "tz"
+ZONE_SESSION_KEY = "events_time_zone"
+EVENT_ZONE = "event"  # ?tz=event: each event's own timezone (and forget a saved choice)
+
+
+@functools.cache
+def zone_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def zone_choices() -> list[tuple[str, str]]:
+    return [(name, name.replace("_", " ")) for name in sorted(zone_names())]
+
+
+def reader_zone(request: HttpRequest | None) -> tuple[str, str]:
+    """(the timezone the reader chose for event times, or "", what they typed if it is
+    not a timezone, or ""). The choice is the `?tz=` of the address (any reader; the
+    address is its own cache entry), else a signed-in reader's saved one (session)."""
+    if request is None:
+        return "", ""
+    typed = request.GET.get(ZONE_PARAM, "").strip()[:64]
+    if typed == EVENT_ZONE:
+        return "", ""
+    if typed:
+        return (typed, "") if typed in zone_names() else ("", typed)
+    if has_session_cookie(request):
+        saved = request.session.get(ZONE_SESSION_KEY, "")
+        if saved in zone_names():
+            return saved, ""
+    return "", ""
 
 
 def live_events() -> QuerySet[EventPage]:
@@ -118,6 +150,7 @@ def event_page_context(
 ) -> dict[str, Any]:
     now = now or timezone.now()
     cancelled = is_cancelled(event)
+    chosen_zone, unknown_zone = reader_zone(request)
     ended = bool(event.ends_at and event.ends_at < now)
     closed = bool(event.closes_at and event.closes_at <= now)
     page_path = event.get_url(request) or "/"
@@ -125,6 +158,8 @@ def event_page_context(
     context: dict[str, Any] = {
         "event": event,
         "event_cancelled": cancelled,
+        "chosen_zone": chosen_zone,
+        "unknown_zone": unknown_zone,
         "event_ended": ended,
         "registration_closed": closed or cancelled,
         "join_opens_minutes": links.opens_minutes(),
@@ -132,6 +167,7 @@ def event_page_context(
         "login_url": reverse("account_login") + "?next=" + quote(rsvp_path, safe="/"),
         "calendar_links": calendars.add_to_calendar_links(event) if event.starts_at else {},
         "registration": None,
+        "zone_choices": zone_choices(),
         "may_attend": False,
         "signed_in": False,
     }

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from masthead.core import email
 
 from . import selectors
-from .emails import message_email, registration_email
+from .emails import event_cancelled_email, message_email, registration_email
 from .models import EventMessage, EventPage, EventState, Registration
 
 Status = Registration.Status
@@ -244,22 +244,63 @@ def event_published(*, event_id: int, now: dt.datetime | None = None) -> int:
         return updates
 
 
-def event_cancel(*, event_id: int, now: dt.datetime | None = None) -> int:
+def _snapshot(event: EventPage, state: EventState) -> dict[str, Any]:
+    """What a cancellation email needs of the event, as JSON: it is rendered after the
+    commit, when a deleted event's page and registrations are gone."""
+    return {
+        "event_id": event.pk,
+        "title": event.title,
+        "standfirst": event.standfirst,
+        "starts_at": event.starts_at.isoformat() if event.starts_at else "",
+        "ends_at": event.ends_at.isoformat() if event.ends_at else "",
+        "time_zone": event.time_zone,
+        "sequence": state.sequence,
+        "url": event.get_full_url() or "",
+    }
+
+
+def event_cancel(
+    *, event_id: int, now: dt.datetime | None = None, reason: str = "cancelled"
+) -> int:
     """Cancel the event: everyone registered or waiting gets METHOD:CANCEL. Returns how
-    many were told; cancelling twice tells nobody twice."""
+    many were told; cancelling twice tells nobody twice.
+
+    Also what unpublishing or deleting an event does (`reason` "unpublished" or
+    "deleted", from the signal receivers): the emails are queued in the same
+    transaction, so they go once, on commit, and not at all if it rolls back. Each
+    email carries a snapshot of the event, so it can still be written once a deleted
+    event's rows are gone. For those two no state row is created (one made while the
+    page is being deleted would outlive it); an event with none was never registered for.
+    """
     now = now or timezone.now()
     with transaction.atomic():
-        state = _locked_state(event_id)
+        if reason != "cancelled":
+            state = EventState.objects.select_for_update().filter(event_id=event_id).first()
+            if state is None:
+                return 0  # never registered for: there is nobody to tell
+        else:
+            state = _locked_state(event_id)
         if state.cancelled_at:
             return 0
         state.cancelled_at = now
         state.sequence += 1
         state.save(update_fields=["cancelled_at", "sequence"])
+        event = EventPage.objects.get(pk=event_id)
+        snapshot = _snapshot(event, state)
         told = 0
         for registration in Registration.objects.filter(
             event_id=event_id, status__in=[Status.CONFIRMED, Status.WAITING]
-        ):
-            _queue(registration, "event_cancelled", key=f"events:event-cancelled:{registration.pk}")
+        ).order_by("pk"):
+            email.send(
+                renderer=event_cancelled_email,
+                params={
+                    "registration_id": registration.pk,
+                    "user_id": registration.user_id,
+                    "event": snapshot,
+                    "kind": "event_cancelled",
+                },
+                key=f"events:event-cancelled:{registration.pk}",
+            )
             told += 1
         return told
 
@@ -326,20 +367,40 @@ def reminders_send(*, now: dt.datetime | None = None) -> int:
 
 # -- privacy ---------------------------------------------------------------------------------------
 def registrations_erase(*, user: Any, now: dt.datetime | None = None) -> dict[str, int]:
-    """For account erasure: delete the reader's registrations, freeing their places."""
+    """For account erasure: delete the reader's registrations, freeing their places.
+
+    Lock order (PostgreSQL must never find a cycle): every events write locks an
+    event's EventState row before it touches that event's registrations, and the user
+    row comes last (registering takes a key-share lock on it when the registration row
+    is written; the erasure deletes it after every eraser has run). An eraser locks
+    several events, so it takes them all first, in ascending event id, before it
+    deletes anything; two erasures, or an erasure and an editor's change, then queue
+    on the first event they share instead of each holding what the other wants. A
+    registration the reader made while the first pass waited for its locks is caught
+    by a second pass, so none is left for the user's deletion to cascade away without
+    promoting the waiting list.
+    """
     now = now or timezone.now()
     deleted = 0
     with transaction.atomic():
-        for event_id in (
-            Registration.objects.filter(user=user).values_list("event_id", flat=True).distinct()
-        ):
-            _locked_state(event_id)
-            row = Registration.objects.filter(user=user, event_id=event_id).first()
-            if row is None:
-                continue
-            was_confirmed = row.status == Status.CONFIRMED
-            row.delete()
-            deleted += 1
-            if was_confirmed:
-                _promote(event=EventPage.objects.get(pk=event_id), now=now)
+        done: set[int] = set()
+        while True:
+            event_ids = sorted(
+                set(Registration.objects.filter(user=user).values_list("event_id", flat=True))
+                - done
+            )
+            if not event_ids:
+                break
+            for event_id in event_ids:  # ascending: see the lock order above
+                _locked_state(event_id)
+            for event_id in event_ids:
+                row = Registration.objects.filter(user=user, event_id=event_id).first()
+                if row is None:
+                    continue
+                was_confirmed = row.status == Status.CONFIRMED
+                row.delete()
+                deleted += 1
+                if was_confirmed:
+                    _promote(event=EventPage.objects.get(pk=event_id), now=now)
+            done.update(event_ids)
     return {"event_registrations_deleted": deleted}

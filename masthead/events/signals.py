@@ -2,6 +2,10 @@
 
 - Wagtail's `page_published` for an event: `services.event_published` (updated
   invitations when the time or join link changed, promotions when places were added).
+- Wagtail's `page_unpublished` (by an editor, a scheduled expiry, or Wagtail itself
+  just before it deletes a live page) and Django's `pre_delete` for an event:
+  `services.event_cancel`, so its registrants get METHOD:CANCEL once, when the change
+  commits (the emails carry what they need of the event, so a deletion is no obstacle).
 - allauth's `user_signed_up` and `user_logged_in`: a reader who came from an event's
   "register for the site" or "sign in" link (its `next` carries `?rsvp=<event id>`) is
   registered for that event on arrival. This is how the events app plugs into the
@@ -19,8 +23,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from allauth.account.signals import user_logged_in, user_signed_up
 from django.contrib import messages
+from django.db.models.signals import pre_delete
 from django.utils.translation import gettext as _
-from wagtail.signals import page_published
+from wagtail.signals import page_published, page_unpublished
 
 from masthead.core.numbers import parse_id
 
@@ -45,6 +50,27 @@ def on_page_published(sender: Any, instance: Any, **kwargs: Any) -> None:
         services.event_published(event_id=instance.pk)
     except Exception:
         logger.exception("could not announce the changes to event %s", instance.pk)
+
+
+def on_page_unpublished(sender: Any, instance: Any, **kwargs: Any) -> None:
+    from . import services
+    from .models import EventPage
+
+    if not isinstance(instance, EventPage):
+        return
+    try:
+        services.event_cancel(event_id=instance.pk, reason="unpublished")
+    except Exception:
+        logger.exception("could not tell the registrants of unpublished event %s", instance.pk)
+
+
+def on_event_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
+    from . import services
+
+    try:
+        services.event_cancel(event_id=instance.pk, reason="deleted")
+    except Exception:
+        logger.exception("could not tell the registrants of deleted event %s", instance.pk)
 
 
 def register_on_arrival(request: Any, user: Any, **kwargs: Any) -> None:
@@ -80,6 +106,10 @@ def _success_message(registration: Any) -> str:
 
 
 def connect() -> None:
+    from .models import EventPage
+
     page_published.connect(on_page_published, dispatch_uid="events-page-published")
+    page_unpublished.connect(on_page_unpublished, dispatch_uid="events-page-unpublished")
+    pre_delete.connect(on_event_deleted, sender=EventPage, dispatch_uid="events-page-deleted")
     user_signed_up.connect(register_on_arrival, dispatch_uid="events-register-on-signup")
     user_logged_in.connect(register_on_arrival, dispatch_uid="events-register-on-login")

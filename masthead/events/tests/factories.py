@@ -19,7 +19,7 @@ from rigs.newsroom import make_home
 
 _counter = itertools.count(1)
 
-__all__ = ["ReaderFactory", "make_event", "make_index", "publish"]
+__all__ = ["ReaderFactory", "make_event", "make_index", "publish", "set_deadline"]
 
 
 def make_index(**fields: Any) -> EventIndexPage:
@@ -48,6 +48,17 @@ def set_times(page: EventPage, starts_at: dt.datetime, ends_at: dt.datetime) -> 
     page.end_occurrence = "later" if end.fold else "earlier"
 
 
+def set_deadline(page: EventPage, deadline: dt.datetime | None) -> None:
+    """The deadline typed as an editor would: its wall time in the event's timezone."""
+    if deadline is None:
+        page.deadline_date = page.deadline_time = None
+        page.deadline_occurrence = ""
+        return
+    local = deadline.astimezone(zoneinfo.ZoneInfo(page.time_zone))
+    page.deadline_date, page.deadline_time = local.date(), local.time().replace(tzinfo=None)
+    page.deadline_occurrence = "later" if local.fold else "earlier"
+
+
 def make_event(
     *,
     starts_in: dt.timedelta = dt.timedelta(days=3),
@@ -59,6 +70,7 @@ def make_event(
     **fields: Any,
 ) -> EventPage:
     now = (now or timezone.now()).replace(second=0, microsecond=0)
+    deadline = fields.pop("registration_deadline", None)
     n = next(_counter)
     event = EventPage(
         title=fields.pop("title", f"Ask the newsroom {n}"),
@@ -71,5 +83,6 @@ def make_event(
         **fields,
     )
     set_times(event, now + starts_in, now + starts_in + dt.timedelta(hours=hours))
+    set_deadline(event, deadline)
     make_index().add_child(instance=event)
     return publish(event)

@@ -199,3 +199,102 @@ def test_an_editors_message_reaches_everyone_registered_once(smtp_settings):
     assert received["To"] == registered.email
     assert "The link changes" in received["Subject"]
     assert "See you <soon>." in text_of(received)
+
+
+def _cancellations(recorder, event) -> list[Message]:
+    found = []
+    for received in recorder.messages:
+        method, ics_text = calendar_of(received)
+        if method == "CANCEL":
+            lines = unfolded(ics_text)
+            assert "METHOD:CANCEL" in lines and "STATUS:CANCELLED" in lines
+            assert f"UID:{calendars.uid_for(event.pk)}" in lines
+            found.append(received)
+    return found
+
+
+def test_unpublishing_an_event_tells_its_registrants_once_on_commit(smtp_settings):
+    event = make_event(capacity=1)
+    registered, waiting = ReaderFactory(), ReaderFactory()
+    committed(services.registration_create, event=event, user=registered)
+    committed(services.registration_create, event=event, user=waiting)
+    gave_up = ReaderFactory()
+    event.capacity = 2
+    publish(event)
+    committed(services.registration_create, event=event, user=gave_up)
+    committed(services.registration_cancel, event=event, user=gave_up)
+    smtp_settings.recorder.messages.clear()
+
+    with TestCase.captureOnCommitCallbacks(execute=False) as callbacks:
+        event.unpublish()
+        assert smtp_settings.recorder.messages == []  # nothing before the commit
+    for callback in callbacks:
+        callback()
+
+    told = _cancellations(smtp_settings.recorder, event)
+    assert sorted(m["To"] for m in told) == sorted([registered.email, waiting.email])
+    assert all("Cancelled:" in m["Subject"] for m in told)
+    # Unpublished: the email no longer points at the page.
+    assert all(event.url_path.split("/")[-2] not in text_of(m) for m in told)
+
+    # Unpublishing again, publishing and unpublishing, deleting: nobody is told twice.
+    smtp_settings.recorder.messages.clear()
+    committed(event.unpublish)
+    publish(event)
+    committed(event.unpublish)
+    committed(event.delete)
+    assert smtp_settings.recorder.messages == []
+
+
+def test_deleting_a_live_event_tells_its_registrants_even_though_its_rows_are_gone(
+    smtp_settings,
+):
+    event = make_event(title="Gone for good")
+    reader = ReaderFactory(first_name="Ida")
+    committed(services.registration_create, event=event, user=reader)
+    smtp_settings.recorder.messages.clear()
+    event_id, sequence = event.pk, EventState.objects.get(event=event).sequence
+
+    committed(event.delete)
+
+    assert not EventState.objects.filter(event_id=event_id).exists()
+    [received] = _cancellations(smtp_settings.recorder, event)
+    assert received["To"] == reader.email
+    assert "Hello Ida," in text_of(received) and "Gone for good" in text_of(received)
+    _method, ics_text = calendar_of(received)
+    assert f"SEQUENCE:{sequence + 1}" in unfolded(ics_text)
+
+
+def test_a_rolled_back_unpublish_tells_nobody(smtp_settings):
+    from django.db import transaction
+
+    event = make_event()
+    committed(services.registration_create, event=event, user=ReaderFactory())
+    smtp_settings.recorder.messages.clear()
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        try:
+            with transaction.atomic():
+                event.unpublish()
+                raise RuntimeError("the editor's request failed")
+        except RuntimeError:
+            pass
+    assert smtp_settings.recorder.messages == []
+    assert not EventState.objects.get(event=event).cancelled_at
+
+
+def test_the_reminders_command_runs_one_pass_and_says_how_many_are_due(smtp_settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    event = make_event(starts_in=dt.timedelta(minutes=50))
+    with time_machine.travel(event.starts_at - dt.timedelta(hours=30), tick=False):
+        committed(services.registration_create, event=event, user=ReaderFactory())
+    out = StringIO()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        call_command("send_event_reminders", stdout=out)
+    assert out.getvalue().strip() == "reminders due: 1"
+    with pytest.raises(CommandError, match="more than 0"):
+        call_command("send_event_reminders", "--loop", "--interval", "0")

@@ -79,3 +79,52 @@ def test_the_same_reader_clicking_twice_at_once_gets_one_registration():
     _all_at_once(register, list(range(6)))
     assert sorted(outcomes) == ["already"] * 5 + ["confirmed"]
     assert Registration.objects.filter(event=event, user=reader).count() == 1
+
+
+def test_erasures_and_registrations_at_once_neither_deadlock_nor_lose_a_place():
+    # Two readers leave, each holding places at the same three events (taken in
+    # opposite orders), while others register for and cancel at those events. A
+    # deadlock would surface as an error from PostgreSQL in one of the threads.
+    from masthead.events.privacy import erase_events
+
+    events = [make_event(capacity=3) for _ in range(3)]
+    leaving = [ReaderFactory(), ReaderFactory()]
+    for event in events:
+        services.registration_create(event=event, user=leaving[0])
+    for event in reversed(events):
+        services.registration_create(event=event, user=leaving[1])
+    staying = ReaderFactory()
+    for event in events:
+        services.registration_create(event=event, user=staying)
+    waiting = [ReaderFactory() for _ in events]
+    for event, reader in zip(events, waiting, strict=True):
+        services.registration_create(event=event, user=reader)  # full: on the list
+    arriving = [ReaderFactory() for _ in events]
+
+    def work(job):
+        kind, subject = job
+        if kind == "erase":
+            erase_events(subject)
+        elif kind == "cancel":
+            services.registration_cancel(event=subject, user=staying)
+        else:
+            event, reader = subject
+            services.registration_create(event=event, user=reader)
+
+    jobs = [("erase", leaving[0]), ("erase", leaving[1]), ("cancel", events[1])]
+    jobs += [("register", pair) for pair in zip(events, arriving, strict=True)]
+    _all_at_once(work, jobs)
+
+    assert not Registration.objects.filter(user__in=leaving).exists()
+    for event in events:
+        rows = Registration.objects.filter(event=event)
+        confirmed = rows.filter(status="confirmed").count()
+        # Three places, never more, and none left empty while someone waits: at the
+        # event the staying reader left, only two readers want a place.
+        assert confirmed == (2 if event == events[1] else 3)
+        assert not rows.filter(status="waiting").exists()
+    # Whoever waited first got a place before anyone who arrived during the erasures.
+    assert all(
+        Registration.objects.get(event=e, user=w).status == "confirmed"
+        for e, w in zip(events, waiting, strict=True)
+    )

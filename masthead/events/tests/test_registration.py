@@ -14,7 +14,7 @@ from masthead.core.models import OutboxEmail
 from masthead.events import services
 from masthead.events.models import EventState, Registration
 
-from .factories import ReaderFactory, make_event, publish
+from .factories import ReaderFactory, make_event, publish, set_deadline
 
 pytestmark = pytest.mark.django_db
 Status = Registration.Status
@@ -226,15 +226,15 @@ def test_a_time_the_clocks_repeat_must_be_chosen_and_then_is_exact():
 
 def test_a_deadline_in_the_past_is_refused_with_a_message():
     event = make_event()
-    event.registration_deadline = timezone.now() - dt.timedelta(hours=1)
+    set_deadline(event, timezone.now() - dt.timedelta(hours=1))
     with pytest.raises(ValidationError) as caught:
         event.full_clean()
-    assert "already passed" in str(caught.value.message_dict["registration_deadline"])
+    assert "already passed" in str(caught.value.message_dict["deadline_date"])
 
 
 def test_a_deadline_after_the_end_is_refused_with_a_message():
     event = make_event()
-    event.registration_deadline = event.ends_at + dt.timedelta(days=1)
+    set_deadline(event, event.ends_at + dt.timedelta(days=1))
     with pytest.raises(ValidationError) as caught:
         event.full_clean()
-    assert "before the event ends" in str(caught.value.message_dict["registration_deadline"])
+    assert "before the event ends" in str(caught.value.message_dict["deadline_date"])

@@ -11,15 +11,13 @@ on; only SIGTERM/SIGINT stop it, between emails, never in the middle of one.
 from __future__ import annotations
 
 import logging
-import signal
-import threading
 from argparse import ArgumentParser
+from collections.abc import Callable
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
 
-from masthead.core import outbox
+from masthead.core import loops, outbox
 from masthead.core.taskqueue import tasks_reclaim_stale
 
 logger = logging.getLogger("masthead.core.outbox")
@@ -38,32 +36,32 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, loop: bool, interval: float, **options: Any) -> None:
-        stop = threading.Event()
-        if loop:
-            for signum in (signal.SIGTERM, signal.SIGINT):
-                signal.signal(signum, lambda *_: stop.set())
-        while True:
-            close_old_connections()
-            try:
-                reclaimed = tasks_reclaim_stale()
-                tried = 0
-                # Drain what is due; stop when a batch makes no progress (all taken by
-                # other workers), so a pass always ends.
+        loops.run(
+            sweep,
+            name="outbox",
+            loop=loop,
+            interval=interval,
+            logger=logger,
+            report=lambda done: self.stdout.write(
+                f"tasks taken back: {done[0]}; emails tried: {done[1]}"
+            ),
+            verbose=options["verbosity"] > 1,
+        )
+
+
+def sweep(stopping: Callable[[], bool]) -> tuple[int, int]:
+    """One pass: (tasks taken back, emails tried)."""
+    reclaimed = tasks_reclaim_stale()
+    tried = 0
+    # Drain what is due; stop when a batch makes no progress (all taken by other
+    # workers), so a pass always ends.
+    progressed = True
+    while progressed and not stopping():
+        progressed = False
+        for email_id in outbox.due_ids():
+            if stopping():
+                break
+            if outbox.deliver(email_id) is not None:
+                tried += 1
                 progressed = True
-                while progressed and not stop.is_set():
-                    progressed = False
-                    for email_id in outbox.due_ids():
-                        if stop.is_set():
-                            break
-                        if outbox.deliver(email_id) is not None:
-                            tried += 1
-                            progressed = True
-            except Exception:
-                if not loop:
-                    raise
-                logger.exception("outbox pass failed; trying again in %s s", interval)
-            else:
-                if options["verbosity"] > 1 or not loop:
-                    self.stdout.write(f"tasks taken back: {reclaimed}; emails tried: {tried}")
-            if not loop or stop.wait(interval):
-                return
+    return reclaimed, tried

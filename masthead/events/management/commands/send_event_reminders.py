@@ -8,14 +8,12 @@ delivers it.
 from __future__ import annotations
 
 import logging
-import signal
-import threading
 from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
 
+from masthead.core import loops
 from masthead.events import services
 
 logger = logging.getLogger("masthead.events")
@@ -34,20 +32,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, loop: bool, interval: float, **options: Any) -> None:
-        stop = threading.Event()
-        if loop:
-            for signum in (signal.SIGTERM, signal.SIGINT):
-                signal.signal(signum, lambda *_: stop.set())
-        while True:
-            close_old_connections()
-            try:
-                due = services.reminders_send()
-            except Exception:
-                if not loop:
-                    raise
-                logger.exception("reminder pass failed; trying again in %s s", interval)
-            else:
-                if options["verbosity"] > 1 or not loop:
-                    self.stdout.write(f"reminders due: {due}")
-            if not loop or stop.wait(interval):
-                return
+        loops.run(
+            lambda stopping: services.reminders_send(),
+            name="event reminders",
+            loop=loop,
+            interval=interval,
+            logger=logger,
+            report=lambda due: self.stdout.write(f"reminders due: {due}"),
+            verbose=options["verbosity"] > 1,
+        )

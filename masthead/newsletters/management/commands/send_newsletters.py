@@ -12,14 +12,12 @@ between batches (a batch stopped midway is simply claimed again later).
 from __future__ import annotations
 
 import logging
-import signal
-import threading
 from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
 
+from masthead.core import loops
 from masthead.newsletters import sending
 
 logger = logging.getLogger("masthead.newsletters.sending")
@@ -49,20 +47,12 @@ class Command(BaseCommand):
         if connections is not None and connections < 1:
             self.stderr.write("--connections must be at least 1.")
             raise SystemExit(2)
-        stop = threading.Event()
-        if loop:
-            for signum in (signal.SIGTERM, signal.SIGINT):
-                signal.signal(signum, lambda *_: stop.set())
-        while True:
-            close_old_connections()
-            try:
-                batches = sending.send_work(stop=stop.is_set, connections=connections)
-            except Exception:
-                if not loop:
-                    raise
-                logger.exception("newsletter pass failed; trying again in %s s", interval)
-            else:
-                if options["verbosity"] > 1 or not loop:
-                    self.stdout.write(f"batches sent: {batches}")
-            if not loop or stop.wait(interval):
-                return
+        loops.run(
+            lambda stopping: sending.send_work(stop=stopping, connections=connections),
+            name="newsletters",
+            loop=loop,
+            interval=interval,
+            logger=logger,
+            report=lambda batches: self.stdout.write(f"batches sent: {batches}"),
+            verbose=options["verbosity"] > 1,
+        )

@@ -1,12 +1,14 @@
 // Adds the reader's own time beside an event's time when their device is set to another
-// timezone than the event's. Without JavaScript the event's own timezone is shown.
+// timezone than the event's. Without JavaScript the event's own timezone is shown, and
+// the time in a timezone the reader chose (?tz=, or saved) is rendered by the server:
+// that choice wins, so nothing is added where the page already shows it.
 (function () {
   "use strict";
   var blocks = document.querySelectorAll(".event-when");
   blocks.forEach(function (block) {
     var times = block.querySelectorAll("time[data-local-time]");
     var label = block.querySelector("[data-local-time-label]");
-    if (!times.length || !label) return;
+    if (!times.length || !label || block.hasAttribute("data-reader-zone")) return;
     var zone = (block.querySelector(".event-when__zone") || {}).textContent || "";
     var mine = Intl.DateTimeFormat().resolvedOptions().timeZone;
     if (!mine || zone.indexOf(mine) !== -1) return;
