@@ -1,7 +1,8 @@
 from typing import Any
 
 from django.apps import AppConfig
-from wagtail.signals import post_page_move
+from django.db.models.signals import post_delete, post_save
+from wagtail.signals import page_published, page_unpublished, post_page_move
 
 
 class ContentConfig(AppConfig):
@@ -10,6 +11,20 @@ class ContentConfig(AppConfig):
 
     def ready(self) -> None:
         post_page_move.connect(_article_moved, dispatch_uid="content-article-moved")
+        # Cached menus and rendered bodies are dropped when what they show changes.
+        from wagtail.models import Page, Site
+
+        from masthead.core.render_cache import pages_changed
+
+        from .navigation import navigation_changed
+
+        for receiver in (navigation_changed, pages_changed):
+            name = receiver.__name__
+            for signal in (page_published, page_unpublished, post_page_move):
+                signal.connect(receiver, dispatch_uid=f"content-{name}-{id(signal)}")
+            post_delete.connect(receiver, sender=Page, dispatch_uid=f"content-{name}-delete")
+            post_save.connect(receiver, sender=Site, dispatch_uid=f"content-{name}-site")
+            post_delete.connect(receiver, sender=Site, dispatch_uid=f"content-{name}-site-del")
 
 
 def _article_moved(sender: Any, instance: Any, **kwargs: Any) -> None:
