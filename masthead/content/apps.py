@@ -23,8 +23,23 @@ class ContentConfig(AppConfig):
             for signal in (page_published, page_unpublished, post_page_move):
                 signal.connect(receiver, dispatch_uid=f"content-{name}-{id(signal)}")
             post_delete.connect(receiver, sender=Page, dispatch_uid=f"content-{name}-delete")
+            # A page made live without the publish signal (a script's add_child) too;
+            # Django sends post_save with the concrete class, so filter on Page here.
+            post_save.connect(
+                _if_page(receiver), weak=False, dispatch_uid=f"content-{name}-page-save"
+            )
             post_save.connect(receiver, sender=Site, dispatch_uid=f"content-{name}-site")
             post_delete.connect(receiver, sender=Site, dispatch_uid=f"content-{name}-site-del")
+
+
+def _if_page(receiver: Any) -> Any:
+    def on_save(sender: Any, instance: Any, **kwargs: Any) -> None:
+        from wagtail.models import Page
+
+        if isinstance(instance, Page):
+            receiver(sender=sender, instance=instance, **kwargs)
+
+    return on_save
 
 
 def _article_moved(sender: Any, instance: Any, **kwargs: Any) -> None:
