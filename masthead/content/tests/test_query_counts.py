@@ -84,7 +84,10 @@ def test_section_page_queries_do_not_grow_with_articles(client):
     assert _count(client, section.url) == small_count <= MAX_QUERIES
 
 
-SIGNED_IN_MAX_QUERIES = 12
+# 15 under the test settings (11 in production, where sessions and site lookups are
+# cached): the reader, site, article with its settings, bylines, tags, view
+# restrictions, related articles, body page choosers, notifications, permissions.
+SIGNED_IN_MAX_QUERIES = 15
 
 
 def test_signed_in_readers_article_costs_a_fixed_number_of_queries(client):
