@@ -6,7 +6,7 @@ PY     := $(BIN)/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: demo test install lint format lock bench bench-accounts bench-access bench-comments bench-newsletter migrate check-deploy check-headers clean
+.PHONY: demo test install lint format lock bench bench-accounts bench-access bench-comments bench-render bench-newsletter migrate check-deploy check-headers clean
 
 $(BIN)/.installed: requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Masthead needs Python 3.11 or newer")'
@@ -70,6 +70,9 @@ bench-access: install
 
 bench-comments: install
 	$(PY) bench/bench_comments.py $(BENCH_ARGS)
+
+bench-render: install
+	$(PY) bench/bench_render.py $(BENCH_ARGS)
 
 bench-newsletter: install
 	$(PY) bench/newsletter_send.py $(BENCH_ARGS)

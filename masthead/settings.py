@@ -192,7 +192,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "masthead.readers.session_activity.UserSessionActivityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "masthead.readers.mfa.StaffSecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -396,6 +396,9 @@ MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION  # http://127.0.0.1 in development
 USERSESSIONS_TRACK_ACTIVITY = True
+# ...refreshed at most this often per session (masthead.readers.session_activity), so a
+# signed-in page view is not a database write.
+USER_SESSION_TOUCH_SECONDS = 300
 # The email is unique case-insensitively through a functional unique constraint on
 # Lower("email") (readers.User.Meta), which is stronger than the case-sensitive
 # `unique=True` this check asks for.

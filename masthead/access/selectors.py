@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -98,6 +99,9 @@ class ArticleAccess:
     crawler_lookup: tuple[str, str] | None = None
     # True once `services.article_view_record` has run for this access.
     recorded: bool = False
+    # What the rendered body may be cached under (article, revision, the body's digest,
+    # the lead-in rules); None: render every time (a preview, an unsaved page).
+    render_key: str | None = None
 
     @property
     def decision(self) -> AccessDecision:
@@ -132,6 +136,12 @@ class ArticleAccess:
     @property
     def lead(self) -> list[Any]:
         return self._blocks[0]
+
+    @property
+    def lead_part(self) -> str:
+        """Which rendered fragment `lead` is: the whole body of an article that gates
+        nothing, else the lead-in. Worked out from this request's decision, each time."""
+        return "lead" if self.decision.gated else "whole"
 
     @property
     def rest(self) -> list[Any]:
@@ -330,6 +340,25 @@ def premium_decision_read(pending: PendingPremiumRead) -> AccessDecision:
     return decide(reader, pending.article, meter, timezone.localtime(pending.now))
 
 
+def _render_key(request: HttpRequest, article: Any, config: AccessSettings) -> str | None:
+    """The cache key base for this article's rendered body: its live revision, a digest
+    of the body itself (so a change that made no revision, or a preview, never matches)
+    and the lead-in rules that cut it. None when the page is not served live."""
+    revision = getattr(article, "live_revision_id", None)
+    if revision is None or getattr(request, "is_preview", False) or not article.pk:
+        return None
+    raw = getattr(article.body, "raw_data", None)
+    if raw is None:
+        return None
+    digest = hashlib.blake2b(
+        json.dumps(list(raw), sort_keys=True, default=str).encode(), digest_size=12
+    ).hexdigest()
+    return (
+        f"article-body:{article.pk}:{revision}:{digest}:"
+        f"{config.lead_in_paragraphs}:{config.lead_in_share}"
+    )
+
+
 def article_access(
     *, request: HttpRequest, article: Any, now: dt.datetime | None = None, countable: bool = True
 ) -> ArticleAccess:
@@ -394,6 +423,7 @@ def article_access(
             set_cookie = (FREE_READS_COOKIE, _free_reads_cookie(now, [*read, article.pk]))
 
     result = ArticleAccess(
+        render_key=_render_key(request, article, config),
         decided=decision,
         pending_read=pending,
         crawler_lookup=crawler_lookup,

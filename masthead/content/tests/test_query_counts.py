@@ -82,3 +82,37 @@ def test_section_page_queries_do_not_grow_with_articles(client):
     for _ in range(8):
         make_article(section=section, authors=[AuthorFactory(), AuthorFactory()], tags=["x", "y"])
     assert _count(client, section.url) == small_count <= MAX_QUERIES
+
+
+# 15 under the test settings (11 in production, where sessions and site lookups are
+# cached): the reader, site, article with its settings, bylines, tags, view
+# restrictions, related articles, body page choosers, notifications, permissions.
+SIGNED_IN_MAX_QUERIES = 15
+
+
+def test_signed_in_readers_article_costs_a_fixed_number_of_queries(client):
+    """The private page, rendered for every request: the reader and their session are
+    read once, and reading writes nothing (the session list is refreshed at most every
+    few minutes, masthead.readers.session_activity)."""
+    from masthead.access.api import Level
+    from masthead.readers.tests.factories import ReaderFactory
+
+    make_home()
+    small = _article_of_size(1)
+    large = _article_of_size(5)
+    for page in (small, large):
+        page.access_level = Level.REGISTRATION
+        page.save_revision().publish()
+    client.force_login(ReaderFactory())
+    # Counted warm, as a reader's second page is: the first view after sign-in records
+    # the session's activity, and the rendered body and menus are cached by then.
+    counts = []
+    for article in (small, large):
+        client.get(article.url)
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(article.url)
+        assert "article__gated" in response.content.decode()  # the reader got it all
+        writes = [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith("SELECT")]
+        assert writes == []
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1] <= SIGNED_IN_MAX_QUERIES

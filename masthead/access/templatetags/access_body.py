@@ -1,0 +1,46 @@
+"""`{% access_body_part access "lead" %}`: the article body's blocks this reader was
+handed, rendered, from the cache when it holds them.
+
+Invariant: the part is chosen here from this request's access decision and nothing else:
+"rest" (the withheld text) is rendered or read from the cache only when the decision
+handed this reader the withheld blocks (`access.rest` is not empty), and "lead" is the
+lead-in (or, on an article that gates nothing, the whole body). Each part has its own
+key, built from the article, its live revision, a digest of the body, the lead-in rules
+and the pages generation (a related story or a link shows other pages), so a reader
+without access never reads a key holding withheld text, an edit or a publish never
+serves an old text, and a preview never fills a key at all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.template.context import Context
+from django.utils.safestring import SafeString, mark_safe
+
+from masthead.core.render_cache import cached_fragment, pages_generation
+
+register = template.Library()
+
+
+def _render(blocks: list[Any], context: Context) -> str:
+    # As `{% include_block %}` does: each block with the page's context.
+    flat = context.flatten()
+    return "".join(str(block.render_as_block(context=flat)) for block in blocks)
+
+
+@register.simple_tag(takes_context=True)
+def access_body_part(context: Context, access: Any, part: str) -> SafeString:
+    if part == "rest":
+        blocks, name = access.rest, "rest"
+    elif part == "lead":
+        blocks, name = access.lead, access.lead_part
+    else:  # pragma: no cover - a template typo
+        raise template.TemplateSyntaxError(f"unknown body part {part!r}")
+    if not blocks:
+        return mark_safe("")
+    if access.render_key is None:
+        return mark_safe(_render(blocks, context))
+    key = f"{access.render_key}:{pages_generation()}:{name}"
+    return mark_safe(cached_fragment(key, lambda: _render(blocks, context)))
