@@ -68,6 +68,7 @@ def _copy_for_editor(issue: NewsletterIssue, user: Any) -> Any:
         user_id=user.pk,
         address=user.email,
         first_name=user.first_name,
+        issue_id=issue.pk,
     )
 
 

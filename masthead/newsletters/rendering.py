@@ -25,7 +25,7 @@ from masthead.core.newsroom import newsroom_name
 from . import tokens
 from .models import Newsletter, NewsletterIssue
 
-PERSONAL = ("first_name", "unsubscribe_url", "preferences_url")
+PERSONAL = ("first_name", "unsubscribe_url", "preferences_url", "browser_url")
 TEMPLATE = "newsletters/email/issue"
 
 
@@ -65,8 +65,11 @@ def issue_articles(issue: NewsletterIssue) -> list[ArticleTeaser]:
     return teasers
 
 
-def browser_url(issue: NewsletterIssue) -> str:
-    return _absolute(reverse("newsletters_public:issue", args=[issue.pk]))
+def browser_url(*, issue_id: int, user_id: int | None = None) -> str:
+    """The issue as a web page, at an address no one can guess (a signed token); in a
+    reader's copy it names the reader, who may then read a members-only issue signed out."""
+    token = tokens.issue_token(issue_id=issue_id, user_id=user_id)
+    return _absolute(reverse("newsletters_public:issue", args=[token]))
 
 
 def issue_context(issue: NewsletterIssue, *, personal: dict[str, str]) -> dict[str, Any]:
@@ -74,7 +77,6 @@ def issue_context(issue: NewsletterIssue, *, personal: dict[str, str]) -> dict[s
         "issue": issue,
         "newsletter": issue.newsletter,
         "articles": issue_articles(issue),
-        "browser_url": browser_url(issue),
         **personal,
     }
 
@@ -109,6 +111,7 @@ def copy_for(
     user_id: int,
     address: str,
     first_name: str,
+    issue_id: int,
     message_id: str | None = None,
     from_email: str | None = None,
 ) -> EmailMultiAlternatives:
@@ -124,6 +127,7 @@ def copy_for(
             "first_name": first_name or _("reader"),
             "unsubscribe_url": unsubscribe,
             "preferences_url": preferences_url(user_id=user_id),
+            "browser_url": browser_url(issue_id=issue_id, user_id=user_id),
         },
         list_unsubscribe=email.Unsubscribe(url=unsubscribe),
         from_email=from_email or sender(newsletter),
