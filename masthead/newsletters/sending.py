@@ -32,8 +32,9 @@ Invariants:
   mail providers recognise as the same message.
 - The issue is rendered once per send (stored on the Send); each copy differs only by
   substitution. Unsubscribes are honoured up to the moment a batch is loaded.
-- Pause and cancel take effect before the next copy (the pre-send check). A throttle caps messages per minute across all workers: a batch is claimed
-  only when the send's `next_claim_at` has passed, and messages inside it are paced.
+- Pause and cancel take effect before the next copy (the pre-send check). A throttle
+  caps messages per minute across all workers: a batch is claimed only when the send's
+  `next_claim_at` has passed, and messages inside it are paced.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from anymail.exceptions import AnymailInvalidAddress, AnymailRecipientsRefused
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import get_connection
@@ -441,6 +443,8 @@ def _mark_failed(
             Batch.objects.filter(pk=claim.batch_id, claims=claim.token, status=BatchStatus.SENDING)
         )
     )
+    # A provider's API (anymail) that refuses the address: as final as an SMTP 5xx.
+    permanent = permanent or isinstance(error, AnymailRecipientsRefused | AnymailInvalidAddress)
     if permanent or is_permanent(error) or attempts >= settings.NEWSLETTER_MAX_ATTEMPTS:
         updated = pending.update(status=DeliveryStatus.FAILED, attempts=attempts, error=description)
     else:
