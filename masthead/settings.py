@@ -94,6 +94,14 @@ NEWSLETTER_UNSUBSCRIBE_DAYS: int = env.int("MASTHEAD_NEWSLETTER_UNSUBSCRIBE_DAYS
 # e.g. {"MAILGUN_API_KEY": "...", "MAILGUN_WEBHOOK_SIGNING_KEY": "..."}.
 ANYMAIL_WEBHOOK_SECRET: str = env.str("MASTHEAD_ANYMAIL_WEBHOOK_SECRET", default="")
 ANYMAIL_PROVIDER: dict = env.json("MASTHEAD_ANYMAIL", default={})
+# In-app DKIM signing of newsletters (masthead.newsletters.dkim), for a mail server that
+# does not sign: the signing domain, the selector (the key's TXT record is at
+# <selector>._domainkey.<domain>) and the private key as a PEM file path or the PEM
+# itself. All blank: nothing is signed by the app.
+DKIM_DOMAIN: str = env.str("MASTHEAD_DKIM_DOMAIN", default="")
+DKIM_SELECTOR: str = env.str("MASTHEAD_DKIM_SELECTOR", default="")
+DKIM_PRIVATE_KEY_PATH: str = env.str("MASTHEAD_DKIM_PRIVATE_KEY_PATH", default="")
+DKIM_PRIVATE_KEY: str = env.str("MASTHEAD_DKIM_PRIVATE_KEY", default="", multiline=True)
 # Seconds a task may stay RUNNING before its worker is presumed dead and the task is
 # queued again (masthead.core.taskqueue); longer than the longest legitimate task.
 TASKS_STALE_SECONDS: int = env.int("MASTHEAD_TASK_STALE_SECONDS", default=900)
@@ -121,6 +129,12 @@ if PRODUCTION:
     if NEWSLETTER_EMAIL_BACKEND.startswith("anymail.") and not ANYMAIL_WEBHOOK_SECRET:
         problems.append(
             "MASTHEAD_ANYMAIL_WEBHOOK_SECRET must be set when the newsletter backend is anymail"
+        )
+    dkim_parts = [DKIM_DOMAIN, DKIM_SELECTOR, DKIM_PRIVATE_KEY_PATH or DKIM_PRIVATE_KEY]
+    if any(dkim_parts) and not all(dkim_parts):
+        problems.append(
+            "MASTHEAD_DKIM_DOMAIN, MASTHEAD_DKIM_SELECTOR and a private key "
+            "(MASTHEAD_DKIM_PRIVATE_KEY_PATH or MASTHEAD_DKIM_PRIVATE_KEY) go together"
         )
     if BOTCHECK_PROVIDER == "off":
         problems.append("MASTHEAD_BOTCHECK=off is for development only")

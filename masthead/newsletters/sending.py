@@ -62,7 +62,7 @@ from django.utils import timezone
 from masthead.core import email
 from masthead.core.outbox import is_permanent
 
-from . import rendering
+from . import dkim, rendering
 from .models import (
     Batch,
     BatchStatus,
@@ -543,6 +543,7 @@ def _send_share(
             cursor.execute("SET synchronous_commit TO OFF")
     from_email = rendering.sender(send.issue.newsletter)
     domain = email.sender_domain()
+    signer = dkim.signer()
     try:
         renewed = time.monotonic()
         for recipient in recipients:
@@ -578,6 +579,8 @@ def _send_share(
                     ),
                     from_email=from_email,
                 )
+                if signer is not None:
+                    message = dkim.sign(message, signer)
                 # An address no message can go to fails here, for good.
                 sanitize_address(recipient.address, settings.DEFAULT_CHARSET)
             except Exception as error:
