@@ -673,8 +673,9 @@ def batch_send(claim: Claim, *, connections: int | None = None) -> None:
         ]
         for thread in threads:
             thread.start()
-        while any(t.is_alive() for t in threads):
-            threads[0].join(timeout=_renew_every())
+        while alive := [t for t in threads if t.is_alive()]:
+            # Wait on a thread still running (the first may finish early: no busy loop).
+            alive[0].join(timeout=_renew_every())
             if not stop.is_set() and not _renew(claim):
                 stop.set()
         for thread in threads:
