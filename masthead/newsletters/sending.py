@@ -18,7 +18,7 @@ Invariants:
   worker that dies leaves the batch "sending" with a lease that runs out, and the next
   worker claims it again and sends only its deliveries still pending: no skips.
 - Right before each copy goes, one query checks that the batch is still this worker's
-  (same claim number, lease not run out), the send still sending and the delivery still
+  (same claim number: not taken over), the send still sending and the delivery still
   pending (`_check`): a worker whose lease was taken over sends nothing more. Failing a
   delivery is fenced by the claim number too; recording a copy as sent is not (it did
   go, and the new holder then does not send it again), and a copy in flight when a
@@ -54,7 +54,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import get_connection
 from django.core.mail.message import sanitize_address
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import Error, IntegrityError, connection, transaction
 from django.db.models import Count, Exists, F, Min, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -375,23 +375,23 @@ class _Check:
 
 
 def _check(claim: Claim, recipient: Recipient) -> str:
-    """Right before a copy goes: is the batch still ours (fencing token, live lease), the
-    send still sending, and the delivery still pending? One query by primary key."""
+    """Right before a copy goes: is the batch still ours (its claim number unchanged), the
+    send still sending, and the delivery still pending? One query by primary key.
+
+    A lease that ran out with nobody taking over does not stop the copy: only a takeover
+    (which bumps the claim number) makes another worker send this batch. Stopping on the
+    clock alone would make a busy worker drop and re-claim its batch over and over."""
     row = (
         Delivery.objects.filter(pk=recipient.delivery_id)
-        .values_list(
-            "status", "batch__claims", "batch__status", "batch__lease_until", "send__status"
-        )
+        .values_list("status", "batch__claims", "batch__status", "send__status")
         .first()
     )
     if row is None:
         return _Check.SKIP
-    status, claims, batch_status, lease_until, send_status = row
+    status, claims, batch_status, send_status = row
     if (
         claims != claim.token
         or batch_status != BatchStatus.SENDING
-        or lease_until is None
-        or lease_until <= timezone.now()
         or send_status != SendStatus.SENDING
     ):
         return _Check.STOP
@@ -472,7 +472,7 @@ def _guarded(what: str, claim: Claim, recipient: Recipient, write: Callable[[], 
             with transaction.atomic():
                 return write()
         return write()
-    except DatabaseError:
+    except Error:  # DatabaseError, and InterfaceError from a connection that is gone
         logger.exception(
             "send %s: could not %s delivery %s (reader %s, batch %s, claim %s); "
             "it stays pending for a later pass",
