@@ -184,6 +184,7 @@ def role_bare(issue_id: int, connections: int) -> None:
                 user_id=user_id,
                 address=address,
                 first_name=first_name,
+                issue_id=issue.pk,
                 message_id=f"<bare.{user_id}@example.com>",
                 from_email=from_email,
             )

@@ -85,9 +85,8 @@ OUTBOX_MAX_ATTEMPTS: int = env.int("MASTHEAD_OUTBOX_MAX_ATTEMPTS", default=16)
 # Newsletter sending (masthead.newsletters.sending): recipients per batch; SMTP
 # connections each worker keeps open (each reused across messages); seconds a worker
 # holds a batch without renewing it before another may take it over; the email backend
-# (blank: EMAIL_BACKEND; e.g. "anymail.backends.postmark.EmailBackend" once
-# django-anymail is installed); retries of temporary refusals; how long an unsubscribe
-# link stays valid.
+# (blank: EMAIL_BACKEND; e.g. "anymail.backends.postmark.EmailBackend"); retries of
+# temporary refusals; how long an unsubscribe link stays valid.
 NEWSLETTER_BATCH_SIZE: int = env.int("MASTHEAD_NEWSLETTER_BATCH_SIZE", default=1000)
 NEWSLETTER_CONNECTIONS: int = env.int("MASTHEAD_NEWSLETTER_CONNECTIONS", default=4)
 NEWSLETTER_LEASE_SECONDS: float = env.float("MASTHEAD_NEWSLETTER_LEASE_SECONDS", default=60)
@@ -97,6 +96,20 @@ NEWSLETTER_RETRY_BASE_SECONDS: float = env.float(
 )
 NEWSLETTER_MAX_ATTEMPTS: int = env.int("MASTHEAD_NEWSLETTER_MAX_ATTEMPTS", default=6)
 NEWSLETTER_UNSUBSCRIBE_DAYS: int = env.int("MASTHEAD_NEWSLETTER_UNSUBSCRIBE_DAYS", default=180)
+# django-anymail (a provider's API as the newsletter backend, and its tracking webhooks
+# for bounces and complaints): the webhooks' basic-auth "user:password" (required in
+# production when an anymail backend is chosen), and the provider's settings as JSON,
+# e.g. {"MAILGUN_API_KEY": "...", "MAILGUN_WEBHOOK_SIGNING_KEY": "..."}.
+ANYMAIL_WEBHOOK_SECRET: str = env.str("MASTHEAD_ANYMAIL_WEBHOOK_SECRET", default="")
+ANYMAIL_PROVIDER: dict = env.json("MASTHEAD_ANYMAIL", default={})
+# In-app DKIM signing of newsletters (masthead.newsletters.dkim), for a mail server that
+# does not sign: the signing domain, the selector (the key's TXT record is at
+# <selector>._domainkey.<domain>) and the private key as a PEM file path or the PEM
+# itself. All blank: nothing is signed by the app.
+DKIM_DOMAIN: str = env.str("MASTHEAD_DKIM_DOMAIN", default="")
+DKIM_SELECTOR: str = env.str("MASTHEAD_DKIM_SELECTOR", default="")
+DKIM_PRIVATE_KEY_PATH: str = env.str("MASTHEAD_DKIM_PRIVATE_KEY_PATH", default="")
+DKIM_PRIVATE_KEY: str = env.str("MASTHEAD_DKIM_PRIVATE_KEY", default="", multiline=True)
 # Seconds a task may stay RUNNING before its worker is presumed dead and the task is
 # queued again (masthead.core.taskqueue); longer than the longest legitimate task.
 TASKS_STALE_SECONDS: int = env.int("MASTHEAD_TASK_STALE_SECONDS", default=900)
@@ -121,6 +134,16 @@ if PRODUCTION:
         problems.append("MASTHEAD_DEBUG must be off in production")
     if EMAIL_REPLY_TO and "@" not in EMAIL_REPLY_TO:
         problems.append("MASTHEAD_REPLY_TO must be an email address")
+    if NEWSLETTER_EMAIL_BACKEND.startswith("anymail.") and not ANYMAIL_WEBHOOK_SECRET:
+        problems.append(
+            "MASTHEAD_ANYMAIL_WEBHOOK_SECRET must be set when the newsletter backend is anymail"
+        )
+    dkim_parts = [DKIM_DOMAIN, DKIM_SELECTOR, DKIM_PRIVATE_KEY_PATH or DKIM_PRIVATE_KEY]
+    if any(dkim_parts) and not all(dkim_parts):
+        problems.append(
+            "MASTHEAD_DKIM_DOMAIN, MASTHEAD_DKIM_SELECTOR and a private key "
+            "(MASTHEAD_DKIM_PRIVATE_KEY_PATH or MASTHEAD_DKIM_PRIVATE_KEY) go together"
+        )
     if BOTCHECK_PROVIDER == "off":
         problems.append("MASTHEAD_BOTCHECK=off is for development only")
     if BOTCHECK_PROVIDER in ("recaptcha", "hcaptcha", "turnstile") and not (
@@ -148,6 +171,7 @@ INSTALLED_APPS = [
     "masthead.community",
     "masthead.access",
     "masthead.newsletters",
+    "anymail",
     "masthead.events",
     "masthead.demo",
     "wagtail.contrib.forms",
@@ -293,6 +317,11 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL  # error mail to admins: plain, needs no database
+# django-anymail's settings: the provider's keys, and the webhooks' basic auth.
+ANYMAIL = {
+    **ANYMAIL_PROVIDER,
+    **({"WEBHOOK_SECRET": ANYMAIL_WEBHOOK_SECRET} if ANYMAIL_WEBHOOK_SECRET else {}),
+}
 
 
 def _newsroom_sender(configured: str) -> str:

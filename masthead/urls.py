@@ -53,6 +53,9 @@ urlpatterns = [
     # Reached from a newsletter without signing in: one-click unsubscribe, preferences,
     # the issue in a browser.
     path("newsletters/", include("masthead.newsletters.public_urls")),
+    # The email provider's tracking webhooks (bounces, complaints), verified by anymail
+    # (masthead.newsletters.tracking).
+    path("newsletters/anymail/", include("anymail.urls")),
     path("account/", include("masthead.readers.account.urls")),
     path("sitemap.xml", content_sitemaps.sitemap_view, name="sitemap"),
     path("news-sitemap.xml", content_sitemaps.news_sitemap_view, name="news-sitemap"),

@@ -23,11 +23,13 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from . import rendering, sending
+from masthead.content.models import SectionPage
+
+from . import rendering, sending, services
 from .models import NewsletterIssue, Send, SendStatus
 
 logger = logging.getLogger("masthead.newsletters.sending")
@@ -57,6 +59,29 @@ class ScheduleForm(forms.Form):
         return when
 
 
+class FillForm(forms.Form):
+    section = forms.ModelChoiceField(
+        label=gettext_lazy("Section"),
+        queryset=SectionPage.objects.live().order_by("path"),
+        error_messages={
+            "required": gettext_lazy("Choose the section to take articles from."),
+            "invalid_choice": gettext_lazy("That section is not published; choose another."),
+        },
+    )
+    count = forms.IntegerField(
+        label=gettext_lazy("How many"),
+        initial=5,
+        min_value=1,
+        max_value=20,
+        error_messages={
+            "required": gettext_lazy("Say how many articles to add, from 1 to 20."),
+            "invalid": gettext_lazy("Say how many articles to add, from 1 to 20."),
+            "min_value": gettext_lazy("Say how many articles to add, from 1 to 20."),
+            "max_value": gettext_lazy("Say how many articles to add, from 1 to 20."),
+        },
+    )
+
+
 def _issue(issue_id: int) -> NewsletterIssue:
     return get_object_or_404(NewsletterIssue.objects.select_related("newsletter"), pk=issue_id)
 
@@ -68,11 +93,15 @@ def _copy_for_editor(issue: NewsletterIssue, user: Any) -> Any:
         user_id=user.pk,
         address=user.email,
         first_name=user.first_name,
+        issue_id=issue.pk,
     )
 
 
 def _page(
-    request: HttpRequest, issue: NewsletterIssue, form: ScheduleForm | None = None
+    request: HttpRequest,
+    issue: NewsletterIssue,
+    form: ScheduleForm | None = None,
+    fill_form: FillForm | None = None,
 ) -> HttpResponse:
     send = Send.objects.filter(issue=issue).first()
     return render(
@@ -84,9 +113,10 @@ def _page(
             "send": send,
             "progress": sending.send_progress(send) if send else None,
             "form": form or ScheduleForm(),
+            "fill_form": fill_form or FillForm(),
             "articles": rendering.issue_articles(issue),
         },
-        status=400 if form is not None and form.errors else 200,
+        status=400 if any(f is not None and f.errors for f in (form, fill_form)) else 200,
     )
 
 
@@ -195,3 +225,35 @@ def send_control(request: HttpRequest, issue_id: int) -> HttpResponse:
             % {"status": SendStatus(send.status).label.lower()},
         )
     return redirect("newsletters_admin_send", issue_id)
+
+
+@require_POST
+@user_passes_test(may_send)
+def issue_fill(request: HttpRequest, issue_id: int) -> HttpResponse:
+    """Add the newest articles of a section to the issue (editors still order them)."""
+    issue = _issue(issue_id)
+    form = FillForm(request.POST)
+    if not form.is_valid():
+        return _page(request, issue, fill_form=form)
+    try:
+        added = services.issue_fill_from_section(
+            issue=issue, section=form.cleaned_data["section"], count=form.cleaned_data["count"]
+        )
+    except services.IssueLocked as locked:
+        messages.error(request, str(locked))
+    else:
+        if added:
+            messages.success(
+                request,
+                ngettext(
+                    "Added %(count)d article from %(section)s.",
+                    "Added %(count)d articles from %(section)s.",
+                    added,
+                )
+                % {"count": added, "section": form.cleaned_data["section"].title},
+            )
+        else:
+            messages.warning(
+                request, _("Every live article in that section is already in the issue.")
+            )
+    return redirect("newsletters_admin_send", issue.pk)

@@ -13,5 +13,5 @@ class NewslettersConfig(AppConfig):
 
         from . import tracking
 
-        # Bounces and complaints from the provider's verified webhooks (if anymail is in).
+        # Bounces and complaints from the provider's verified webhooks (anymail).
         tracking.connect()

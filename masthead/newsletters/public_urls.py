@@ -7,7 +7,7 @@ from . import public_views
 app_name = "newsletters_public"
 
 urlpatterns = [
-    path("issues/<id:issue_id>/", public_views.issue, name="issue"),
+    path("issues/<str:token>/", public_views.issue, name="issue"),
     path("unsubscribe/<slug:slug>/<str:token>/", public_views.unsubscribe, name="unsubscribe"),
     path("preferences/<str:token>/", public_views.preferences, name="preferences"),
 ]

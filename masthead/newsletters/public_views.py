@@ -111,17 +111,39 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+@never_cache
 @require_GET
-def issue(request: HttpRequest, issue_id: int) -> HttpResponse:
-    """An issue that has gone out, as a web page (no personal parts)."""
+def issue(request: HttpRequest, token: str) -> HttpResponse:
+    """An issue that has gone out, as a web page (no personal parts).
+
+    Found only by its signed token, never by a counted id. A members-only (registered)
+    newsletter's issue is shown to a signed-in reader, or from a reader's own copy (the
+    token names them and their account is active); anyone else is asked to sign in.
+    """
+    link = tokens.issue_check(token)
+    if link is None:
+        raise Http404(_("There is no such issue."))
     found = get_object_or_404(
         NewsletterIssue.objects.select_related("newsletter"),
         # Paused or cancelled part-way, some readers already have it (a scheduled send that
         # was cancelled before its list was written reached nobody).
         Q(send__status__in=[SendStatus.SENDING, SendStatus.PAUSED, SendStatus.SENT])
         | Q(send__status=SendStatus.CANCELLED, send__frozen=True),
-        pk=issue_id,
+        pk=link.issue_id,
     )
+    if found.newsletter.audience == Newsletter.Audience.REGISTERED and not (
+        (request.user.is_authenticated and request.user.is_active)
+        or (
+            link.user_id is not None
+            and get_user_model().objects.filter(pk=link.user_id, is_active=True).exists()
+        )
+    ):
+        return render(
+            request,
+            "newsletters/public/issue_members_only.html",
+            {"newsletter": found.newsletter, "next": request.get_full_path()},
+            status=403,
+        )
     return render(
         request,
         "newsletters/public/issue.html",

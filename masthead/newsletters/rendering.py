@@ -11,13 +11,18 @@ Invariants:
 
 from __future__ import annotations
 
+import html as html_lib
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
+from django.utils.html import strip_tags
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from wagtail.rich_text import expand_db_html
 
 from masthead.core import email
 from masthead.core.newsroom import newsroom_name
@@ -25,7 +30,7 @@ from masthead.core.newsroom import newsroom_name
 from . import tokens
 from .models import Newsletter, NewsletterIssue
 
-PERSONAL = ("first_name", "unsubscribe_url", "preferences_url")
+PERSONAL = ("first_name", "unsubscribe_url", "preferences_url", "browser_url")
 TEMPLATE = "newsletters/email/issue"
 
 
@@ -65,8 +70,43 @@ def issue_articles(issue: NewsletterIssue) -> list[ArticleTeaser]:
     return teasers
 
 
-def browser_url(issue: NewsletterIssue) -> str:
-    return _absolute(reverse("newsletters_public:issue", args=[issue.pk]))
+# A link or image address in rich text that starts at the site's root ("/about/", as
+# Wagtail writes internal links), not a protocol-relative "//host/..." one.
+_ROOT_RELATIVE = re.compile(r"""(\s(?:href|src)=)(["'])(/(?!/)[^"']*)\2""", re.IGNORECASE)
+_ANCHOR = re.compile(
+    r"""<a\s[^>]*?href=(["'])([^"']+)\1[^>]*>(.*?)</a>""", re.IGNORECASE | re.DOTALL
+)
+
+
+def absolute_links(html: str) -> str:
+    """`html` with root-relative link and image addresses made absolute: an email is
+    read outside the site, where "/about/" leads nowhere."""
+    return _ROOT_RELATIVE.sub(lambda m: f"{m[1]}{m[2]}{_absolute(m[3])}{m[2]}", html)
+
+
+def intro_html(issue: NewsletterIssue) -> SafeString:
+    """The editor's introduction for an email: internal links expanded, all absolute."""
+    # Editors' rich text, as the `richtext` template filter would output it.
+    return mark_safe(absolute_links(expand_db_html(issue.intro or "")))
+
+
+def intro_text(issue: NewsletterIssue) -> str:
+    """The introduction as plain text, each link's address kept after its words."""
+
+    def spell_out(match: re.Match[str]) -> str:
+        url, label = match[2], strip_tags(match[3]).strip()
+        return url if not label or label == url else f"{label} ({url})"
+
+    text = _ANCHOR.sub(spell_out, str(intro_html(issue)))
+    text = re.sub(r"</p>\s*|<br\s*/?>", "\n\n", text, flags=re.IGNORECASE)
+    return html_lib.unescape(strip_tags(text)).strip()
+
+
+def browser_url(*, issue_id: int, user_id: int | None = None) -> str:
+    """The issue as a web page, at an address no one can guess (a signed token); in a
+    reader's copy it names the reader, who may then read a members-only issue signed out."""
+    token = tokens.issue_token(issue_id=issue_id, user_id=user_id)
+    return _absolute(reverse("newsletters_public:issue", args=[token]))
 
 
 def issue_context(issue: NewsletterIssue, *, personal: dict[str, str]) -> dict[str, Any]:
@@ -74,7 +114,8 @@ def issue_context(issue: NewsletterIssue, *, personal: dict[str, str]) -> dict[s
         "issue": issue,
         "newsletter": issue.newsletter,
         "articles": issue_articles(issue),
-        "browser_url": browser_url(issue),
+        "intro_html": intro_html(issue),
+        "intro_text": intro_text(issue),
         **personal,
     }
 
@@ -109,6 +150,7 @@ def copy_for(
     user_id: int,
     address: str,
     first_name: str,
+    issue_id: int,
     message_id: str | None = None,
     from_email: str | None = None,
 ) -> EmailMultiAlternatives:
@@ -124,6 +166,7 @@ def copy_for(
             "first_name": first_name or _("reader"),
             "unsubscribe_url": unsubscribe,
             "preferences_url": preferences_url(user_id=user_id),
+            "browser_url": browser_url(issue_id=issue_id, user_id=user_id),
         },
         list_unsubscribe=email.Unsubscribe(url=unsubscribe),
         from_email=from_email or sender(newsletter),

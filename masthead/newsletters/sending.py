@@ -17,15 +17,24 @@ Invariants:
   claim number (the fencing token). The worker renews the lease while it sends; a
   worker that dies leaves the batch "sending" with a lease that runs out, and the next
   worker claims it again and sends only its deliveries still pending: no skips.
+- Right before each copy goes, one query checks that the batch is still this worker's
+  (same claim number: not taken over), the send still sending and the delivery still
+  pending (`_check`): a worker whose lease was taken over sends nothing more. Failing a
+  delivery is fenced by the claim number too; recording a copy as sent is not (it did
+  go, and the new holder then does not send it again), and a copy in flight when a
+  cancel lands is counted sent, not skipped.
+- A database error while checking or recording one delivery is logged with its context
+  and leaves that delivery pending; the sender goes on, and the batch waits a retry
+  interval before a later pass picks it up.
 - The one window SMTP cannot close: after the server has said 250 and before the
   delivery's UPDATE commits (one autocommitted statement). A crash exactly there sends
   that one copy again, with the same Message-ID (derived from send and reader), which
   mail providers recognise as the same message.
 - The issue is rendered once per send (stored on the Send); each copy differs only by
   substitution. Unsubscribes are honoured up to the moment a batch is loaded.
-- Pause and cancel take effect within a second (each worker checks while it renews its
-  lease). A throttle caps messages per minute across all workers: a batch is claimed
-  only when the send's `next_claim_at` has passed, and messages inside it are paced.
+- Pause and cancel take effect before the next copy (the pre-send check). A throttle
+  caps messages per minute across all workers: a batch is claimed only when the send's
+  `next_claim_at` has passed, and messages inside it are paced.
 """
 
 from __future__ import annotations
@@ -40,11 +49,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from anymail.exceptions import AnymailInvalidAddress, AnymailRecipientsRefused
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import get_connection
 from django.core.mail.message import sanitize_address
-from django.db import IntegrityError, connection, transaction
+from django.db import Error, IntegrityError, connection, transaction
 from django.db.models import Count, Exists, F, Min, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -52,7 +62,7 @@ from django.utils import timezone
 from masthead.core import email
 from masthead.core.outbox import is_permanent
 
-from . import rendering
+from . import dkim, rendering
 from .models import (
     Batch,
     BatchStatus,
@@ -70,6 +80,9 @@ logger = logging.getLogger("masthead.newsletters.sending")
 
 # A batch claimed this many times without finishing killed its worker every time.
 MAX_CLAIMS = 10
+
+# The error a cancel writes on the deliveries it skips (see `_mark_sent`).
+CANCELLED = "cancelled"
 
 
 class SendRefused(ValueError):
@@ -153,8 +166,9 @@ def send_cancel(*, send: Send) -> bool:
             ).update(status=SendStatus.CANCELLED, finished_at=timezone.now())
         )
         if cancelled:
+            # A copy in flight right now is still recorded as sent (`_mark_sent`).
             Delivery.objects.filter(send=send, status=DeliveryStatus.PENDING).update(
-                status=DeliveryStatus.SKIPPED, error="cancelled"
+                status=DeliveryStatus.SKIPPED, error=CANCELLED
             )
     return cancelled
 
@@ -253,6 +267,12 @@ def _lease() -> dt.timedelta:
     return dt.timedelta(seconds=settings.NEWSLETTER_LEASE_SECONDS)
 
 
+def _renew_every() -> float:
+    """Seconds between lease renewals: well inside the lease, as a copy goes only while
+    the lease is live (`_check`)."""
+    return min(1.0, settings.NEWSLETTER_LEASE_SECONDS / 3)
+
+
 def batch_claim(*, send_id: int | None = None) -> Claim | None:
     """Take the next batch that is due, or was abandoned by a dead worker."""
     now = timezone.now()
@@ -346,24 +366,128 @@ def _backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(3600.0, base * 2 ** max(attempts - 1, 0)))
 
 
-def _mark_sent(recipient: Recipient) -> None:
-    Delivery.objects.filter(pk=recipient.delivery_id, status=DeliveryStatus.PENDING).update(
-        status=DeliveryStatus.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1, error=""
+class _Check:
+    """What the pre-send check found: send this copy, skip it, or stop the share."""
+
+    SEND = "send"
+    SKIP = "skip"
+    STOP = "stop"
+
+
+def _check(claim: Claim, recipient: Recipient) -> str:
+    """Right before a copy goes: is the batch still ours (its claim number unchanged), the
+    send still sending, and the delivery still pending? One query by primary key.
+
+    A lease that ran out with nobody taking over does not stop the copy: only a takeover
+    (which bumps the claim number) makes another worker send this batch. Stopping on the
+    clock alone would make a busy worker drop and re-claim its batch over and over."""
+    row = (
+        Delivery.objects.filter(pk=recipient.delivery_id)
+        .values_list("status", "batch__claims", "batch__status", "send__status")
+        .first()
     )
+    if row is None:
+        return _Check.SKIP
+    status, claims, batch_status, send_status = row
+    if (
+        claims != claim.token
+        or batch_status != BatchStatus.SENDING
+        or send_status != SendStatus.SENDING
+    ):
+        return _Check.STOP
+    return _Check.SEND if status == DeliveryStatus.PENDING else _Check.SKIP
 
 
-def _mark_failed(recipient: Recipient, error: BaseException, *, permanent: bool = False) -> None:
+def _mark_sent(claim: Claim, recipient: Recipient) -> bool:
+    """Record a copy the server accepted; True if this call recorded it.
+
+    Not fenced by the claim, on purpose: the copy did go out, so recording it is the
+    truth, and a worker that took the batch over meanwhile then sees "sent" in its own
+    pre-send check and does not send it again (fencing this write would make it do so).
+    A cancel that arrived while this copy was in flight skipped it: it is counted sent.
+    """
+    updated = (
+        Delivery.objects.filter(pk=recipient.delivery_id)
+        .filter(
+            Q(status=DeliveryStatus.PENDING) | Q(status=DeliveryStatus.SKIPPED, error=CANCELLED)
+        )
+        .update(
+            status=DeliveryStatus.SENT,
+            sent_at=timezone.now(),
+            attempts=F("attempts") + 1,
+            error="",
+        )
+    )
+    if not updated:
+        logger.warning(
+            "send %s: delivery %s was sent but was no longer pending (batch %s, claim %s)",
+            claim.send_id,
+            recipient.delivery_id,
+            claim.batch_id,
+            claim.token,
+        )
+    return bool(updated)
+
+
+def _mark_failed(
+    claim: Claim, recipient: Recipient, error: BaseException, *, permanent: bool = False
+) -> bool:
+    """Record a refusal, only while the batch is still ours (fenced by the claim number):
+    a worker whose lease was taken over must not fail a copy the new holder may send."""
     attempts = recipient.attempts + 1
     description = f"{type(error).__name__}: {error}"[:500]
-    pending = Delivery.objects.filter(pk=recipient.delivery_id, status=DeliveryStatus.PENDING)
+    pending = Delivery.objects.filter(
+        pk=recipient.delivery_id, status=DeliveryStatus.PENDING
+    ).filter(
+        Exists(
+            Batch.objects.filter(pk=claim.batch_id, claims=claim.token, status=BatchStatus.SENDING)
+        )
+    )
+    # A provider's API (anymail) that refuses the address: as final as an SMTP 5xx.
+    permanent = permanent or isinstance(error, AnymailRecipientsRefused | AnymailInvalidAddress)
     if permanent or is_permanent(error) or attempts >= settings.NEWSLETTER_MAX_ATTEMPTS:
-        pending.update(status=DeliveryStatus.FAILED, attempts=attempts, error=description)
+        updated = pending.update(status=DeliveryStatus.FAILED, attempts=attempts, error=description)
     else:
-        pending.update(
+        updated = pending.update(
             attempts=attempts,
             error=description,
             next_attempt_at=timezone.now() + _backoff(attempts),
         )
+    return bool(updated)
+
+
+_FAILED = object()
+
+
+def _guarded(what: str, claim: Claim, recipient: Recipient, write: Callable[[], Any]) -> Any:
+    """Run a database call for one delivery and return its result; a database error is
+    logged, not raised, and gives `_FAILED`.
+
+    The delivery then stays pending (claimable), the share goes on with the next reader,
+    and the batch is put back for a later pass (see `batch_send`). Inside an outer
+    transaction (tests; a caller's atomic block) a savepoint keeps that transaction usable.
+    """
+    try:
+        if connection.in_atomic_block:
+            with transaction.atomic():
+                return write()
+        return write()
+    except Error:  # DatabaseError, and InterfaceError from a connection that is gone
+        logger.exception(
+            "send %s: could not %s delivery %s (reader %s, batch %s, claim %s); "
+            "it stays pending for a later pass",
+            claim.send_id,
+            what,
+            recipient.delivery_id,
+            recipient.user_id,
+            claim.batch_id,
+            claim.token,
+        )
+        # A connection the server closed is replaced on the next query.
+        with contextlib.suppress(Exception):
+            if not connection.in_atomic_block:
+                connection.close_if_unusable_or_obsolete()
+        return _FAILED
 
 
 class _Pacer:
@@ -392,10 +516,12 @@ def _open_connection() -> Any:
 
 def _send_share(
     *,
+    claim: Claim,
     recipients: list[Recipient],
     send: Send,
     rendered: email.Rendered,
     stop: threading.Event,
+    troubled: threading.Event,
     pacer: _Pacer,
     own_thread: bool,
     renew: Callable[[], bool] | None = None,
@@ -403,7 +529,9 @@ def _send_share(
     """Send `recipients` over one connection, reused for every message.
 
     `renew` (when this runs on the caller's thread, the only sender) is called about
-    once a second to keep the lease; False stops the share (a pause or a cancel).
+    once a second to keep the lease; False stops the share (a pause or a cancel). Each
+    copy is checked against the claim right before it goes (`_check`); a database error
+    while checking or recording sets `troubled` and leaves that delivery pending.
     """
     conn = None
     if own_thread and connection.vendor == "postgresql":
@@ -415,10 +543,11 @@ def _send_share(
             cursor.execute("SET synchronous_commit TO OFF")
     from_email = rendering.sender(send.issue.newsletter)
     domain = email.sender_domain()
+    signer = dkim.signer()
     try:
         renewed = time.monotonic()
         for recipient in recipients:
-            if renew is not None and time.monotonic() - renewed >= 1.0:
+            if renew is not None and time.monotonic() - renewed >= _renew_every():
                 renewed = time.monotonic()
                 if not renew():
                     stop.set()
@@ -427,6 +556,16 @@ def _send_share(
             pacer.wait(stop)
             if stop.is_set():
                 return
+            verdict = _guarded("check", claim, recipient, lambda r=recipient: _check(claim, r))
+            if verdict is _FAILED:
+                troubled.set()
+                continue
+            if verdict == _Check.STOP:
+                # The batch was taken over, or the send paused or cancelled: send no more.
+                stop.set()
+                return
+            if verdict == _Check.SKIP:
+                continue
             try:
                 message = rendering.copy_for(
                     rendered,
@@ -434,11 +573,14 @@ def _send_share(
                     user_id=recipient.user_id,
                     address=recipient.address,
                     first_name=recipient.first_name,
+                    issue_id=send.issue_id,
                     message_id=message_id(
                         send_id=send.pk, user_id=recipient.user_id, domain=domain
                     ),
                     from_email=from_email,
                 )
+                if signer is not None:
+                    message = dkim.sign(message, signer)
                 # An address no message can go to fails here, for good.
                 sanitize_address(recipient.address, settings.DEFAULT_CHARSET)
             except Exception as error:
@@ -451,7 +593,13 @@ def _send_share(
                         send.pk,
                         recipient.delivery_id,
                     )
-                _mark_failed(recipient, error, permanent=True)
+                if _FAILED is _guarded(
+                    "mark failed",
+                    claim,
+                    recipient,
+                    lambda r=recipient, e=error: _mark_failed(claim, r, e, permanent=True),
+                ):
+                    troubled.set()
                 continue
             try:
                 if conn is None:
@@ -464,9 +612,18 @@ def _send_share(
                     # The connection is gone: open a fresh one for the next message.
                     _close(conn)
                     conn = None
-                _mark_failed(recipient, error)
+                if _FAILED is _guarded(
+                    "mark failed",
+                    claim,
+                    recipient,
+                    lambda r=recipient, e=error: _mark_failed(claim, r, e),
+                ):
+                    troubled.set()
                 continue
-            _mark_sent(recipient)
+            if _FAILED is _guarded(
+                "mark sent", claim, recipient, lambda r=recipient: _mark_sent(claim, r)
+            ):
+                troubled.set()
     finally:
         _close(conn)
         if own_thread:
@@ -488,6 +645,7 @@ def batch_send(claim: Claim, *, connections: int | None = None) -> None:
     rendered = email.Rendered(subject=send.subject, text=send.text, html=send.html)
     recipients = _load(claim)
     stop = threading.Event()
+    troubled = threading.Event()
     pacer = _Pacer(send.throttle_per_minute)
     count = max(1, min(connections, len(recipients)))
     # On SQLite each thread would wait for the one writer anyway; one connection there.
@@ -496,7 +654,14 @@ def batch_send(claim: Claim, *, connections: int | None = None) -> None:
     ):
         count = 1
     shares = [recipients[i::count] for i in range(count)]
-    kwargs = {"send": send, "rendered": rendered, "stop": stop, "pacer": pacer}
+    kwargs = {
+        "claim": claim,
+        "send": send,
+        "rendered": rendered,
+        "stop": stop,
+        "troubled": troubled,
+        "pacer": pacer,
+    }
     if count == 1:
         _send_share(recipients=shares[0], own_thread=False, renew=lambda: _renew(claim), **kwargs)
     else:
@@ -508,26 +673,33 @@ def batch_send(claim: Claim, *, connections: int | None = None) -> None:
         ]
         for thread in threads:
             thread.start()
-        while any(t.is_alive() for t in threads):
-            threads[0].join(timeout=1.0)
+        while alive := [t for t in threads if t.is_alive()]:
+            # Wait on a thread still running (the first may finish early: no busy loop).
+            alive[0].join(timeout=_renew_every())
             if not stop.is_set() and not _renew(claim):
                 stop.set()
         for thread in threads:
             thread.join()
-    _batch_finish(claim)
+    _batch_finish(claim, troubled=troubled.is_set())
 
 
-def _batch_finish(claim: Claim) -> None:
-    """Back to pending if anything is left to send (retries, a pause); else sent."""
+def _batch_finish(claim: Claim, *, troubled: bool = False) -> None:
+    """Back to pending if anything is left to send (retries, a pause); else sent.
+
+    After a database error (`troubled`) the batch waits a retry interval, so the same
+    pass does not claim it straight back while the database is still failing.
+    """
+    if troubled and not connection.in_atomic_block:
+        connection.close_if_unusable_or_obsolete()
     left = Delivery.objects.filter(batch_id=claim.batch_id, status=DeliveryStatus.PENDING)
     mine = Batch.objects.filter(pk=claim.batch_id, claims=claim.token, status=BatchStatus.SENDING)
     if left.exists():
+        now = timezone.now()
         retry_at = left.aggregate(at=Min("next_attempt_at"))["at"]
-        mine.update(
-            status=BatchStatus.PENDING,
-            lease_until=None,
-            run_after=max(retry_at or timezone.now(), timezone.now()),
-        )
+        run_after = max(retry_at or now, now)
+        if troubled:
+            run_after = max(run_after, now + _backoff(1))
+        mine.update(status=BatchStatus.PENDING, lease_until=None, run_after=run_after)
     else:
         mine.update(status=BatchStatus.SENT, lease_until=None)
 

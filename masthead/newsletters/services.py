@@ -210,3 +210,33 @@ def suppression_lift(*, user: Any) -> bool:
                 source="suppression",
             )
     return bool(deleted)
+
+
+class IssueLocked(ValueError):
+    """The issue has been sent or scheduled: its articles are settled."""
+
+
+def issue_fill_from_section(*, issue: Any, section: Any, count: int) -> int:
+    """Add the `count` newest live articles in `section` (and its sub-sections) that the
+    issue does not have yet, after the ones it has, newest first; how many were added."""
+    from masthead.content import selectors as content_selectors
+
+    from .models import IssueArticle, Send
+
+    with transaction.atomic():
+        if Send.objects.filter(issue=issue).exists():
+            raise IssueLocked("This issue has been sent or scheduled; its articles are settled.")
+        present = IssueArticle.objects.filter(issue=issue)
+        newest = list(
+            content_selectors.live_articles()
+            .descendant_of(section)
+            .exclude(pk__in=present.values("page_id"))[:count]
+        )
+        start = (
+            present.order_by("-sort_order").values_list("sort_order", flat=True).first() or 0
+        ) + 1
+        IssueArticle.objects.bulk_create(
+            IssueArticle(issue=issue, page=page, sort_order=start + n)
+            for n, page in enumerate(newest)
+        )
+    return len(newest)

@@ -8,6 +8,10 @@ Invariants:
   renaming a slug does not break links already sent. A preferences
   token names a reader only and is signed with another salt, so neither kind can stand
   in for the other.
+- A browser-copy token names an issue and, in a reader's own copy, that reader: ids
+  in the "view in browser" address are never guessable, so issues cannot be read by
+  counting. It does not expire (archived emails keep working); it carries no power but
+  reading that one issue.
 - Nothing is stored: the reader's row and the list are looked up when the link is used.
 """
 
@@ -22,6 +26,7 @@ from django.core import signing
 
 _UNSUBSCRIBE = "masthead.newsletters.unsubscribe"
 _PREFERENCES = "masthead.newsletters.preferences"
+_ISSUE = "masthead.newsletters.issue"
 
 Problem = Literal["invalid", "expired", "other_list"]
 
@@ -80,3 +85,30 @@ def preferences_check(token: str) -> Checked:
     if type(value) is not int:
         return Checked(problem="invalid")
     return Checked(user_id=value)
+
+
+@dataclass(frozen=True)
+class IssueLink:
+    issue_id: int
+    user_id: int | None
+
+
+def issue_token(*, issue_id: int, user_id: int | None = None) -> str:
+    """The token in an issue's "view in browser" address (`user_id`: a reader's copy)."""
+    return signing.dumps([issue_id, user_id], salt=_ISSUE, compress=False)
+
+
+def issue_check(token: str) -> IssueLink | None:
+    """The issue (and reader) a browser-copy token names, or None if it is not ours."""
+    try:
+        value = signing.loads(token, salt=_ISSUE)
+    except signing.BadSignature:
+        return None
+    if not (
+        isinstance(value, list)
+        and len(value) == 2
+        and type(value[0]) is int
+        and (value[1] is None or type(value[1]) is int)
+    ):
+        return None
+    return IssueLink(issue_id=value[0], user_id=value[1])

@@ -1,10 +1,12 @@
 """Hard bounces and spam complaints from the email provider stop marketing email.
 
-django-anymail (when installed and configured as the newsletter backend) verifies its
-tracking webhooks (ANYMAIL["WEBHOOK_SECRET"], or the provider's signature) and sends
-its `tracking` signal; `connect()` (called from the app's `ready`) hands each event to
-`event_record`, which records the suppression. Without anymail nothing is connected,
-and `event_record` can still be fed by any other source of bounces.
+django-anymail's tracking webhooks (mounted at /newsletters/anymail/<provider>/tracking/)
+verify each call (HTTP basic auth with ANYMAIL["WEBHOOK_SECRET"], and the provider's own
+signature where it signs, e.g. Mailgun's webhook signing key) and send anymail's
+`tracking` signal; `connect()` (called from the app's `ready`) hands each event to
+`event_record`, which records the suppression. A call that fails verification is
+answered 400 by anymail and records nothing. `event_record` can also be fed by any
+other source of bounces.
 
 Invariant: only a permanent problem suppresses: a hard bounce ("bounced" that is not a
 soft/transient one), a "complained" event, or a provider rejection for a bad address.
@@ -15,6 +17,8 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+
+from anymail.signals import tracking
 
 from . import services
 from .models import Suppression
@@ -55,11 +59,6 @@ def _on_tracking(sender: Any, event: Any, esp_name: str, **kwargs: Any) -> None:
         logger.warning("ignored a %s tracking event with no usable address", esp_name)
 
 
-def connect() -> bool:
-    """Listen to anymail's tracking signal if anymail is installed; True if connected."""
-    try:
-        from anymail.signals import tracking  # optional dependency
-    except ImportError:
-        return False
+def connect() -> None:
+    """Listen to anymail's tracking signal (once, however often this is called)."""
     tracking.connect(_on_tracking, dispatch_uid="masthead.newsletters.tracking")
-    return True

@@ -59,6 +59,11 @@ def register_send_urls() -> list[Any]:
             name="newsletters_admin_test",
         ),
         path(
+            "newsletters/issues/<id:issue_id>/fill/",
+            admin_views.issue_fill,
+            name="newsletters_admin_fill",
+        ),
+        path(
             "newsletters/issues/<id:issue_id>/start/",
             admin_views.issue_send,
             name="newsletters_admin_start",
