@@ -339,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
     bench.log(f"  database: {backend.database}; cache: {backend.cache}")
     for step in (("migrate", "--noinput", "-v0"), ("collectstatic", "--noinput", "-v0")):
         bench.manage(backend, *step)
-    bench.manage(backend, "load_demo", "-v0")
+    bench.manage(backend, "load_demo", "--force", "-v0")
     setup = shell(
         backend,
         SETUP_SCRIPT.format(allowance=ALLOWANCE, extra=EXTRA_PREMIUM, readers=READERS),

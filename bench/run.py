@@ -150,6 +150,9 @@ def prepare_environment(args: argparse.Namespace, workdir: Path) -> Backend:
             "MASTHEAD_MEDIA_ROOT": str(workdir / "media"),
             "MASTHEAD_SQLITE_PATH": str(workdir / "masthead.sqlite3"),
             "MASTHEAD_LOG_LEVEL": "WARNING",
+            # load_demo refuses production settings unless forced, and then only with a
+            # strong password of one's own for the demo editor (thrown away with the site).
+            "MASTHEAD_DEMO_PASSWORD": secrets.token_urlsafe(24),
             "MASTHEAD_BASE_URL": f"http://{HOST}",
             "DJANGO_SETTINGS_MODULE": "masthead.settings",
             "PYTHONDONTWRITEBYTECODE": "1",
@@ -714,7 +717,7 @@ def main(argv: list[str] | None = None) -> int:
     timings = {
         "migrate_s": manage(backend, "migrate", "--noinput", "-v0"),
         "collectstatic_s": manage(backend, "collectstatic", "--noinput", "-v0"),
-        "load_demo_s": manage(backend, "load_demo", "-v0"),
+        "load_demo_s": manage(backend, "load_demo", "--force", "-v0"),
     }
     log("  setup: " + ", ".join(f"{k[:-2]} {v:.1f} s" for k, v in timings.items()))
     article, headline = pick_article(backend)

@@ -107,7 +107,8 @@ def test_a_worker_killed_mid_send_leaves_every_subscriber_exactly_one_copy(
             running.start("sender", "send_newsletters", "--loop", "--interval", "0.1")
             wait_for(
                 lambda: Send.objects.get(pk=send.pk).status == SendStatus.SENT,
-                seconds=90,
+                # A bound, not a target: generous, so a loaded machine is slow, not red.
+                seconds=300,
                 what="the send to finish",
                 log=running.output,
             )
