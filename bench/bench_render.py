@@ -53,6 +53,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import run as bench  # bench/run.py: environment, server and wrk helpers
 
+sys.path.insert(0, str(bench.ROOT))
+from rigs import edge as edge_rig  # the shipped nginx and Varnish, as tests/edge runs them
+
 ROOT = bench.ROOT
 HOST = bench.HOST
 ARTICLE_JSON = Path("/work/shared/peers/article.json")
@@ -156,6 +159,41 @@ class Target:
     size: int = 0
 
 
+STATIC_MASTHEAD = "static nginx, Masthead"
+EDGE_WITHIN_STATIC = 0.9
+
+
+def _edge_targets(
+    edges: list[Any], app: str, article: str, peers: dict[str, str], headline_html: str
+) -> list[Target]:
+    """Start the shipped caches in front of `app` (appended to `edges`, for stopping) and
+    return their targets, plus the peers' nginx serving Masthead's anonymous article as a
+    static file (the same bytes) when the peers are up."""
+    targets = []
+    for name in ("nginx", "varnish"):
+        try:
+            running = edge_rig.STARTERS[name](app)
+        except edge_rig.EdgeUnavailable as error:
+            bench.log(f"  {name}: not measured ({error})")
+            continue
+        edges.append(running)
+        targets.append(
+            Target(
+                f"anonymous via {name}",
+                running.url + article,
+                must_contain=headline_html,
+                peer=True,
+            )
+        )
+    www = PEERS_ENV.parent / "www"
+    if peers.get("STATIC_URL") and www.is_dir():
+        with urllib.request.urlopen(app + article, timeout=30) as response:
+            (www / "masthead.html").write_bytes(response.read())
+        static_url = peers["STATIC_URL"].rsplit("/", 1)[0] + "/masthead.html"
+        targets.append(Target(STATIC_MASTHEAD, static_url, must_contain=headline_html, peer=True))
+    return targets
+
+
 def read_peers() -> dict[str, str]:
     """STATIC_URL, WP_URL, ... from setup.sh's urls.env (shell `KEY=value` lines)."""
     found: dict[str, str] = {}
@@ -255,6 +293,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=[],
         metavar="NAME=URL",
         help="an extra target; {app}, {article}, {front}, {section} are filled in",
+    )
+    parser.add_argument(
+        "--edge",
+        action="store_true",
+        help="also measure the anonymous article through the shipped nginx and Varnish "
+        "(deploy/), beside the peers' nginx serving the same bytes as a static file",
     )
     parser.add_argument(
         "--target-cookie",
@@ -386,6 +430,10 @@ def main(argv: list[str] | None = None) -> int:
             Target(name, url, headers=[cookie] if name in args.target_cookie else [], peer=True)
         )
 
+    edges: list[Any] = []
+    if args.edge:
+        targets.extend(_edge_targets(edges, app, setup["article"], peers, headline_html))
+
     conns = [int(c) for c in args.connections.split(",") if c.strip()]
     try:
         for t in targets:
@@ -414,6 +462,8 @@ def main(argv: list[str] | None = None) -> int:
                     if server.proc.poll() is not None:
                         raise SystemExit(f"the app server died:\n{server.log_tail()}")
     finally:
+        for running_edge in edges:
+            running_edge.stop()
         bench.stop_server(server)
 
     def figure(t: Target, c: int, key: str) -> float:
@@ -497,6 +547,19 @@ def main(argv: list[str] | None = None) -> int:
                 f"{name} within {LISTING_WITHIN}x of the anonymous article's req/s "
                 f"(article/{name.split()[0]} = {ratio:.2f})",
                 ratio <= LISTING_WITHIN,
+            )
+        )
+    static_bytes = get(STATIC_MASTHEAD, c_load, "requests_per_s")
+    for name in ("nginx", "varnish"):
+        through = get(f"anonymous via {name}", c_load, "requests_per_s")
+        if through is None:
+            continue
+        ratio = through / static_bytes if static_bytes else None
+        verdicts.append(
+            (
+                f"anonymous article through the shipped {name} >= {EDGE_WITHIN_STATIC}x "
+                f"nginx serving the same bytes" + (f" ({ratio:.2f}x)" if ratio is not None else ""),
+                None if ratio is None else ratio >= EDGE_WITHIN_STATIC,
             )
         )
     bench.log("\n== Targets")

@@ -8,7 +8,9 @@ signature where it signs, e.g. Mailgun's webhook signing key) and send anymail's
 answered 400 by anymail and records nothing. `event_record` can also be fed by any
 other source of bounces.
 
-Invariant: only a permanent problem suppresses: a hard bounce ("bounced" that is not a
+Invariant: events are trusted only when the webhook secret is set (anymail lets calls
+without basic auth through when it is not, so then every event is ignored and logged).
+Only a permanent problem suppresses: a hard bounce ("bounced" that is not a
 soft/transient one), a "complained" event, or a provider rejection for a bad address.
 Deferrals, soft bounces, opens and clicks change nothing.
 """
@@ -19,6 +21,7 @@ import logging
 from typing import Any
 
 from anymail.signals import tracking
+from django.conf import settings
 
 from . import services
 from .models import Suppression
@@ -47,6 +50,15 @@ def event_record(*, event_type: str, recipient: str, description: str = "") -> b
 
 
 def _on_tracking(sender: Any, event: Any, esp_name: str, **kwargs: Any) -> None:
+    if not getattr(settings, "ANYMAIL", {}).get("WEBHOOK_SECRET"):
+        # Without the shared secret anymail lets any caller through (with a warning):
+        # a stranger could stop a reader's newsletters with a made-up bounce.
+        logger.warning(
+            "ignored a %s tracking event: MASTHEAD_ANYMAIL_WEBHOOK_SECRET is not set, so "
+            "the webhook cannot tell the provider from anyone else",
+            esp_name,
+        )
+        return
     try:
         event_record(
             event_type=str(getattr(event, "event_type", "")),

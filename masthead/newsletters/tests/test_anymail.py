@@ -66,6 +66,16 @@ def suppressed(address: str) -> str | None:
     return Suppression.objects.filter(email=address).values_list("reason", flat=True).first()
 
 
+def test_without_the_webhook_secret_no_event_is_trusted(client, settings):
+    # anymail answers calls without basic auth when no secret is set (with a warning),
+    # so a stranger's made-up bounce must change nothing.
+    settings.ANYMAIL = {"MAILGUN_WEBHOOK_SIGNING_KEY": SIGNING_KEY}
+    payload = mailgun_event("complained", "reader@example.com")
+    response = client.post(URL, data=json.dumps(payload), content_type="application/json")
+    assert response.status_code == 200  # anymail took it: the signal was sent
+    assert suppressed("reader@example.com") is None
+
+
 def test_a_signed_hard_bounce_suppresses_the_address(client):
     payload = mailgun_event(
         "failed",

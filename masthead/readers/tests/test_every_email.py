@@ -170,11 +170,14 @@ def test_every_reader_email_arrives_with_text_and_html(
     settings.ADMINS = [("Desk", "admin@courier.example")]
     with django_capture_on_commit_callbacks(execute=True):
         signup_burst_alert_send(attempts=150, minutes=10, level=2, ip_limit=3)
-    # The events app's: an invitation, and an editor's message to those registered.
+    # The events app's: an invitation, an editor's message to those registered, and
+    # the cancellation.
     event = make_event(title="Harbour questions")
     with django_capture_on_commit_callbacks(execute=True):
         event_services.registration_create(event=event, user=reader)
         event_services.message_send(event=event, subject="Bring your questions", body="Hi.")
+    with django_capture_on_commit_callbacks(execute=True):
+        event_services.event_cancel(event_id=event.pk)
 
     received = smtp_settings.recorder.messages
     subjects = sorted(m["Subject"] for m in received)
@@ -190,6 +193,7 @@ def test_every_reader_email_arrives_with_text_and_html(
             f"{NEWSROOM}: unusual number of registration attempts",
             f"{NEWSROOM}: You're registered: Harbour questions",
             f"{NEWSROOM}: Bring your questions",
+            f"{NEWSROOM}: Cancelled: Harbour questions",
         ]
     )
     for message in received:
