@@ -4,7 +4,8 @@ Contract:
 - `comment_like(*, user, comment, now=None) -> int` likes `comment` (idempotent: a
   second like changes nothing) and returns its like count. Raises NotAllowed for a
   visitor, for the comment's own author ("cannot like your own") and for a comment that
-  is not published; RateLimited past `reactions_per_minute`.
+  is not published, and for a suspended or banned reader; RateLimited past
+  `reactions_per_minute`.
 - `comment_unlike(*, user, comment, now=None) -> int` takes the like back (idempotent).
 The unique constraint on (comment, user) decides races; `like_count` follows with F().
 """
@@ -22,6 +23,7 @@ from ..config import community_settings
 from ..models import Comment, CommentStatus, Like
 from . import ratelimit
 from .errors import NotAllowed
+from .suspensions import refuse_if_barred
 
 
 def _check(user: Any, comment: Comment) -> None:
@@ -41,6 +43,7 @@ def comment_like(*, user: Any, comment: Comment, now: datetime | None = None) ->
         raise NotAllowed(_("You cannot like your own comment."), code="own_comment")
     if Like.objects.filter(comment=comment, user=user).exists():
         return _count(comment)
+    refuse_if_barred(user=user, action="like", now=now)
     ratelimit.hit("reaction", user.pk, community_settings(), now)
     try:
         with transaction.atomic():

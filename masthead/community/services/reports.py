@@ -26,6 +26,7 @@ from ..config import community_settings
 from ..models import Comment, CommentStatus, HeldReason, Report, ReportReason
 from . import ratelimit
 from .errors import InvalidInput, NotAllowed
+from .suspensions import refuse_if_barred
 from .visibility import set_status
 
 TEXT_LIMIT = 500
@@ -48,6 +49,7 @@ def comment_report(
         raise NotAllowed(
             _("This comment is already with the moderators or gone."), code="not_published"
         )
+    refuse_if_barred(user=user, action="report", now=now)
     if reason not in ReportReason.values:
         raise InvalidInput(_("Choose why you are reporting this comment."), code="reason")
     text = (text or "").strip()

@@ -90,3 +90,39 @@ def test_end_suspensions_ends_only_those_that_are_over(db):
     assert states[running.pk] == (CommenterStatus.SUSPENDED, START + dt.timedelta(days=10))
     assert states[open_ended.pk] == (CommenterStatus.SUSPENDED, None)
     assert states[banned.pk] == (CommenterStatus.BANNED, None)
+
+
+def test_a_suspended_reader_may_not_like_or_report_until_it_is_over(article, no_limits):
+    from masthead.community.services.errors import NotAllowed
+    from masthead.community.services.reactions import comment_like
+    from masthead.community.services.reports import comment_report
+
+    from .moderation_rig import make_comment
+
+    other = make_comment(article, make_commenter("Odile"))
+    author = make_commenter("Tamsin")
+    with time_machine.travel(START, tick=False):
+        _suspend(author, days=3)
+        with pytest.raises(NotAllowed, match="suspended until"):
+            comment_like(user=author.user, comment=other)
+        with pytest.raises(NotAllowed, match="suspended until"):
+            comment_report(user=author.user, comment=other, reason="spam")
+    with time_machine.travel(START + dt.timedelta(days=3), tick=False):
+        assert comment_like(user=author.user, comment=other) == 1
+        comment_report(user=author.user, comment=other, reason="spam")
+
+
+def test_a_banned_reader_may_not_like_or_report(article, no_limits):
+    from masthead.community.services.errors import NotAllowed
+    from masthead.community.services.reactions import comment_like
+    from masthead.community.services.reports import comment_report
+
+    from .moderation_rig import make_comment
+
+    other = make_comment(article, make_commenter("Odile"))
+    author = make_commenter("Tamsin")
+    decisions.reader_ban(actor=make_moderator(), user=author.user, reason="Abuse")
+    with pytest.raises(NotAllowed, match="no longer like"):
+        comment_like(user=author.user, comment=other)
+    with pytest.raises(NotAllowed, match="no longer report"):
+        comment_report(user=author.user, comment=other, reason="spam")
