@@ -170,7 +170,14 @@ def django_db_setup(
     yield
     if not django_db_keepdb:
         with django_db_blocker.unblock():
-            teardown_databases(db_cfg, verbosity=verbosity)
+            try:
+                teardown_databases(db_cfg, verbosity=verbosity)
+            except Exception as exc:
+                # As pytest-django's own fixture: a database another session still holds
+                # (a server thread's connection closing late) is a warning, not a failure.
+                request.node.warn(
+                    pytest.PytestWarning(f"Error when trying to teardown test databases: {exc!r}")
+                )
 
 
 @pytest.fixture
