@@ -21,6 +21,22 @@ def tags_of(response) -> set[str]:
     return set(response["xkey"].split())
 
 
+@pytest.fixture
+def sent(settings, monkeypatch) -> list[list[str]]:
+    """The tag lists each purge enqueues, in order (with a Varnish to purge configured,
+    the purge task recorded instead of run)."""
+    settings.VARNISH_PURGE_URLS = ["http://127.0.0.1:9/"]
+    enqueued: list[list[str]] = []
+
+    class Recorder:
+        @staticmethod
+        def enqueue(tags: list[str]) -> None:
+            enqueued.append(tags)
+
+    monkeypatch.setattr(purge, "xkey_purge", Recorder)
+    return enqueued
+
+
 def test_public_pages_carry_the_tags_of_what_they_show(client):
     home = make_home()
     section = make_section(parent=home, title="Harbour")
@@ -53,18 +69,7 @@ def test_private_responses_carry_no_tags():
         assert not response.has_header("xkey") and not response.has_header("Surrogate-Key")
 
 
-def test_a_change_purges_the_tags_its_pages_carry(
-    settings, monkeypatch, django_capture_on_commit_callbacks
-):
-    settings.VARNISH_PURGE_URLS = ["http://127.0.0.1:9/"]
-    sent: list[list[str]] = []
-
-    class Recorder:
-        @staticmethod
-        def enqueue(tags: list[str]) -> None:
-            sent.append(tags)
-
-    monkeypatch.setattr(purge, "xkey_purge", Recorder)
+def test_a_change_purges_the_tags_its_pages_carry(sent, django_capture_on_commit_callbacks):
     home = make_home()
     section = make_section(parent=home, title="Harbour")
     author = AuthorFactory()
@@ -87,17 +92,8 @@ def test_a_change_purges_the_tags_its_pages_carry(
 
 
 def test_moving_an_article_purges_the_listings_it_left_and_joined(
-    settings, monkeypatch, django_capture_on_commit_callbacks
+    sent, django_capture_on_commit_callbacks
 ):
-    settings.VARNISH_PURGE_URLS = ["http://127.0.0.1:9/"]
-    sent: list[list[str]] = []
-
-    class Recorder:
-        @staticmethod
-        def enqueue(tags: list[str]) -> None:
-            sent.append(tags)
-
-    monkeypatch.setattr(purge, "xkey_purge", Recorder)
     home = make_home()
     old = make_section(parent=home, title="Harbour")
     new = make_section(parent=home, title="Weather")
