@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pwd
 import re
 import shutil
 import socket
@@ -24,7 +23,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-HOST = "127.0.0.1"
+from rigs import nginx as nginx_rig
+from rigs.nginx import HOST, free_port
+
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 NGINX_SITE = DEPLOY / "nginx" / "masthead.conf"
 VARNISH_VCL = DEPLOY / "varnish" / "masthead.vcl"
@@ -49,34 +50,9 @@ XKEY_VMOD_FOUND = any(Path("/usr/lib").glob("*/varnish/vmods/libvmod_xkey.so")) 
     Path("/usr/lib").glob("varnish/vmods/libvmod_xkey.so")
 )
 
-NGINX_MAIN = """
-{user}
-worker_processes 1;
-daemon off;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log warn;
-events {{ worker_connections 256; }}
-http {{
-  access_log off;
-  default_type application/octet-stream;
-  client_body_temp_path {tmp}/body;
-  proxy_temp_path {tmp}/proxy;
-  fastcgi_temp_path {tmp}/fastcgi;
-  uwsgi_temp_path {tmp}/uwsgi;
-  scgi_temp_path {tmp}/scgi;
-  include {tmp}/masthead.conf;
-}}
-"""
-
 
 class EdgeUnavailable(RuntimeError):
     """The cache is not installed, or did not start (the message says which)."""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 def _substitute(text: str, replacements: list[tuple[str, str]], source: Path) -> str:
@@ -125,14 +101,7 @@ class Edge:
         return "\n".join(out)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
-        shutil.rmtree(self.folder, ignore_errors=True)
+        nginx_rig.stop(self.process, self.folder)
 
 
 def nginx_site(upstream: str, *, port: int, cache: Path) -> str:
@@ -191,19 +160,7 @@ def start_nginx(upstream: str) -> Edge:
     folder = Path(tempfile.mkdtemp(prefix="masthead-edge-nginx-"))
     port = free_port()
     (folder / "masthead.conf").write_text(nginx_site(upstream, port=port, cache=folder / "cache"))
-    (folder / "nginx.conf").write_text(
-        NGINX_MAIN.format(
-            tmp=folder,
-            # As root nginx's workers drop to nobody, who cannot write in our folder.
-            user=f"user {pwd.getpwuid(os.geteuid()).pw_name};" if os.geteuid() == 0 else "",
-        )
-    )
-    process = subprocess.Popen(
-        [NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
+    process = nginx_rig.launch(folder, f"  include {folder}/masthead.conf;", nginx=NGINX)
     edge = Edge("nginx", port, folder, process, [folder / "error.log"])
     try:
         return _wait_listening(edge)

@@ -32,7 +32,7 @@ HOST = "127.0.0.1"
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 SETUPS = ("naive", "recommended")
 
-CONFIG = """
+MAIN = """
 {user}
 worker_processes 1;
 daemon off;
@@ -41,17 +41,21 @@ error_log {tmp}/error.log warn;
 events {{ worker_connections 1024; }}
 http {{
   access_log off;
+  default_type application/octet-stream;
   client_body_temp_path {tmp}/body;
   proxy_temp_path {tmp}/proxy;
   fastcgi_temp_path {tmp}/fastcgi;
   uwsgi_temp_path {tmp}/uwsgi;
   scgi_temp_path {tmp}/scgi;
+{http}
+}}
+"""
+
+CACHE = """
   proxy_cache_path {tmp}/cache levels=1:2 keys_zone=pages:10m max_size=100m inactive=10m
                    use_temp_path=off;
   upstream app {{ server {upstream}; keepalive 32; }}
-{servers}
-}}
-"""
+{servers}"""
 
 SERVER = """
   server {{
@@ -77,6 +81,45 @@ class NginxUnavailable(RuntimeError):
     """nginx is not installed, or did not start (the message says which)."""
 
 
+def main_config(folder: Path, http: str) -> str:
+    """nginx.conf for an nginx kept in `folder` (pid, logs, temporary files), with `http`
+    inside its `http` block: the one main block rigs.nginx and rigs.edge both run."""
+    return MAIN.format(
+        tmp=folder,
+        # As root, nginx's workers would drop to nobody, who cannot write in our
+        # private temporary folder; keep them as the user running us.
+        user=f"user {pwd.getpwuid(os.geteuid()).pw_name};" if os.geteuid() == 0 else "",
+        http=http,
+    )
+
+
+def launch(folder: Path, http: str, *, nginx: str | None = None) -> subprocess.Popen[bytes]:
+    """Write `main_config(folder, http)` and start nginx on it in the foreground, in a
+    session of its own; the caller waits for it to listen and stops it."""
+    binary = nginx or NGINX
+    if binary is None:
+        raise NginxUnavailable("nginx is not installed (apt-get install -y nginx-light)")
+    (folder / "nginx.conf").write_text(main_config(folder, http))
+    return subprocess.Popen(
+        [binary, "-p", str(folder), "-c", str(folder / "nginx.conf")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+
+
+def stop(process: subprocess.Popen[bytes], folder: Path) -> None:
+    """End `process` (politely, then not) and remove its `folder`."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind((HOST, 0))
@@ -96,14 +139,7 @@ class SharedCache:
         return log.read_text(errors="replace") if log.exists() else ""
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
-        shutil.rmtree(self.folder, ignore_errors=True)
+        stop(self.process, self.folder)
 
 
 def start(upstream: str, *, session_cookie: str, setups: Iterable[str] = SETUPS) -> SharedCache:
@@ -127,21 +163,8 @@ def start(upstream: str, *, session_cookie: str, setups: Iterable[str] = SETUPS)
         )
         for name, port in ports.items()
     )
-    (folder / "nginx.conf").write_text(
-        CONFIG.format(
-            tmp=folder,
-            # As root, nginx's workers would drop to nobody, who cannot write in our
-            # private temporary folder; keep them as the user running us.
-            user=f"user {pwd.getpwuid(os.geteuid()).pw_name};" if os.geteuid() == 0 else "",
-            upstream=upstream,
-            servers=servers,
-        )
-    )
-    process = subprocess.Popen(
-        [NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
+    process = launch(
+        folder, CACHE.format(tmp=folder, upstream=upstream, servers=servers).strip("\n")
     )
     rig = SharedCache(ports=ports, folder=folder, process=process)
     deadline = time.monotonic() + 10
