@@ -5,6 +5,9 @@ time and an IANA timezone). On the night the clocks change some wall times do no
 exist (the hour skipped in spring) and some happen twice (the hour repeated in
 autumn). Invariant: such a time is never guessed: a skipped time is refused, and a
 repeated one needs the editor to say which of the two they mean.
+
+This module imports nothing from Django or the app, so a migration may use it (events
+0002 does, through `wall_time`); keep its functions' meaning stable.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Occurrence(StrEnum):
@@ -68,3 +72,23 @@ def is_repeated(date: dt.date, time: dt.time, zone: str) -> bool:
     return (
         local.replace(tzinfo=tz, fold=0).utcoffset() != local.replace(tzinfo=tz, fold=1).utcoffset()
     )
+
+
+class WallTime(NamedTuple):
+    """A wall time as an editor types it: date, time and, only where that time happens
+    twice, which of the two (`Occurrence.UNSET` otherwise)."""
+
+    date: dt.date
+    time: dt.time
+    occurrence: Occurrence
+
+
+def wall_time(moment: dt.datetime, zone: str) -> WallTime:
+    """The wall time the aware `moment` shows in `zone`: the inverse of `instant`, so
+    `instant(wall.date, wall.time, zone, wall.occurrence) == moment`."""
+    local = moment.astimezone(zone_of(zone))
+    time = local.time().replace(fold=0)
+    occurrence = Occurrence.UNSET
+    if is_repeated(local.date(), time, zone):
+        occurrence = Occurrence.LATER if local.fold else Occurrence.EARLIER
+    return WallTime(local.date(), time, occurrence)

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import zoneinfo
 from typing import Any
 
 from django.utils import timezone
 
 from masthead.events.models import EventIndexPage, EventPage
+from masthead.events.timing import wall_time
 from masthead.readers.tests.factories import ReaderFactory
 from rigs.newsroom import make_home
 
@@ -40,12 +40,9 @@ def publish(page: Any) -> Any:
 
 
 def set_times(page: EventPage, starts_at: dt.datetime, ends_at: dt.datetime) -> None:
-    zone = zoneinfo.ZoneInfo(page.time_zone)
-    start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
-    page.start_date, page.start_time = start.date(), start.time().replace(tzinfo=None)
-    page.end_date, page.end_time = end.date(), end.time().replace(tzinfo=None)
-    page.start_occurrence = "later" if start.fold else "earlier"
-    page.end_occurrence = "later" if end.fold else "earlier"
+    """The start and end typed as an editor would: wall times in the event's timezone."""
+    page.start_date, page.start_time, page.start_occurrence = wall_time(starts_at, page.time_zone)
+    page.end_date, page.end_time, page.end_occurrence = wall_time(ends_at, page.time_zone)
 
 
 def set_deadline(page: EventPage, deadline: dt.datetime | None) -> None:
@@ -54,9 +51,9 @@ def set_deadline(page: EventPage, deadline: dt.datetime | None) -> None:
         page.deadline_date = page.deadline_time = None
         page.deadline_occurrence = ""
         return
-    local = deadline.astimezone(zoneinfo.ZoneInfo(page.time_zone))
-    page.deadline_date, page.deadline_time = local.date(), local.time().replace(tzinfo=None)
-    page.deadline_occurrence = "later" if local.fold else "earlier"
+    page.deadline_date, page.deadline_time, page.deadline_occurrence = wall_time(
+        deadline, page.time_zone
+    )
 
 
 def make_event(

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import zoneinfo
 
 import pytest
@@ -103,3 +104,25 @@ def test_the_page_says_when_registration_closes_in_the_events_timezone(client):
     with time_machine.travel(dt.datetime(2027, 4, 30, 3, 1, tzinfo=UTC), tick=False):
         page = client.get(event.url).content.decode()
     assert "Registration for this event has closed." in page
+
+
+def test_migration_0002_turns_a_stored_deadline_into_its_wall_time_in_the_events_zone():
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "masthead.events.migrations.0002_deadline_in_the_events_timezone"
+    )
+    # New York, the night the clocks go back: the second 01:30 (EST) is 06:30 UTC.
+    event = event_at("America/New_York", dt.datetime(2026, 11, 2, 12, 0))
+    deadline = dt.datetime(2026, 11, 1, 6, 30, tzinfo=UTC)
+    EventPage.objects.filter(pk=event.pk).update(
+        registration_deadline=deadline, deadline_date=None, deadline_time=None
+    )
+
+    migration.deadlines_as_wall_times(apps, None)
+
+    event.refresh_from_db()
+    typed = (event.deadline_date, event.deadline_time, event.deadline_occurrence)
+    assert typed == (dt.date(2026, 11, 1), dt.time(1, 30), "later")
+    event.full_clean()  # what the editor sees names the same instant
+    assert event.registration_deadline == deadline
