@@ -1,4 +1,5 @@
-"""The demo newsroom as data: sections, authors, the editor, articles and info pages.
+"""The demo newsroom as data: sections, authors, the editor, articles, info pages and
+virtual events.
 
 Articles and info pages are text files next to this module (``articles/*.txt`` and
 ``pages/*.txt``), parsed here into plain dataclasses; the loader turns them into pages.
@@ -26,6 +27,7 @@ style of `artwork.STYLES`, optionally with a palette: ``harbour:dusk``.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from dataclasses import dataclass, field
@@ -103,6 +105,19 @@ class InfoPageSpec:
     title: str
     body: str  # rich text HTML
     document: str = ""  # terms, cookies or privacy: a versioned LegalPage
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    slug: str
+    title: str
+    standfirst: str
+    description: str  # rich text HTML
+    days_ahead: int  # its date: this many days after the day the demo is loaded
+    start: dt.time  # wall time in the site's timezone (settings.TIME_ZONE)
+    minutes: int
+    capacity: int
+    speakers: tuple[tuple[str, str], ...]  # (author slug, role at this event)
 
 
 SECTIONS: tuple[SectionSpec, ...] = (
@@ -186,6 +201,51 @@ AUTHORS: tuple[AuthorSpec, ...] = (
         bio="<p>Ruth Ambry is the editor of The Harbour Ledger. She founded the paper with "
         "four colleagues after the town's old weekly closed, and still answers the "
         "readers' letters herself.</p>",
+    ),
+)
+
+EVENTS_SLUG = "events"
+EVENTS_TITLE = "Events"
+EVENTS_INTRO = (
+    "Live conversations with the Ledger's reporters, online and free for registered "
+    "readers: bring your questions."
+)
+
+EVENTS: tuple[EventSpec, ...] = (
+    EventSpec(
+        slug="coastline-map-live-questions",
+        title="Where the cliffs are going: the coastline map, live",
+        standfirst="Priya Venn walks through the erosion map street by street and answers "
+        "readers' questions about what it means for their homes.",
+        description="<p>Our map of the Westhallow coast drew more letters than anything we "
+        "have published this year. In this hour online, Priya Venn shows how it was made, "
+        "which tide gauges and survey flights it rests on, and where the uncertainty "
+        "lies.</p><h2>What we will cover</h2><ul><li>How fast the cliffs at Gull Point "
+        "are moving, and how we know</li><li>What the council's shoreline plan promises, "
+        "and what it does not</li><li>Your questions, sent in advance or asked on the "
+        "night</li></ul><p>Questions can be sent ahead of time to "
+        "events@harbourledger.example.</p>",
+        days_ahead=9,
+        start=dt.time(19, 0),
+        minutes=60,
+        capacity=250,
+        speakers=(("priya-venn", "Presenting the map"), ("ruth-ambry", "Chairing")),
+    ),
+    EventSpec(
+        slug="harbour-wall-vote-lunchtime-briefing",
+        title="After the harbour wall vote: a lunchtime briefing",
+        standfirst="Nell Ashdown explains what the council approved, who pays for the repair "
+        "and what happens to the boats while the work goes on.",
+        description="<p>The repair of the old harbour wall was approved after three years of "
+        "argument. In this short briefing, Nell Ashdown, who sat through every meeting, "
+        "sets out the timetable, the money and the open questions, then takes yours.</p>"
+        "<p>Places are limited so that everyone who comes can ask something; if it fills "
+        "up, join the waiting list and we will email you if a place opens.</p>",
+        days_ahead=16,
+        start=dt.time(12, 30),
+        minutes=45,
+        capacity=40,
+        speakers=(("nell-ashdown", "Local government reporter"),),
     ),
 )
 

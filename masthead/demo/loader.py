@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from io import BytesIO
 from typing import IO, Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -34,6 +35,7 @@ from masthead.content.models import (
     InfoPage,
     SectionPage,
 )
+from masthead.events.models import EventIndexPage, EventPage, EventSpeaker
 from masthead.newsletters.models import Newsletter
 from masthead.readers.models import LegalPage
 
@@ -42,6 +44,10 @@ from .content import (
     AUTHORS,
     DEMO_COLLECTION,
     EDITOR,
+    EVENTS,
+    EVENTS_INTRO,
+    EVENTS_SLUG,
+    EVENTS_TITLE,
     LEAD_STORY_SLUG,
     NEWSROOM_NAME,
     NEWSROOM_TAGLINE,
@@ -327,6 +333,49 @@ class _Loader:
             )
             self.summary.count("newsletters", created=created)
 
+    def ensure_events(self, home: HomePage, authors: dict[str, Author]) -> None:
+        """The events listing (one a site: an editor's own is kept, wherever it is) and
+        the demo's upcoming events in it, dated from the day the demo is loaded."""
+        index = EventIndexPage.objects.order_by("pk").first()
+        self.summary.count("pages", created=index is None)
+        if index is None:
+            index = EventIndexPage(
+                title=EVENTS_TITLE,
+                slug=EVENTS_SLUG,
+                intro=EVENTS_INTRO,
+                on_front_page=True,
+                show_in_menus=True,
+            )
+            self.publish_child(home, index)
+        zone = str(settings.TIME_ZONE)
+        today = timezone.localdate(self.now, timezone=ZoneInfo(zone))
+        for spec in EVENTS:
+            # By slug anywhere, like articles: an event an editor moved stays put.
+            created = not EventPage.objects.filter(slug=spec.slug).exists()
+            self.summary.count("events", created=created)
+            if not created:
+                continue
+            day = today + timedelta(days=spec.days_ahead)
+            ends = datetime.combine(day, spec.start) + timedelta(minutes=spec.minutes)
+            event = EventPage(
+                title=spec.title,
+                slug=spec.slug,
+                standfirst=spec.standfirst,
+                description=spec.description,
+                start_date=day,
+                start_time=spec.start,
+                end_date=ends.date(),
+                end_time=ends.time(),
+                time_zone=zone,
+                capacity=spec.capacity,
+                join_url=f"https://video.example/harbour-ledger/{spec.slug}",
+            )
+            event.speakers = [
+                EventSpeaker(author=authors[slug], role=role, sort_order=i)
+                for i, (slug, role) in enumerate(spec.speakers)
+            ]
+            self.publish_child(index, event)
+
     def hours_ago(self, hours: float) -> datetime:
         return self.now - timedelta(hours=hours)
 
@@ -424,6 +473,7 @@ class _Loader:
         self.ensure_newsletters()
         done = self.ensure_articles(sections, authors)
         self.ensure_lead_story(home, done[LEAD_STORY_SLUG])
+        self.ensure_events(home, authors)
         self.summary.seconds = time.monotonic() - started
         return self.summary
 

@@ -1,5 +1,6 @@
 """What the demo newsroom contains: sections, long varied articles, every kind of block,
-authors, newsletters, the editor, a gated story pasted into one block.
+authors, newsletters, the editor, a gated story pasted into one block, an events listing
+with upcoming events.
 
 Invariant: the demo is loaded once for the module (`build_once`: rolled back at the end);
 each test runs in a savepoint on top of it, so the tests that load again (twice, a rerun
@@ -32,6 +33,7 @@ from masthead.content.models import (
 )
 from masthead.demo.content import LEAD_STORY_SLUG, NEWSROOM_NAME
 from masthead.demo.loader import load_demo_content
+from masthead.events.models import EventIndexPage, EventPage
 from masthead.newsletters.models import Newsletter
 from masthead.readers.models import LegalPage, User
 
@@ -225,3 +227,27 @@ def test_the_demo_has_a_gated_story_pasted_into_one_block_and_its_wall_holds(dem
     assert " ".join(paragraphs[0].split())[:60] in text
     for withheld in paragraphs[3:]:
         assert " ".join(withheld.split())[:60] not in text
+
+
+def test_the_demo_lists_upcoming_events_at_events_linked_from_every_page(demo_once, client):
+    from bs4 import BeautifulSoup
+
+    index = EventIndexPage.objects.live().get()
+    assert index.url == "/events/"
+    assert index.get_parent().specific_class is HomePage
+    events = list(EventPage.objects.live().child_of(index))
+    assert len(events) >= 2
+    now = timezone.now()
+    for event in events:
+        assert now < event.starts_at < event.ends_at <= now + timedelta(days=60)
+        assert event.standfirst and event.description and event.join_url
+        assert event.speaker_list and all(s.display_name for s in event.speaker_list)
+        assert client.get(event.url).status_code == 200
+
+    listing = BeautifulSoup(client.get("/events/").content, "html.parser")
+    linked = {a["href"] for a in listing.select(".event-card__title a")}
+    assert linked == {event.url for event in events}
+    front = BeautifulSoup(client.get("/").content, "html.parser")
+    assert "/events/" in {a.get("href") for a in front.select("footer a")}
+    # The index is switched on for the front page: the next events are listed there too.
+    assert {event.url for event in events} <= {a.get("href") for a in front.select("a")}
