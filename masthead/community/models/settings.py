@@ -90,6 +90,12 @@ class CommunitySettings(BaseSiteSetting):
         default=60,
         validators=[MinValueValidator(1), MaxValueValidator(1000)],
     )
+    follows_per_minute = models.PositiveSmallIntegerField(
+        _("follows and mutes per minute"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+        help_text=_("Following, unfollowing, muting and unmuting readers count together."),
+    )
     reports_per_hour = models.PositiveSmallIntegerField(
         _("reports per hour"),
         default=20,
@@ -126,6 +132,7 @@ class CommunitySettings(BaseSiteSetting):
                 FieldPanel("comment_interval_seconds"),
                 FieldPanel("comment_burst"),
                 FieldPanel("reactions_per_minute"),
+                FieldPanel("follows_per_minute"),
                 FieldPanel("reports_per_hour"),
                 FieldPanel("repeat_window_minutes"),
             ],

@@ -1,4 +1,4 @@
-"""Rate limits on comments, likes and reports, counted in the shared cache.
+"""Rate limits on comments, likes, follows and reports, counted in the shared cache.
 
 Contract: `hit(kind, user_id, config, now=None)` counts one action, or raises
 RateLimited (nothing counted) with `retry_at` and a translated message saying when the
@@ -8,8 +8,7 @@ reader may try again. Kinds:
 - "reaction": `reactions_per_minute` likes or unlikes per minute;
 - "report": `reports_per_hour` reports per hour;
 - "follow": follows, unfollows, mutes and unmutes of readers together, at most
-  `reactions_per_minute` per minute (a counter of their own, the likes' allowance: a
-  reader clicking through profiles acts at the pace of one liking comments).
+  `follows_per_minute` per minute.
 Counters live in the default cache under "masthead:community-rl:", a strict prefix: if
 Redis is away the cache raises CacheUnavailable and the request is refused politely
 (masthead.core.cache), so limits fail closed. Windows are fixed (aligned to the clock).
@@ -38,7 +37,7 @@ def _window_limit(kind: str, config: Any) -> tuple[int, int]:
     if kind == "report":
         return config.reports_per_hour, 3600
     if kind == "follow":
-        return config.reactions_per_minute, 60
+        return config.follows_per_minute, 60
     raise ValueError(f"unknown rate limit {kind!r}")
 
 

@@ -284,7 +284,7 @@ def test_following_from_a_comment_turns_the_button_into_unfollow(client, page):
 def test_follow_unfollow_mute_and_unmute_share_a_rate_limit(client, page):
     from .conftest import configure
 
-    configure(reactions_per_minute=3)
+    configure(follows_per_minute=3)
     me = commenter(name="Mira")
     ben, cy = commenter(name="Ben"), commenter(name="Cy")
     client.force_login(me.user)
@@ -306,10 +306,30 @@ def test_follow_unfollow_mute_and_unmute_share_a_rate_limit(client, page):
     assert "followed and muted many readers" in page_after
 
 
+def test_follows_have_their_own_allowance_not_the_likes(page):
+    from masthead.community.models import CommunitySettings
+
+    from .conftest import configure
+
+    assert CommunitySettings().follows_per_minute == 30  # the default, apart from likes'
+    ada = commenter(name="Ada")
+    others = [commenter(name=name) for name in ("Ben", "Cy", "Dee")]
+    configure(follows_per_minute=2, reactions_per_minute=100)
+    assert service.follow(follower=ada.user, followee=others[0].user)
+    assert service.follow(follower=ada.user, followee=others[1].user)
+    with pytest.raises(RateLimited):
+        service.follow(follower=ada.user, followee=others[2].user)
+
+    eve = commenter(name="Eve")
+    configure(follows_per_minute=100, reactions_per_minute=1)
+    for other in others:
+        assert service.follow(follower=eve.user, followee=other.user)
+
+
 def test_the_rate_limit_is_per_reader(client, page):
     from .conftest import configure
 
-    configure(reactions_per_minute=1)
+    configure(follows_per_minute=1)
     ada, ben, cy = commenter(name="Ada"), commenter(name="Ben"), commenter(name="Cy")
     assert service.follow(follower=ada.user, followee=cy.user)
     assert service.follow(follower=ben.user, followee=cy.user)
