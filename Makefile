@@ -31,13 +31,14 @@ demo: install
 	@echo "  Masthead is running at http://$(HOST):$(PORT)/"
 	@echo "  Editors' admin: http://$(HOST):$(PORT)/admin/  (editor@masthead.example / $${MASTHEAD_DEMO_PASSWORD:-masthead-demo})"
 	@echo "  Press Ctrl+C to stop the site, the task worker, the email sweeper, the newsletter"
-	@echo "  sender and the event reminders."
+	@echo "  sender, the event reminders and the end of suspensions."
 	@echo
 	@trap 'kill 0' INT TERM EXIT; \
 	$(PY) manage.py db_worker & \
 	$(PY) manage.py deliver_outbox --loop & \
 	$(PY) manage.py send_newsletters --loop & \
 	$(PY) manage.py send_event_reminders --loop & \
+	$(PY) manage.py end_suspensions --loop & \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # In parallel (pytest-xdist): one worker per core, at most 8 (each takes a Redis database

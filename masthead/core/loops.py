@@ -1,5 +1,6 @@
 """The loop behind the background commands (`deliver_outbox`, `send_newsletters`,
-`send_event_reminders`, each with `--loop`): one pass, a pause, again, until stopped.
+`send_event_reminders`, `end_suspensions`, each with `--loop`): one pass, a pause, again,
+until stopped.
 
     def handle(self, *args, loop, interval, **options):
         loops.run(

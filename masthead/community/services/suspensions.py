@@ -11,7 +11,8 @@ every later reader of the row agree:
   like or report (NotAllowed), as posting is refused; an expired suspension refuses
   nothing;
 - `suspensions_end_expired(*, now=None) -> int` for all of them (the management command
-  `end_suspensions`, run from cron or a scheduler; safe to run at any time, and twice).
+  `end_suspensions`, looping beside the workers or run from cron; safe to run at any
+  time, and twice).
 A suspension without an end (`suspended_until` empty) is never ended here. Ending is
 not a moderator's decision, so it writes no audit row: the suspension's own decision
 says how long it ran. Conditional updates make a race with a new suspension harmless:
