@@ -2,6 +2,9 @@
 `send_event_reminders`, `end_suspensions`, each with `--loop`): one pass, a pause, again,
 until stopped.
 
+    def add_arguments(self, parser):
+        loops.add_arguments(parser, interval=60.0)
+
     def handle(self, *args, loop, interval, **options):
         loops.run(
             lambda stopping: services.reminders_send(),
@@ -32,6 +35,7 @@ import logging
 import signal
 import threading
 import time
+from argparse import ArgumentParser
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -39,10 +43,21 @@ from typing import Any, TypeVar
 from django.core.management.base import CommandError
 from django.db import close_old_connections
 
-__all__ = ["run"]
+__all__ = ["add_arguments", "run"]
 
 T = TypeVar("T")
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+def add_arguments(parser: ArgumentParser, *, interval: float) -> None:
+    """The command's `--loop` and `--interval` (seconds, `interval` by default)."""
+    parser.add_argument("--loop", action="store_true", help="Keep going until stopped.")
+    parser.add_argument(
+        "--interval",
+        type=float,
+        default=interval,
+        help="Seconds between passes with --loop (default: %(default)s).",
+    )
 
 
 @contextmanager

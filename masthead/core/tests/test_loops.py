@@ -112,3 +112,21 @@ def test_report_is_for_a_single_pass_or_a_verbose_loop():
 def test_a_loop_needs_a_positive_interval():
     with pytest.raises(CommandError, match="more than 0"):
         loops.run(lambda stopping: None, name="busy", loop=True, interval=0, logger=logger)
+
+
+@pytest.mark.parametrize(
+    ("app", "command", "interval"),
+    [
+        ("masthead.core", "deliver_outbox", 5.0),
+        ("masthead.events", "send_event_reminders", 60.0),
+        ("masthead.community", "end_suspensions", 300.0),
+    ],
+)
+def test_the_looping_commands_take_loop_and_their_own_default_interval(app, command, interval):
+    from django.core.management import load_command_class
+
+    parser = load_command_class(app, command).create_parser("manage.py", command)
+    once = parser.parse_args([])
+    assert (once.loop, once.interval) == (False, interval)
+    looping = parser.parse_args(["--loop", "--interval", "2"])
+    assert (looping.loop, looping.interval) == (True, 2.0)

@@ -24,13 +24,7 @@ class Command(BaseCommand):
     help = "End the commenting suspensions that are over."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("--loop", action="store_true", help="Keep going until stopped.")
-        parser.add_argument(
-            "--interval",
-            type=float,
-            default=300.0,
-            help="Seconds between passes (default: %(default)s).",
-        )
+        loops.add_arguments(parser, interval=300.0)
 
     def handle(self, *args: Any, loop: bool, interval: float, **options: Any) -> None:
         loops.run(

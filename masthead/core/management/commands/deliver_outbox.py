@@ -27,13 +27,7 @@ class Command(BaseCommand):
     help = "Deliver due outbox emails and take back tasks from dead workers."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("--loop", action="store_true", help="Keep going until stopped.")
-        parser.add_argument(
-            "--interval",
-            type=float,
-            default=5.0,
-            help="Seconds between passes with --loop (default: %(default)s).",
-        )
+        loops.add_arguments(parser, interval=5.0)
 
     def handle(self, *args: Any, loop: bool, interval: float, **options: Any) -> None:
         loops.run(

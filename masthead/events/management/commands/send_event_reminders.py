@@ -23,13 +23,7 @@ class Command(BaseCommand):
     help = "Queue the 24-hour and 1-hour event reminders that are due, each once."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("--loop", action="store_true", help="Keep going until stopped.")
-        parser.add_argument(
-            "--interval",
-            type=float,
-            default=60.0,
-            help="Seconds between passes (default: %(default)s).",
-        )
+        loops.add_arguments(parser, interval=60.0)
 
     def handle(self, *args: Any, loop: bool, interval: float, **options: Any) -> None:
         loops.run(
