@@ -207,6 +207,20 @@ def _comment_or_404(comment_id: int) -> Comment:
     return comment
 
 
+def _published_comment_or_404(comment_id: int) -> Comment:
+    """A published comment on an article the reader may see (what one likes or reports)."""
+    comment = _comment_or_404(comment_id)
+    visible_article(comment.conversation.page_id)
+    if comment.status != CommentStatus.PUBLISHED:
+        raise Http404
+    return comment
+
+
+def _back_to(comment: Comment) -> HttpResponse:
+    """Back to the comment on its own page (where a reader without script returns)."""
+    return redirect(reverse("community:comment", args=[comment.pk]) + f"#comment-{comment.pk}")
+
+
 _LINKS: dict[str, str] = {}
 
 
@@ -515,7 +529,7 @@ def post_comment(request: HttpRequest, article_id: int) -> HttpResponse:
         return response
     if note:
         messages.info(request, note)
-    return redirect(reverse("community:comment", args=[comment.pk]) + f"#comment-{comment.pk}")
+    return _back_to(comment)
 
 
 def _refuse_post(
@@ -621,7 +635,7 @@ def edit_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
             response = HttpResponse(status=204)
             response["X-Comment-Id"] = str(comment.pk)
             return response
-        return redirect(reverse("community:comment", args=[comment.pk]) + f"#comment-{comment.pk}")
+        return _back_to(comment)
     if timezone.now() > edit_until:
         context["form_error"] = _("The time for editing this comment is over.")
     return render(request, "community/comment_edit.html", context)
@@ -652,7 +666,7 @@ def delete_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
             response["X-Comment-Id"] = str(comment.pk)
             return response
         messages.info(request, _("Your comment was deleted."))
-        return redirect(reverse("community:comment", args=[comment.pk]) + f"#comment-{comment.pk}")
+        return _back_to(comment)
     return render(request, "community/comment_delete.html", {"comment": comment})
 
 
@@ -661,10 +675,7 @@ def delete_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
 def like_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
     if (refused := _signed_in_or_login(request)) is not None:
         return refused
-    comment = _comment_or_404(comment_id)
-    visible_article(comment.conversation.page_id)
-    if comment.status != CommentStatus.PUBLISHED:
-        raise Http404
+    comment = _published_comment_or_404(comment_id)
     user = signed_in_user(request)
     action = request.POST.get("action", "like")
     try:
@@ -676,10 +687,10 @@ def like_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
         if wants_fragment(request):
             return _refusal(request, error, _status_for(error))
         messages.error(request, error.message)
-        return redirect(reverse("community:comment", args=[comment.pk]) + f"#comment-{comment.pk}")
+        return _back_to(comment)
     if wants_fragment(request):
         return JsonResponse({"liked": liked, "count": count})
-    return redirect(reverse("community:comment", args=[comment.pk]) + f"#comment-{comment.pk}")
+    return _back_to(comment)
 
 
 @private_no_store
@@ -687,10 +698,7 @@ def like_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
 def report_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
     if (refused := _signed_in_or_login(request)) is not None:
         return refused
-    comment = _comment_or_404(comment_id)
-    visible_article(comment.conversation.page_id)
-    if comment.status != CommentStatus.PUBLISHED:
-        raise Http404
+    comment = _published_comment_or_404(comment_id)
     user = signed_in_user(request)
     context: dict[str, Any] = {
         "comment": comment,
