@@ -492,3 +492,19 @@ def test_closing_and_reopening_from_the_admin(as_moderator, article):
     assert "Open comments" in closed.content.decode()
     as_moderator.post(url("community_moderation_conversation", article.pk))
     assert not Conversation.objects.get(page=article).closed
+
+
+def test_the_comment_and_reader_pages_each_list_their_decisions(as_moderator, article, author):
+    from bs4 import BeautifulSoup
+
+    comment = make_comment(article, author)
+    as_moderator.post(url("community_moderation_comment", comment.pk), {"action": "feature"})
+    for page, heading in (
+        (url("community_moderation_comment", comment.pk), "Decisions about this comment"),
+        (url("community_moderation_reader", author.user_id), "Decisions about this reader"),
+    ):
+        soup = BeautifulSoup(as_moderator.get(page).content, "html.parser")
+        log = soup.find(id="log-heading")
+        assert log is not None and log.get_text() == heading
+        rows = log.find_parent("section").select("tbody tr")
+        assert rows and "No decision yet." not in rows[0].get_text(), page
