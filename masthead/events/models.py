@@ -62,6 +62,13 @@ OCCURRENCE_CHOICES = [
 ]
 
 
+def _occurrence_field(verbose_name: Any, **options: Any) -> models.CharField:
+    """Which of the two moments a wall time above means, where it happens twice."""
+    return models.CharField(
+        verbose_name, max_length=10, blank=True, default="", choices=OCCURRENCE_CHOICES, **options
+    )
+
+
 class EventIndexPage(Page):
     """The events listing: upcoming events first, then past ones with recordings."""
 
@@ -102,21 +109,11 @@ class EventPage(Page):
         choices=_zone_choices,
         help_text=_("The timezone the dates and times above are in."),
     )
-    start_occurrence = models.CharField(
+    start_occurrence = _occurrence_field(
         _("if the start time happens twice"),
-        max_length=10,
-        blank=True,
-        default="",
-        choices=OCCURRENCE_CHOICES,
         help_text=_("Only on the night the clocks go back, when a time happens twice."),
     )
-    end_occurrence = models.CharField(
-        _("if the end time happens twice"),
-        max_length=10,
-        blank=True,
-        default="",
-        choices=OCCURRENCE_CHOICES,
-    )
+    end_occurrence = _occurrence_field(_("if the end time happens twice"))
     starts_at = models.DateTimeField(editable=False, null=True, db_index=True)
     ends_at = models.DateTimeField(editable=False, null=True)
     capacity = models.PositiveIntegerField(
@@ -136,13 +133,7 @@ class EventPage(Page):
         blank=True,
         help_text=_("In the event's timezone, like the start and end."),
     )
-    deadline_occurrence = models.CharField(
-        _("if the deadline time happens twice"),
-        max_length=10,
-        blank=True,
-        default="",
-        choices=OCCURRENCE_CHOICES,
-    )
+    deadline_occurrence = _occurrence_field(_("if the deadline time happens twice"))
     # The deadline's instant, computed from the wall time above in the event's timezone.
     registration_deadline = models.DateTimeField(editable=False, null=True, blank=True)
     audience = models.CharField(
