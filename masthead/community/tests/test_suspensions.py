@@ -92,36 +92,6 @@ def test_end_suspensions_ends_only_those_that_are_over(db):
     assert states[banned.pk] == (CommenterStatus.BANNED, None)
 
 
-def test_end_suspensions_loops_until_stopped_ending_suspensions_as_they_fall_due(db, monkeypatch):
-    import os
-    import signal
-
-    from django.core.management.base import CommandError
-
-    from masthead.community.management.commands import end_suspensions
-
-    over, running = make_commenter(), make_commenter()
-    with time_machine.travel(START, tick=False):
-        _suspend(over, days=2)
-        _suspend(running, days=10)
-    passes: list[int] = []
-
-    def one_pass() -> int:
-        ended = suspensions_end_expired(now=START + dt.timedelta(days=5 * (len(passes) + 1)))
-        passes.append(ended)
-        if len(passes) == 3:
-            os.kill(os.getpid(), signal.SIGTERM)  # as systemd's stop would
-        return ended
-
-    monkeypatch.setattr(end_suspensions, "suspensions_end_expired", one_pass)
-    call_command("end_suspensions", "--loop", "--interval", "0.01", stdout=StringIO())
-    assert passes == [1, 1, 0]  # day 5 ends one, day 10 the other; stopped after the third
-    statuses = set(Commenter.objects.filter(pk__in=[over.pk, running.pk]).values_list("status"))
-    assert statuses == {(CommenterStatus.ACTIVE,)}
-    with pytest.raises(CommandError, match="more than 0"):
-        call_command("end_suspensions", "--loop", "--interval", "0")
-
-
 def test_a_suspended_reader_may_not_like_or_report_until_it_is_over(article, no_limits):
     from masthead.community.services.errors import NotAllowed
     from masthead.community.services.reactions import comment_like
