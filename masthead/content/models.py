@@ -21,10 +21,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.text import slugify
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
@@ -40,7 +41,7 @@ from wagtail.admin.panels import (
 )
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Orderable, Page, PageViewRestriction
+from wagtail.models import Orderable, Page, PageViewRestriction, Site
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
@@ -55,6 +56,8 @@ from masthead.access.api import (
 )
 from masthead.core import cache_tags as edge_tags
 from masthead.core.http import is_speculative, refuse_speculation
+from masthead.core.page_shell import serve_shell
+from masthead.core.render_cache import pages_generation
 
 from .blocks import ArticleBodyBlock
 from .pagination import paginate_articles
@@ -504,9 +507,41 @@ class ArticlePage(GatedArticle, NewsroomPageMixin, Page):
             # without counting; a wall kept for the click could hide text the reader
             # may read, so the browser is told to fetch the page when it is opened.
             return refuse_speculation()
-        response = super().serve(request, *args, **kwargs)
-        tag_after_render(response, lambda r: self.cache_tags())
+        if access.render_key is None or args or kwargs:
+            # A preview, an unsaved page: rendered whole, as Wagtail does.
+            response = super().serve(request, *args, **kwargs)
+            tag_after_render(response, lambda r: self.cache_tags())
+        else:
+            response = self.serve_from_shell(request, access)
         return finish_article_response(response, access)
+
+    def serve_from_shell(self, request: HttpRequest, access: Any) -> HttpResponse:
+        """The page as a shell rendered once per revision, pages generation and wall
+        (masthead.core.page_shell), with the parts that differ between readers (the
+        account links, the meter note, the body as this request's decision hands it
+        over, the wall) rendered for this request. The shell's key names everything
+        the rest of the page shows: the article's body and revision (`render_key`),
+        the other pages it shows (the generation), the site, the language, and which
+        wall and stylesheets this decision brings."""
+        request.is_preview = False  # as Wagtail's Page.serve sets it
+        template_name = self.get_template(request)
+        decision = access.decision
+        site = Site.find_for_request(request)
+        variant = f"{int(decision.gated)}{int(access.holds_gated_text)}:{access.wall}"
+        key = (
+            f"article-page:{access.render_key}:{pages_generation()}:"
+            f"{site.pk if site else 0}:{get_language()}:{template_name}:{variant}"
+        )
+        html = serve_shell(
+            request,
+            template_name=template_name,
+            key=key,
+            context=lambda: self.get_context(request),
+            personal_context={"page": self, "self": self, "access": access},
+        )
+        response = HttpResponse(html)
+        edge_tags.add_cache_tags(response, self.cache_tags())
+        return response
 
     def cache_tags(self) -> list[str]:
         """What this article's page is filed under in a shared cache (core.cache_tags)."""
