@@ -8,9 +8,11 @@ Invariants:
   decision hands it over. Everything outside those parts must depend only on what the
   caller puts in the shell's key.
 - The shell is the page rendered once with a marker in place of each personal part,
-  stored under `SHELL_PREFIX + key`. Each request renders only the personal parts, with
-  a context of its own (the request, the context processors and what the caller passes,
-  such as the page and the access decision), and splices them in. So a shell holds
+  stored under `SHELL_PREFIX + key` for at most `SHELL_SECONDS` (cards of other pages
+  carry comment counts, which change without any page changing). Each request renders
+  only the personal parts, with a context of its own (the request, the context
+  processors and what the caller passes, such as the page and the access decision),
+  and splices them in. So a shell holds
   nothing personal and nothing withheld: whatever a personal part shows is decided and
   rendered for the request that shows it.
 - Without the shell flag in the context a personal part renders in place, so a page
@@ -32,10 +34,12 @@ from django.template.context import make_context
 from django.template.loader import get_template
 from django.template.loader_tags import ExtendsNode
 
-from .render_cache import FRAGMENT_SECONDS
+# A shell that shows other pages' cards (comment counts on them change without a
+# page changing) lives this long, as long as a browser keeps a public page.
+SHELL_SECONDS = 60
 
 SHELL_FLAG = "_masthead_page_shell"
-SHELL_PREFIX = "render:shell:v1:"
+SHELL_PREFIX = "render:shell:v2:"
 _NAME = r"[A-Za-z0-9_-]+"
 _MARKER = "\x00personal:{}\x00"
 _SPLIT = re.compile(f"\x00personal:({_NAME})\x00")
@@ -94,20 +98,26 @@ def serve_shell(
     key: str,
     context: Callable[[], Mapping[str, Any]],
     personal_context: Mapping[str, Any],
-) -> str:
+    keep: Callable[[Mapping[str, Any]], Any] | None = None,
+    seconds: int = SHELL_SECONDS,
+) -> tuple[str, Any]:
     """The page at `template_name`: the shell under `key` (rendered with `context()`
-    and stored when missing) with its personal parts rendered for this request from
-    `personal_context` (plus the context processors)."""
+    and stored for `seconds` when missing) with its personal parts rendered for this
+    request from `personal_context` (plus the context processors); and what
+    `keep(context)` returned when the shell was rendered (stored with it, such as the
+    cache tags of what the page shows)."""
     wrapper = get_template(template_name)
     compiled: CompiledTemplate = wrapper.template  # type: ignore[attr-defined]
     full_key = SHELL_PREFIX + key
-    parts = cache.get(full_key)
-    if parts is None:
-        html = wrapper.render({**context(), SHELL_FLAG: True}, request)
-        parts = _SPLIT.split(html)
-        cache.set(full_key, parts, FRAGMENT_SECONDS)
+    entry = cache.get(full_key)
+    if entry is None:
+        data = context()
+        html = wrapper.render({**data, SHELL_FLAG: True}, request)
+        entry = (_SPLIT.split(html), keep(data) if keep else None)
+        cache.set(full_key, entry, seconds)
+    parts, kept = entry
     if len(parts) == 1:
-        return parts[0]
+        return parts[0], kept
     nodes = personal_nodes(compiled)
     filled = make_context(dict(personal_context), request)
     out: list[str] = []
@@ -118,4 +128,4 @@ def serve_shell(
             else:
                 node = nodes.get(part)  # None only for a marker typed into the page's text
                 out.append(node.nodelist.render(filled) if node is not None else "")
-    return "".join(out)
+    return "".join(out), kept

@@ -18,19 +18,31 @@ import secrets
 from collections.abc import Callable
 
 from django.core.cache import cache
+from django.http import HttpRequest
 
 GENERATION_KEY = "render:pages-generation"
 FRAGMENT_PREFIX = "render:fragment:v1:"
 FRAGMENT_SECONDS = 24 * 3600
 
 
-def pages_generation() -> str:
-    """The current token (made on first use, and again if the cache lost it)."""
+REQUEST_ATTR = "_masthead_pages_generation"
+
+
+def pages_generation(request: HttpRequest | None = None) -> str:
+    """The current token (made on first use, and again if the cache lost it); read
+    once per request when the request is given (a page's parts then agree on it)."""
+    if request is not None:
+        found = getattr(request, REQUEST_ATTR, None)
+        if found is not None:
+            return found
     token = cache.get(GENERATION_KEY)
     if token is None:
         cache.add(GENERATION_KEY, secrets.token_hex(6), timeout=None)
         token = cache.get(GENERATION_KEY) or "none"
-    return str(token)
+    token = str(token)
+    if request is not None:
+        setattr(request, REQUEST_ATTR, token)
+    return token
 
 
 def pages_changed(**kwargs: object) -> None:

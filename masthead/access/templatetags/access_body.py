@@ -51,5 +51,5 @@ def access_body_part(context: Context, access: Any, part: str) -> SafeString:
 
     if access.render_key is None:
         return mark_safe(render())
-    key = f"{access.render_key}:{pages_generation()}:{name}"
+    key = f"{access.render_key}:{pages_generation(context.get('request'))}:{name}"
     return mark_safe(cached_fragment(key, render))
