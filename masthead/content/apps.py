@@ -31,13 +31,15 @@ class ContentConfig(AppConfig):
             )
             post_save.connect(receiver, sender=Site, dispatch_uid=f"content-{name}-site")
             post_delete.connect(receiver, sender=Site, dispatch_uid=f"content-{name}-site-del")
-        # Cached routes carry the page's view restrictions (content.routing).
+        # Cached routes carry the page's view restrictions and its bylines' authors
+        # (content.routing), and shells show the authors' names.
         for signal in (post_save, post_delete):
-            signal.connect(
-                pages_changed,
-                sender=PageViewRestriction,
-                dispatch_uid=f"content-restriction-{id(signal)}",
-            )
+            for model in (PageViewRestriction, "content.Author"):
+                signal.connect(
+                    pages_changed,
+                    sender=model,
+                    dispatch_uid=f"content-pages-changed-{model}-{id(signal)}",
+                )
 
 
 def _author_changed(sender: Any, instance: Any, **kwargs: Any) -> None:

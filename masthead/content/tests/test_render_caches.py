@@ -88,7 +88,9 @@ def test_a_moved_page_is_never_served_at_its_old_address(client):
     ArticlePage.objects.get(pk=article.pk).move(second, pos="last-child")
     moved = ArticlePage.objects.get(pk=article.pk)
     assert moved.url != old_url
-    assert client.get(old_url).status_code == 404
+    old = client.get(old_url)
+    # Not the page from the cache: Wagtail's redirect to where it went (made on move).
+    assert old.status_code == 301 and old["Location"].endswith(moved.url)
     assert client.get(moved.url).status_code == 200
 
 
@@ -124,3 +126,25 @@ def test_a_shell_holds_no_personal_part(client):
     other.force_login(ReaderFactory(first_name="Barnaby", last_name="Reef"))
     theirs = other.get(article.url).content.decode()
     assert "Barnaby" in theirs and "Ottoline" not in theirs
+
+
+def test_an_author_renamed_shows_at_once(client):
+    from .factories import AuthorFactory
+
+    author = AuthorFactory(name="Ada Ferryman")
+    article = make_article(section=make_section(parent=make_home()), authors=[author])
+    assert "Ada Ferryman" in _warm(client, article.url)
+    author.name = "Ada Harbourmaster"
+    author.save()
+    page = client.get(article.url).content.decode()
+    assert "Ada Harbourmaster" in page and "Ada Ferryman" not in page
+
+
+def test_feeds_are_served_through_a_cached_route(client):
+    section = make_section(parent=make_home())
+    article = make_article(section=section)
+    for url in ("/feeds/rss/", section.url + "rss/"):
+        client.get(url)
+        response = client.get(url)
+        assert response.status_code == 200
+        assert article.title in response.content.decode()
