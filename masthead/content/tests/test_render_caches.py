@@ -148,3 +148,27 @@ def test_feeds_are_served_through_a_cached_route(client):
         response = client.get(url)
         assert response.status_code == 200
         assert article.title in response.content.decode()
+
+
+def test_the_userbar_is_for_editors_and_costs_readers_no_permission_query(client):
+    """An editor who is not staff (the admin permission through a group) gets Wagtail's
+    userbar on a page served from its shell; a reader gets none, and asks the database
+    for the permission at most once in a while (masthead.core.templatetags.page_shell)."""
+    from django.contrib.auth.models import Group, Permission
+
+    from masthead.readers.tests.factories import ReaderFactory
+
+    article = make_article(section=make_section(parent=make_home()))
+    editors = Group.objects.create(name="Desk editors")
+    editors.permissions.add(Permission.objects.get(codename="access_admin"))
+    editor = ReaderFactory(email="editor@example.com")
+    editor.groups.add(editors)
+    as_editor = Client()
+    as_editor.force_login(editor)
+    assert "wagtail-userbar" in _warm(as_editor, article.url)
+    client.force_login(ReaderFactory(email="reader@example.com"))
+    _warm(client, article.url)
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get(article.url).content.decode()
+    assert "wagtail-userbar" not in page
+    assert not [q for q in ctx.captured_queries if "auth_permission" in q["sql"]]
