@@ -57,7 +57,7 @@ from masthead.access.api import (
 from masthead.core import cache_tags as edge_tags
 from masthead.core.http import is_speculative, refuse_speculation
 from masthead.core.page_shell import serve_shell
-from masthead.core.render_cache import pages_generation
+from masthead.core.render_cache import columns_generation, pages_generation
 
 from .blocks import ArticleBodyBlock
 from .pagination import paginate_articles, requested_page_number
@@ -180,7 +180,8 @@ def tag_after_render(response: Any, tag_list: Callable[[Any], Iterable[str]]) ->
 
 def shell_key(request: HttpRequest, page: Page, template_name: str, *extra: object) -> str:
     """A page's shell key (masthead.core.page_shell): the page and its live revision,
-    the other pages it shows (the pages generation), the site, the language, the
+    the other pages it shows (the pages generation) and the apps' columns on their
+    cards (a comment count: the columns generation), the site, the language, the
     template and whatever else the caller names."""
     site = Site.find_for_request(request)
     return ":".join(
@@ -190,6 +191,7 @@ def shell_key(request: HttpRequest, page: Page, template_name: str, *extra: obje
             page.pk,
             page.live_revision_id,
             pages_generation(request),
+            columns_generation(request),
             site.pk if site else 0,
             get_language(),
             template_name,
@@ -605,6 +607,7 @@ class ArticlePage(GatedArticle, NewsroomPageMixin, Page):
         variant = f"{int(decision.gated)}{int(access.holds_gated_text)}:{access.wall}"
         key = (
             f"article-page:{access.render_key}:{pages_generation(request)}:"
+            f"{columns_generation(request)}:"
             f"{site.pk if site else 0}:{get_language()}:{template_name}:{variant}"
         )
         html, _kept = serve_shell(

@@ -8,8 +8,9 @@ Invariants:
   decision hands it over. Everything outside those parts must depend only on what the
   caller puts in the shell's key.
 - The shell is the page rendered once with a marker in place of each personal part,
-  stored under `SHELL_PREFIX + key` for at most `SHELL_SECONDS` (cards of other pages
-  carry comment counts, which change without any page changing). Each request renders
+  stored under `SHELL_PREFIX + key` for at most `SHELL_SECONDS` (the callers' keys
+  name the pages and columns generations; the lifetime bounds what a change made
+  without a signal, such as a bulk update of comments, leaves stale). Each request renders
   only the personal parts, with a context of its own (the request, the context
   processors and what the caller passes, such as the page and the access decision),
   and splices them in. So a shell holds
@@ -34,8 +35,8 @@ from django.template.context import make_context
 from django.template.loader import get_template
 from django.template.loader_tags import ExtendsNode
 
-# A shell that shows other pages' cards (comment counts on them change without a
-# page changing) lives this long, as long as a browser keeps a public page.
+# A shell lives this long at most, as long as a browser keeps a public page (see the
+# module docstring).
 SHELL_SECONDS = 60
 
 SHELL_FLAG = "_masthead_page_shell"

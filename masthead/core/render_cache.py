@@ -45,6 +45,33 @@ def pages_generation(request: HttpRequest | None = None) -> str:
     return token
 
 
+COLUMNS_GENERATION_KEY = "render:listing-columns-generation"
+COLUMNS_REQUEST_ATTR = "_masthead_columns_generation"
+
+
+def columns_generation(request: HttpRequest | None = None) -> str:
+    """Like `pages_generation`, for the columns apps add to listing cards (a comment
+    count, core.listings): a fragment that shows cards puts both tokens in its key."""
+    if request is not None:
+        found = getattr(request, COLUMNS_REQUEST_ATTR, None)
+        if found is not None:
+            return found
+    token = cache.get(COLUMNS_GENERATION_KEY)
+    if token is None:
+        cache.add(COLUMNS_GENERATION_KEY, secrets.token_hex(6), timeout=None)
+        token = cache.get(COLUMNS_GENERATION_KEY) or "none"
+    token = str(token)
+    if request is not None:
+        setattr(request, COLUMNS_REQUEST_ATTR, token)
+    return token
+
+
+def columns_changed(**kwargs: object) -> None:
+    """Signal receiver: an app's listing column changed (a comment was published or
+    removed): every fragment showing cards is retired."""
+    cache.set(COLUMNS_GENERATION_KEY, secrets.token_hex(6), timeout=None)
+
+
 def pages_changed(**kwargs: object) -> None:
     """Signal receiver: every fragment keyed on the generation is retired."""
     cache.set(GENERATION_KEY, secrets.token_hex(6), timeout=None)
