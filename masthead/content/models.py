@@ -57,7 +57,7 @@ from masthead.access.api import (
 from masthead.core import cache_tags as edge_tags
 from masthead.core.http import is_speculative, refuse_speculation
 from masthead.core.page_shell import serve_shell
-from masthead.core.render_cache import columns_generation, pages_generation
+from masthead.core.render_cache import FRAGMENT_PREFIX, columns_generation, pages_generation
 
 from .blocks import ArticleBodyBlock
 from .pagination import paginate_articles, requested_page_number
@@ -610,12 +610,15 @@ class ArticlePage(GatedArticle, NewsroomPageMixin, Page):
             f"{columns_generation(request)}:"
             f"{site.pk if site else 0}:{get_language()}:{template_name}:{variant}"
         )
+        generation = pages_generation(request)
+        parts = (access.body_part_key(part, generation) for part in ("lead", "rest"))
         html, _kept = serve_shell(
             request,
             template_name=template_name,
             key=key,
             context=lambda: self.get_context(request),
             personal_context={"page": self, "self": self, "access": access},
+            prefetch=[FRAGMENT_PREFIX + part for part in parts if part],
         )
         response = HttpResponse(html)
         edge_tags.add_cache_tags(response, self.cache_tags())

@@ -24,7 +24,7 @@ Invariants:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django import template
@@ -34,6 +34,8 @@ from django.template.base import Template as CompiledTemplate
 from django.template.context import make_context
 from django.template.loader import get_template
 from django.template.loader_tags import ExtendsNode
+
+from .render_cache import prefetched
 
 # A shell lives this long at most, as long as a browser keeps a public page (see the
 # module docstring).
@@ -101,16 +103,21 @@ def serve_shell(
     personal_context: Mapping[str, Any],
     keep: Callable[[Mapping[str, Any]], Any] | None = None,
     seconds: int = SHELL_SECONDS,
+    prefetch: Sequence[str] = (),
 ) -> tuple[str, Any]:
     """The page at `template_name`: the shell under `key` (rendered with `context()`
     and stored for `seconds` when missing) with its personal parts rendered for this
     request from `personal_context` (plus the context processors); and what
     `keep(context)` returned when the shell was rendered (stored with it, such as the
-    cache tags of what the page shows)."""
+    cache tags of what the page shows). Fragments under the `prefetch` keys (the
+    personal parts' own cached pieces) are read in the same round trip."""
     wrapper = get_template(template_name)
     compiled: CompiledTemplate = wrapper.template  # type: ignore[attr-defined]
     full_key = SHELL_PREFIX + key
-    entry = cache.get(full_key)
+    found = cache.get_many([full_key, *prefetch])
+    if prefetch:
+        prefetched(request, {k: v for k, v in found.items() if k != full_key})
+    entry = found.get(full_key)
     if entry is None:
         data = context()
         html = wrapper.render({**data, SHELL_FLAG: True}, request)

@@ -34,22 +34,19 @@ def _render(blocks: list[Any], context: Context) -> str:
 
 @register.simple_tag(takes_context=True)
 def access_body_part(context: Context, access: Any, part: str) -> SafeString:
-    if part == "rest":
-        # Only a reader whose decision grants the withheld text reads the rest's key.
-        if not access.holds_gated_text:
-            return mark_safe("")
-        name = "rest"
-    elif part == "lead":
-        name = access.lead_part
-    else:  # pragma: no cover - a template typo
+    if part not in ("lead", "rest"):  # pragma: no cover - a template typo
         raise template.TemplateSyntaxError(f"unknown body part {part!r}")
+    # Only a reader whose decision grants the withheld text reads the rest.
+    if part == "rest" and not access.holds_gated_text:
+        return mark_safe("")
 
     def render() -> str:
         # The blocks are split and bound only when the cache does not hold the part.
         blocks = access.rest if part == "rest" else access.lead
         return _render(blocks, context) if blocks else ""
 
-    if access.render_key is None:
+    request = context.get("request")
+    key = access.body_part_key(part, pages_generation(request))
+    if key is None:
         return mark_safe(render())
-    key = f"{access.render_key}:{pages_generation(context.get('request'))}:{name}"
-    return mark_safe(cached_fragment(key, render))
+    return mark_safe(cached_fragment(key, render, request))
