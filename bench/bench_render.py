@@ -38,7 +38,6 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -238,32 +237,27 @@ def fetch(target: Target) -> int:
 
 
 def wrk(
-    target: Target, *, seconds: float, connections: int, threads: int, pgid: int | None
+    target: Target,
+    server: bench.RunningServer,
+    *,
+    seconds: float,
+    connections: int,
+    threads: int,
+    measure_cpu: bool = True,
 ) -> bench.Measurement:
-    threads = max(1, min(threads, connections))
-    argv = [
-        "wrk",
-        "--latency",
-        f"-t{threads}",
-        f"-c{connections}",
-        f"-d{max(1, round(seconds))}s",
-        "--timeout",
-        "10s",
-    ]
-    for header in target.headers:
-        argv += ["-H", header]
-    argv.append(target.url)
-    cpu_before = bench.process_group_cpu_seconds(pgid) if pgid else None
-    result = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60, check=False)
-    cpu_after = bench.process_group_cpu_seconds(pgid) if pgid else None
-    if result.returncode != 0:
-        raise SystemExit(f"wrk failed on {target.url}: {result.stderr or result.stdout}")
-    m = bench.parse_wrk(
-        result.stdout, bench.Measurement(target.name, target.url, connections, threads, seconds)
+    """bench/run.py's `wrk` on the target's URL: the app server's CPU per request is
+    measured for the app's own targets, not for a peer or a cache in front of it."""
+    return bench.wrk(
+        server,
+        target.name,
+        "",
+        url=target.url,
+        headers=target.headers,
+        seconds=seconds,
+        connections=connections,
+        threads=threads,
+        server_cpu=measure_cpu and not target.peer,
     )
-    if cpu_before is not None and cpu_after is not None and m.requests:
-        m.server_cpu_ms_per_request = (cpu_after - cpu_before) * 1000 / m.requests
-    return m
 
 
 def median(values: list[float]) -> float:
@@ -442,25 +436,24 @@ def main(argv: list[str] | None = None) -> int:
             bench.log(f"\n== {c} connection(s): warm-up, then {args.reps} alternating rounds")
             for t in targets:
                 if args.warmup > 0:
-                    wrk(t, seconds=args.warmup, connections=c, threads=args.threads, pgid=None)
+                    wrk(
+                        t,
+                        server,
+                        seconds=args.warmup,
+                        connections=c,
+                        threads=args.threads,
+                        measure_cpu=False,
+                    )
             for rep in range(args.reps):
                 for t in targets:
                     busy = wait_quiet(args.quiet_busy, args.quiet_wait)
-                    m = wrk(
-                        t,
-                        seconds=args.duration,
-                        connections=c,
-                        threads=args.threads,
-                        pgid=None if t.peer else server.proc.pid,
-                    )
+                    m = wrk(t, server, seconds=args.duration, connections=c, threads=args.threads)
                     t.runs.setdefault(c, []).append(m)
                     bench.log(
                         f"  run {rep + 1} {t.name:<22} {m.requests_per_s:10.1f} req/s  p50 "
                         f"{m.p50_ms:8.2f} ms  p99 {m.p99_ms:8.2f} ms  busy_before {busy}%"
                         + ("" if m.clean else "  ERRORS")
                     )
-                    if server.proc.poll() is not None:
-                        raise SystemExit(f"the app server died:\n{server.log_tail()}")
     finally:
         for running_edge in edges:
             running_edge.stop()

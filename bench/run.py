@@ -34,6 +34,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -475,7 +476,14 @@ def wrk(
     seconds: float,
     connections: int,
     threads: int,
+    headers: Sequence[str] = (),
+    url: str | None = None,
+    server_cpu: bool = True,
 ) -> Measurement:
+    """wrk against `server.base + path`, or against `url` when given (a peer, or a cache
+    in front of the server), with `Accept: text/html` and `headers` ("Name: value").
+    The server's CPU per request is measured unless `server_cpu` is false (the load is
+    not the server's: a peer, a cache answering from its store)."""
     threads = max(1, min(threads, connections))
     argv = [
         "wrk",
@@ -487,14 +495,19 @@ def wrk(
         "10s",
         "-H",
         "Accept: text/html",
-        server.base + path,
     ]
-    cpu_before = process_group_cpu_seconds(server.proc.pid)
+    for header in headers:
+        argv += ["-H", header]
+    argv.append(url or server.base + path)
+    pgid = server.proc.pid if server_cpu else None
+    cpu_before = process_group_cpu_seconds(pgid) if pgid else None
     result = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60, check=False)
-    cpu_after = process_group_cpu_seconds(server.proc.pid)
+    cpu_after = process_group_cpu_seconds(pgid) if pgid else None
     if result.returncode != 0:
-        raise SystemExit(f"wrk failed on {path}: {result.stderr or result.stdout}")
-    measurement = parse_wrk(result.stdout, Measurement(label, path, connections, threads, seconds))
+        raise SystemExit(f"wrk failed on {url or path}: {result.stderr or result.stdout}")
+    measurement = parse_wrk(
+        result.stdout, Measurement(label, url or path, connections, threads, seconds)
+    )
     if cpu_before is not None and cpu_after is not None and measurement.requests:
         measurement.server_cpu_ms_per_request = (
             (cpu_after - cpu_before) * 1000 / measurement.requests

@@ -8,6 +8,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 from wagtail.documents.views import serve as wagtaildocs_serve
 
+from masthead.content import routing as content_routing
 from masthead.content import sitemaps as content_sitemaps
 from masthead.core import views as core_views
 from masthead.readers import doors
@@ -68,4 +69,9 @@ urlpatterns = [
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-urlpatterns += [path("", include(wagtail_urls))]
+urlpatterns += [
+    # Wagtail's page view with the route cached (masthead.content.routing); the same
+    # address pattern as Wagtail's own, which stays below for its other views.
+    re_path(wagtail_urls.serve_pattern, content_routing.serve, name="wagtail_serve"),
+    path("", include(wagtail_urls)),
+]

@@ -143,6 +143,20 @@ class ArticleAccess:
         nothing, else the lead-in. Worked out from this request's decision, each time."""
         return "lead" if self.decision.gated else "whole"
 
+    def body_part_key(self, part: str, generation: str) -> str | None:
+        """Where the rendered body part ("lead" or "rest") this decision hands over is
+        cached (`core.render_cache`), or None: a part not to be cached (a preview) or
+        not this reader's (the withheld rest without access)."""
+        if self.render_key is None:
+            return None
+        if part == "rest":
+            if not self.holds_gated_text:
+                return None
+            name = "rest"
+        else:
+            name = self.lead_part
+        return f"{self.render_key}:{generation}:{name}"
+
     @property
     def rest(self) -> list[Any]:
         """Empty unless the reader has access: withheld blocks are never handed out."""

@@ -17,6 +17,7 @@ from wagtail.models import Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from masthead.core.cache_tags import listing_tag, page_tag
+from masthead.core.render_cache import pages_changed
 
 from .articles import find_live_article
 from .models import AccessSettings, WallEvent
@@ -84,8 +85,10 @@ def purge_on_move(sender: Any, instance: Any, **kwargs: Any) -> None:
 
 @receiver(post_save, sender=AccessSettings)
 def purge_on_settings_change(sender: Any, instance: AccessSettings, **kwargs: Any) -> None:
-    # The wall's words and the lead-in length appear on every gated page.
+    # The wall's words and the lead-in length appear on every gated page; the settings
+    # row also rides along with every cached route (content.routing).
     purge_later([], everything=True)
+    pages_changed()
 
 
 def article_for_next(request: Any, next_url: str) -> Any | None:

@@ -3,7 +3,8 @@
 Invariant (as core.context_processors.site_chrome): nothing here reads the session or
 the user unless the request carries a session cookie, so an anonymous page stays the
 same for every anonymous reader (no `Vary: Cookie`, still shareable by a CDN). The
-count is one query, run only when the header is rendered for a signed-in reader.
+count is read only when the header is rendered for a signed-in reader, from the cache
+(one query when it is not there; the services that change it drop it).
 """
 
 from __future__ import annotations

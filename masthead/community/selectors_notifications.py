@@ -18,6 +18,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.urls import NoReverseMatch, reverse
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -28,17 +29,27 @@ LIST_PAGE = 30
 EXCERPT_CHARS = 280
 # The header shows at most this many ("99+" beyond).
 UNREAD_CAP = 99
+UNREAD_KEY = "community:unread:v1:"
+UNREAD_SECONDS = 60
 
 
 def unread_count(user: Any) -> int:
-    """Unread notifications of `user`, counted up to UNREAD_CAP + 1 (one query)."""
+    """Unread notifications of `user`, counted up to UNREAD_CAP + 1 (one query), kept in
+    the cache for the header of every page: the services that make notifications or
+    mark them read drop it (`services.notifications.unread_changed`), and it lives
+    `UNREAD_SECONDS` at most."""
     if user is None or not user.is_authenticated:
         return 0
-    return (
-        Notification.objects.filter(recipient=user, read_at__isnull=True)
-        .values("pk")[: UNREAD_CAP + 1]
-        .count()
-    )
+    key = f"{UNREAD_KEY}{user.pk}"
+    found = cache.get(key)
+    if found is None:
+        found = (
+            Notification.objects.filter(recipient=user, read_at__isnull=True)
+            .values("pk")[: UNREAD_CAP + 1]
+            .count()
+        )
+        cache.set(key, found, UNREAD_SECONDS)
+    return int(found)
 
 
 def unread_label(count: int) -> str:

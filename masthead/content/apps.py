@@ -13,7 +13,7 @@ class ContentConfig(AppConfig):
         post_page_move.connect(_article_moved, dispatch_uid="content-article-moved")
         post_save.connect(_author_changed, sender="content.Author", dispatch_uid="content-author")
         # Cached menus and rendered bodies are dropped when what they show changes.
-        from wagtail.models import Page, Site
+        from wagtail.models import Page, PageViewRestriction, Site
 
         from masthead.core.render_cache import pages_changed
 
@@ -31,6 +31,15 @@ class ContentConfig(AppConfig):
             )
             post_save.connect(receiver, sender=Site, dispatch_uid=f"content-{name}-site")
             post_delete.connect(receiver, sender=Site, dispatch_uid=f"content-{name}-site-del")
+        # Cached routes carry the page's view restrictions and its bylines' authors
+        # (content.routing), and shells show the authors' names.
+        for signal in (post_save, post_delete):
+            for model in (PageViewRestriction, "content.Author"):
+                signal.connect(
+                    pages_changed,
+                    sender=model,
+                    dispatch_uid=f"content-pages-changed-{model}-{id(signal)}",
+                )
 
 
 def _author_changed(sender: Any, instance: Any, **kwargs: Any) -> None:

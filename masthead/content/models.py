@@ -21,10 +21,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.text import slugify
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
@@ -40,7 +41,7 @@ from wagtail.admin.panels import (
 )
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Orderable, Page, PageViewRestriction
+from wagtail.models import Orderable, Page, PageViewRestriction, Site
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
@@ -55,9 +56,11 @@ from masthead.access.api import (
 )
 from masthead.core import cache_tags as edge_tags
 from masthead.core.http import is_speculative, refuse_speculation
+from masthead.core.page_shell import serve_shell
+from masthead.core.render_cache import FRAGMENT_PREFIX, columns_generation, pages_generation
 
 from .blocks import ArticleBodyBlock
-from .pagination import paginate_articles
+from .pagination import paginate_articles, requested_page_number
 
 # The Wagtail hook apps register to add a section to the front page: a function
 # (request) -> HTML shown after the section rails; the same for every anonymous reader.
@@ -130,13 +133,18 @@ class NewsroomPageMixin:
     Wagtail checks view restrictions on every page it serves with two queries (the
     ancestors, then their restrictions). Page paths encode their ancestors, so one query
     does it: restrictions on this page or an ancestor, or on a page that this page or an
-    ancestor is an alias of.
+    ancestor is an alias of; a page served from the route cache brings them along.
     """
 
     path: str
     steplen: int
 
-    def get_view_restrictions(self) -> models.QuerySet[PageViewRestriction]:
+    def get_view_restrictions(self) -> Any:
+        # A page from the route cache (content.routing) carries them, loaded when it
+        # was routed; any change to a restriction retires that cache.
+        routed = getattr(self, "_routed_view_restrictions", None)
+        if routed is not None:
+            return routed
         prefixes = [self.path[:i] for i in range(self.steplen, len(self.path) + 1, self.steplen)]
         return PageViewRestriction.objects.filter(
             models.Q(page__path__in=prefixes) | models.Q(page__aliases__path__in=prefixes)
@@ -168,6 +176,28 @@ def tag_after_render(response: Any, tag_list: Callable[[Any], Iterable[str]]) ->
     if hasattr(response, "add_post_render_callback"):
         response.add_post_render_callback(lambda r: edge_tags.add_cache_tags(r, tag_list(r)))
     return response
+
+
+def shell_key(request: HttpRequest, page: Page, template_name: str, *extra: object) -> str:
+    """A page's shell key (masthead.core.page_shell): the page and its live revision,
+    the other pages it shows (the pages generation) and the apps' columns on their
+    cards (a comment count: the columns generation), the site, the language, the
+    template and whatever else the caller names."""
+    site = Site.find_for_request(request)
+    return ":".join(
+        str(part)
+        for part in (
+            type(page).__name__,
+            page.pk,
+            page.live_revision_id,
+            pages_generation(request),
+            columns_generation(request),
+            site.pk if site else 0,
+            get_language(),
+            template_name,
+            *extra,
+        )
+    )
 
 
 def listing_tags(listing_pk: int, articles: Iterable[Any]) -> list[str]:
@@ -216,23 +246,51 @@ class HomePage(ListingPage):
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict:
         context = super().get_context(request, *args, **kwargs)
         context["front"] = _selectors().front_page(home=self)
+        context["front_sections"] = self.front_sections(request)
+        return context
+
+    def front_sections(self, request: HttpRequest) -> list[str]:
         # Apps above content add sections to the front page through a Wagtail hook
         # (each returns HTML, or "" when it has nothing to show), so content imports none.
-        context["front_sections"] = [
+        return [
             html for hook in hooks.get_hooks(FRONT_PAGE_SECTIONS_HOOK) if (html := hook(request))
         ]
-        return context
 
     def listing_articles(self) -> models.QuerySet[ArticlePage]:
         return _selectors().live_articles().descendant_of(self)
 
-    def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        def front_tags(response: Any) -> list[str]:
-            front = (getattr(response, "context_data", None) or {}).get("front")
-            shown = [front.lead, *(a for r in front.rails for a in r.articles)] if front else []
-            return [edge_tags.FRONT_TAG, edge_tags.page_tag(self.pk), *listing_tags(self.pk, shown)]
+    def front_tags(self, context: Any) -> list[str]:
+        front = (context or {}).get("front")
+        shown = [front.lead, *(a for r in front.rails for a in r.articles)] if front else []
+        return [edge_tags.FRONT_TAG, edge_tags.page_tag(self.pk), *listing_tags(self.pk, shown)]
 
-        return tag_after_render(super().serve(request, *args, **kwargs), front_tags)
+    def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        response = super().serve(request, *args, **kwargs)
+        return tag_after_render(response, lambda r: self.front_tags(r.context_data))
+
+    @path("")
+    def index_route(self, request: HttpRequest) -> Any:
+        if getattr(request, "is_preview", False):
+            # A preview (draft text) is rendered whole and never stored.
+            return self.render(request)
+        # The lead and the rails are rendered once per pages generation (a shell,
+        # masthead.core.page_shell); the apps' sections are asked on every request.
+        template_name = self.get_template(request)
+        html, tags = serve_shell(
+            request,
+            template_name=template_name,
+            key=shell_key(request, self, template_name),
+            context=lambda: self.get_context(request),
+            personal_context={
+                "page": self,
+                "self": self,
+                "front_sections": self.front_sections(request),
+            },
+            keep=self.front_tags,
+        )
+        response = HttpResponse(html)
+        edge_tags.add_cache_tags(response, tags)
+        return response
 
     @path("feeds/rss/", name="rss")
     def rss_feed(self, request: HttpRequest) -> Any:
@@ -284,12 +342,34 @@ class SectionPage(ListingPage):
 
     @path("")
     def index_route(self, request: HttpRequest) -> Any:
-        page = self.paginate(request, self.listing_articles())
-        response = self.render(request, context_overrides={"articles": page})
-        return tag_after_render(
-            response,
-            lambda r: [edge_tags.page_tag(self.pk), *listing_tags(self.pk, page.object_list)],
+        # The listing is rendered once per page number and pages generation (a shell,
+        # masthead.core.page_shell); a page past the end is a 404 and stores nothing.
+        if getattr(request, "is_preview", False):
+            # A preview (draft text) is rendered whole and never stored.
+            page = self.paginate(request, self.listing_articles())
+            return self.render(request, context_overrides={"articles": page})
+        number = requested_page_number(request)
+        template_name = self.get_template(request)
+
+        def context() -> dict[str, Any]:
+            page = self.paginate(request, self.listing_articles())
+            return {**self.get_context(request), "articles": page}
+
+        def tags(context: Any) -> list[str]:
+            shown = context["articles"].object_list
+            return [edge_tags.page_tag(self.pk), *listing_tags(self.pk, shown)]
+
+        html, kept = serve_shell(
+            request,
+            template_name=template_name,
+            key=shell_key(request, self, template_name, number),
+            context=context,
+            personal_context={"page": self, "self": self},
+            keep=tags,
         )
+        response = HttpResponse(html)
+        edge_tags.add_cache_tags(response, kept)
+        return response
 
     @path("rss/", name="rss")
     def rss_feed(self, request: HttpRequest) -> Any:
@@ -504,9 +584,45 @@ class ArticlePage(GatedArticle, NewsroomPageMixin, Page):
             # without counting; a wall kept for the click could hide text the reader
             # may read, so the browser is told to fetch the page when it is opened.
             return refuse_speculation()
-        response = super().serve(request, *args, **kwargs)
-        tag_after_render(response, lambda r: self.cache_tags())
+        if access.render_key is None or args or kwargs or getattr(request, "is_preview", False):
+            # A preview, an unsaved page: rendered whole, as Wagtail does.
+            response = super().serve(request, *args, **kwargs)
+            tag_after_render(response, lambda r: self.cache_tags())
+        else:
+            response = self.serve_from_shell(request, access)
         return finish_article_response(response, access)
+
+    def serve_from_shell(self, request: HttpRequest, access: Any) -> HttpResponse:
+        """The page as a shell rendered once per revision, pages generation and wall
+        (masthead.core.page_shell), with the parts that differ between readers (the
+        account links, the meter note, the body as this request's decision hands it
+        over, the wall) rendered for this request. The shell's key names everything
+        the rest of the page shows: the article's body and revision (`render_key`),
+        the other pages it shows (the generation), the site, the language, and which
+        wall and stylesheets this decision brings."""
+        request.is_preview = False  # as Wagtail's Page.serve sets it
+        template_name = self.get_template(request)
+        decision = access.decision
+        site = Site.find_for_request(request)
+        variant = f"{int(decision.gated)}{int(access.holds_gated_text)}:{access.wall}"
+        key = (
+            f"article-page:{access.render_key}:{pages_generation(request)}:"
+            f"{columns_generation(request)}:"
+            f"{site.pk if site else 0}:{get_language()}:{template_name}:{variant}"
+        )
+        generation = pages_generation(request)
+        parts = (access.body_part_key(part, generation) for part in ("lead", "rest"))
+        html, _kept = serve_shell(
+            request,
+            template_name=template_name,
+            key=key,
+            context=lambda: self.get_context(request),
+            personal_context={"page": self, "self": self, "access": access},
+            prefetch=[FRAGMENT_PREFIX + part for part in parts if part],
+        )
+        response = HttpResponse(html)
+        edge_tags.add_cache_tags(response, self.cache_tags())
+        return response
 
     def cache_tags(self) -> list[str]:
         """What this article's page is filed under in a shared cache (core.cache_tags)."""

@@ -18,19 +18,53 @@ import secrets
 from collections.abc import Callable
 
 from django.core.cache import cache
+from django.http import HttpRequest
 
 GENERATION_KEY = "render:pages-generation"
 FRAGMENT_PREFIX = "render:fragment:v1:"
 FRAGMENT_SECONDS = 24 * 3600
 
 
-def pages_generation() -> str:
-    """The current token (made on first use, and again if the cache lost it)."""
-    token = cache.get(GENERATION_KEY)
-    if token is None:
-        cache.add(GENERATION_KEY, secrets.token_hex(6), timeout=None)
-        token = cache.get(GENERATION_KEY) or "none"
-    return str(token)
+COLUMNS_GENERATION_KEY = "render:listing-columns-generation"
+REQUEST_ATTR = "_masthead_generations"
+FRAGMENTS_ATTR = "_masthead_fragments"
+
+
+def _generations(request: HttpRequest | None) -> dict[str, str]:
+    """Both tokens, each made on first use (and again if the cache lost it); read in
+    one round trip, once per request when the request is given (a page's parts then
+    agree on them)."""
+    if request is not None:
+        found = getattr(request, REQUEST_ATTR, None)
+        if found is not None:
+            return found
+    keys = (GENERATION_KEY, COLUMNS_GENERATION_KEY)
+    tokens = cache.get_many(keys)
+    for key in keys:
+        if tokens.get(key) is None:
+            cache.add(key, secrets.token_hex(6), timeout=None)
+            tokens[key] = cache.get(key) or "none"
+    found = {key: str(tokens[key]) for key in keys}
+    if request is not None:
+        setattr(request, REQUEST_ATTR, found)
+    return found
+
+
+def pages_generation(request: HttpRequest | None = None) -> str:
+    """The token every published-page change replaces (see the module docstring)."""
+    return _generations(request)[GENERATION_KEY]
+
+
+def columns_generation(request: HttpRequest | None = None) -> str:
+    """Like `pages_generation`, for the columns apps add to listing cards (a comment
+    count, core.listings): a fragment that shows cards puts both tokens in its key."""
+    return _generations(request)[COLUMNS_GENERATION_KEY]
+
+
+def columns_changed(**kwargs: object) -> None:
+    """Signal receiver: an app's listing column changed (a comment was published or
+    removed): every fragment showing cards is retired."""
+    cache.set(COLUMNS_GENERATION_KEY, secrets.token_hex(6), timeout=None)
 
 
 def pages_changed(**kwargs: object) -> None:
@@ -38,10 +72,19 @@ def pages_changed(**kwargs: object) -> None:
     cache.set(GENERATION_KEY, secrets.token_hex(6), timeout=None)
 
 
-def cached_fragment(key: str, render: Callable[[], str]) -> str:
-    """The fragment stored under `key`, or `render()` stored there."""
+def prefetched(request: HttpRequest, found: dict[str, object]) -> None:
+    """Fragments read together with something else (a page's shell, in one round
+    trip), for `cached_fragment` to take from the request instead of the cache."""
+    setattr(request, FRAGMENTS_ATTR, {**getattr(request, FRAGMENTS_ATTR, {}), **found})
+
+
+def cached_fragment(key: str, render: Callable[[], str], request: HttpRequest | None = None) -> str:
+    """The fragment stored under `key` (or prefetched for `request`), or `render()`
+    stored there."""
     full_key = FRAGMENT_PREFIX + key
-    html = cache.get(full_key)
+    html = getattr(request, FRAGMENTS_ATTR, {}).get(full_key) if request is not None else None
+    if html is None:
+        html = cache.get(full_key)
     if html is None:
         html = render()
         cache.set(full_key, html, FRAGMENT_SECONDS)

@@ -144,3 +144,33 @@ def test_a_preview_never_has_a_cache_key(newsroom):
     request = RequestFactory().get("/")
     request.is_preview = True
     assert _render_key(request, article, AccessSettings()) is None
+
+
+def test_no_page_shell_holds_withheld_text_and_each_reader_gets_their_own_part(newsroom):
+    """The page around the body is a shell shared by every reader (core.page_shell):
+    filled by readers with access first, it still holds no withheld text, and a reader
+    without access served from it gets the lead-in and the wall only."""
+    from masthead.core.page_shell import SHELL_PREFIX
+
+    config = AccessSettings.for_site(Site.objects.get(is_default_site=True))
+    config.premium_allowance = 1
+    config.save()
+    first = _signed_in("first@example.com")
+    for article in (newsroom.registration, newsroom.premium):
+        assert MARKER in first.get(article.url).content.decode()
+    shells = [k for k in cache._cache if SHELL_PREFIX in k]  # type: ignore[attr-defined]
+    assert shells
+    for key in shells:
+        parts, _kept = cache.get(key.split(":", 2)[2])
+        assert MARKER not in "".join(parts)
+    over = _signed_in("second@example.com")
+    over.get(newsroom.others[0].url)  # the allowance of one, used up
+    for client, article in (
+        (Client(), newsroom.registration),
+        (Client(), newsroom.premium),
+        (over, newsroom.premium),
+    ):
+        page = client.get(article.url).content.decode()
+        assert LEAD[0] in page
+        assert MARKER not in page
+        assert "wall__heading" in page

@@ -87,11 +87,16 @@ def test_the_allowance_renews_at_the_turn_of_the_month_in_site_time(reader_clien
 
 
 @pytest.mark.django_db
-def test_the_meter_costs_at_most_two_queries(reader_client, newsroom):
+def test_the_meter_costs_at_most_two_queries(reader_client, reader, newsroom):
     premium = newsroom.others[0]
     free = newsroom.free
     reader_client.get(free.url)  # warm renditions and the session
     reader_client.get(newsroom.others[1].url)
+    # Another reader's first open renders the page's shell (masthead.core.page_shell),
+    # so both counts below are of the same warm page and differ only by the meter.
+    other = Client()
+    other.force_login(make_reader(email="other@example.com"))
+    other.get(premium.url)
 
     def count(url: str) -> int:
         with CaptureQueriesContext(connection) as ctx:
@@ -104,7 +109,7 @@ def test_the_meter_costs_at_most_two_queries(reader_client, newsroom):
     reread = count(premium.url)
     assert first_open - free_count <= 2, (first_open, free_count)
     assert reread - free_count <= 1
-    assert MeterMonth.objects.get().used == 2
+    assert MeterMonth.objects.get(user=reader).used == 2
 
 
 @pytest.mark.django_db

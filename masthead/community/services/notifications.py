@@ -34,6 +34,7 @@ from typing import Any
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core import signing
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -52,6 +53,7 @@ from ..models import (
     NotificationPreference,
     ThreadFollow,
 )
+from ..selectors_notifications import UNREAD_KEY
 from .errors import InvalidInput
 
 logger = logging.getLogger("masthead.community.notifications")
@@ -173,20 +175,33 @@ def unsubscribe(*, token: str) -> tuple[Any, str, list[str]]:
 
 
 # -- reading ------------------------------------------------------------------------------
+def unread_changed(user_ids: Iterable[int]) -> None:
+    """Drop the cached unread counts of these readers (the header's badge): now, and
+    again once the change commits (a page read in between counted the old rows)."""
+    keys = [f"{UNREAD_KEY}{pk}" for pk in set(user_ids)]
+    if keys:
+        cache.delete_many(keys)
+        transaction.on_commit(lambda: cache.delete_many(keys))
+
+
 def notification_read(*, user: Any, notification_id: int) -> bool:
     """Mark one of `user`'s notifications read; False if it is not theirs or was read."""
-    return bool(
-        Notification.objects.filter(
-            pk=notification_id, recipient=user, read_at__isnull=True
-        ).update(read_at=timezone.now())
-    )
+    marked = Notification.objects.filter(
+        pk=notification_id, recipient=user, read_at__isnull=True
+    ).update(read_at=timezone.now())
+    if marked:
+        unread_changed([user.pk])
+    return bool(marked)
 
 
 def notifications_read_all(*, user: Any) -> int:
     """Mark every unread notification of `user` read; how many."""
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+    marked = Notification.objects.filter(recipient=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+    if marked:
+        unread_changed([user.pk])
+    return marked
 
 
 # -- making notifications -----------------------------------------------------------------
@@ -263,6 +278,7 @@ def _make(
         before = Notification.objects.filter(event_key=event_key).count()
         Notification.objects.bulk_create(rows, batch_size=BATCH, ignore_conflicts=True)
         made = Notification.objects.filter(event_key=event_key).count() - before
+        unread_changed(row.recipient_id for row in rows)
         _email_immediate(event_key)
     return made
 

@@ -227,3 +227,22 @@ def test_the_export_holds_follows_mutes_and_notifications_and_erasure_clears_the
     # Ben keeps his notification, without naming Ada any more.
     kept = Notification.objects.get(recipient=ben.user)
     assert kept.actor is None
+
+
+def test_the_header_count_is_cached_and_follows_every_change_at_once(page, client):
+    """The count is read once and kept (no query on the next page), and making a
+    notification or marking one read shows in the header on the next page."""
+    ada, ben = commenter(name="Ada"), commenter(name="Ben")
+    first = replied(page, ada, ben)
+    client.force_login(ada.user)
+    assert 'data-unread="1"' in client.get(page.url).content.decode()
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(page.url)
+    assert not [q for q in ctx.captured_queries if "community_notification" in q["sql"]]
+    replied(page, ada, ben)
+    assert 'data-unread="2"' in client.get(page.url).content.decode()
+    client.post(f"{LIST}{first.pk}/read/")
+    assert 'data-unread="1"' in client.get(page.url).content.decode()
+    client.post(f"{LIST}read-all/")
+    html = client.get(page.url).content.decode()
+    assert "data-unread" not in html or 'data-unread="0"' in html
