@@ -44,14 +44,22 @@ _PROBLEMS = {
         "This link belongs to another newsletter, so it cannot change this one. Use the "
         "link in the newsletter you want to leave."
     ),
+    "used": lambda: _(
+        "This confirmation link has already been used, or a newer one has been sent "
+        "since. If you confirmed already, you're subscribed. If not, use the link in the "
+        "newest email, or sign up again."
+    ),
 }
 
 
-def _problem(request: HttpRequest, problem: str) -> HttpResponse:
+def _problem(
+    request: HttpRequest, problem: str, *, signup: Newsletter | None = None
+) -> HttpResponse:
+    """Why a link is refused (400); `signup`: an open newsletter to offer signing up to."""
     return render(
         request,
         "newsletters/public/link_problem.html",
-        {"message": _PROBLEMS[problem]()},
+        {"message": _PROBLEMS[problem](), "signup": signup},
         status=400,
     )
 
