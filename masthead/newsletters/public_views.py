@@ -52,7 +52,7 @@ _PROBLEMS = {
 }
 
 
-def _problem(
+def link_problem(
     request: HttpRequest, problem: str, *, signup: Newsletter | None = None
 ) -> HttpResponse:
     """Why a link is refused (400); `signup`: an open newsletter to offer signing up to."""
@@ -79,7 +79,7 @@ def unsubscribe(request: HttpRequest, slug: str, token: str) -> HttpResponse:
         raise Http404(_("There is no such newsletter."))
     checked = tokens.unsubscribe_check(token, newsletter_id=newsletter.pk)
     if checked.problem:
-        return _problem(request, checked.problem)
+        return link_problem(request, checked.problem)
     context = {"newsletter": newsletter, "preferences_url": None}
     if request.method == "GET":
         return render(request, "newsletters/public/unsubscribe.html", context)
@@ -96,10 +96,10 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
     """The preference centre from an email's link (CSRF-protected like any form)."""
     checked = tokens.preferences_check(token)
     if checked.problem:
-        return _problem(request, checked.problem)
+        return link_problem(request, checked.problem)
     user = get_user_model().objects.filter(pk=checked.user_id, is_active=True).first()
     if user is None:
-        return _problem(request, "invalid")
+        return link_problem(request, "invalid")
     choices = selectors.newsletters_for_choice(user)
     saved = False
     if request.method == "POST":

@@ -16,6 +16,8 @@ Invariants:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -29,7 +31,7 @@ from masthead.core import person_checks
 from . import rendering, selectors, services, tokens
 from .forms import OpenSignupForm
 from .models import Newsletter, OpenSubscriber
-from .public_views import _problem
+from .public_views import link_problem
 
 
 @require_GET
@@ -101,7 +103,7 @@ def confirm(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     newsletter = _open_newsletter(slug)
     checked = tokens.confirm_check(token, newsletter_id=newsletter.pk)
     if checked.problem:
-        return _problem(request, checked.problem, signup=newsletter)
+        return link_problem(request, checked.problem, signup=newsletter)
     context = {"newsletter": newsletter}
     if request.method == "GET":
         return render(request, "newsletters/public/confirm.html", context)
@@ -111,17 +113,22 @@ def confirm(request: HttpRequest, slug: str, token: str) -> HttpResponse:
         requested=checked.requested,  # type: ignore[arg-type]
     )
     if outcome == services.ConfirmOutcome.STALE:
-        return _problem(request, "used", signup=newsletter)
+        return link_problem(request, "used", signup=newsletter)
     return render(request, "newsletters/public/confirmed.html", context)
 
 
 def _subscriber(
-    request: HttpRequest, slug: str, token: str, *, check: object
+    request: HttpRequest,
+    slug: str,
+    token: str,
+    *,
+    check: Callable[..., tokens.OpenChecked],
 ) -> tuple[Newsletter, OpenSubscriber | None, HttpResponse | None]:
+    """The list, the row the token names (None if it has gone), or why the link fails."""
     newsletter = _open_newsletter(slug)
-    checked = check(token, newsletter_id=newsletter.pk)  # type: ignore[operator]
+    checked = check(token, newsletter_id=newsletter.pk)
     if checked.problem:
-        return newsletter, None, _problem(request, checked.problem)
+        return newsletter, None, link_problem(request, checked.problem)
     subscriber = OpenSubscriber.objects.filter(
         pk=checked.subscriber_id, newsletter=newsletter
     ).first()
@@ -158,7 +165,7 @@ def open_preferences(request: HttpRequest, slug: str, token: str) -> HttpRespons
     if problem is not None:
         return problem
     if subscriber is None:
-        return _problem(request, "invalid")
+        return link_problem(request, "invalid")
     done = ""
     if request.method == "POST":
         action = request.POST.get("action")
