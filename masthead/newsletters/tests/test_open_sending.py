@@ -149,7 +149,7 @@ def test_a_delivery_names_one_recipient_once(open_list):
 
 
 @hypothesis_settings(
-    max_examples=25,
+    max_examples=15,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
