@@ -72,6 +72,8 @@ def test_a_visitor_signs_up_with_the_keyboard_confirms_and_gets_the_issue(
     assert_accessible(visitor)
     visitor.get_by_role("link", name="Sign up for Weekend Reads").click()
     expect(visitor.get_by_role("heading", level=1)).to_have_text("Sign up for Weekend Reads")
+    # The honeypot is for scripts only: off-screen, and hidden from assistive technology.
+    expect(visitor.locator("input[name=reference]")).not_to_be_in_viewport()
     assert_accessible(visitor)
     screenshot(visitor, "newsletter-signup")
 
