@@ -96,6 +96,12 @@ NEWSLETTER_RETRY_BASE_SECONDS: float = env.float(
 )
 NEWSLETTER_MAX_ATTEMPTS: int = env.int("MASTHEAD_NEWSLETTER_MAX_ATTEMPTS", default=6)
 NEWSLETTER_UNSUBSCRIBE_DAYS: int = env.int("MASTHEAD_NEWSLETTER_UNSUBSCRIBE_DAYS", default=180)
+# Open newsletters' double opt-in: how long a confirmation link works (an unconfirmed
+# sign-up is deleted after it), and how long before asking again sends another email.
+NEWSLETTER_CONFIRM_HOURS: int = env.int("MASTHEAD_NEWSLETTER_CONFIRM_HOURS", default=48)
+NEWSLETTER_CONFIRM_RESEND_MINUTES: int = env.int(
+    "MASTHEAD_NEWSLETTER_CONFIRM_RESEND_MINUTES", default=15
+)
 # django-anymail (a provider's API as the newsletter backend, and its tracking webhooks
 # for bounces and complaints): the webhooks' basic-auth "user:password" (required in
 # production when an anymail backend is chosen), and the provider's settings as JSON,

@@ -329,6 +329,10 @@ class _Loader:
                     "cadence": cadence,
                     "description": description,
                     "sort_order": order,
+                    # One is open to anyone (double opt-in), to show the public sign-up.
+                    "audience": Newsletter.Audience.OPEN
+                    if slug in OPEN_NEWSLETTERS
+                    else Newsletter.Audience.REGISTERED,
                 },
             )
             self.summary.count("newsletters", created=created)
@@ -498,6 +502,7 @@ NEWSLETTERS = (
         "Long reads, reviews and the letters page, for a slower morning.",
     ),
 )
+OPEN_NEWSLETTERS = {"weekend-reads"}
 
 
 def load_demo_content(*, stdout: IO[str] | None = None, image_scale: float = 1.0) -> DemoSummary:

@@ -2,7 +2,9 @@
 
 Invariants: a reader has at most one Subscription row per newsletter (a database
 constraint); every change of a marketing choice adds a MarketingChoice row with its
-time and source, and those rows are never edited.
+time and source, and those rows are never edited. Someone without an account joins an
+open newsletter as an OpenSubscriber: one row per (newsletter, normalised address), a
+database constraint, that receives issues only once its address is confirmed.
 """
 
 from __future__ import annotations
@@ -96,6 +98,44 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} → {self.newsletter_id} ({'on' if self.active else 'off'})"
+
+
+class OpenSubscriber(models.Model):
+    """Someone with no account on an open newsletter (double opt-in), keyed by address.
+
+    `pending` until the link emailed to the address is followed (`confirmed_at` set,
+    `active`); `unsubscribed` after leaving. An unconfirmed row expires
+    (`services.open_signups_expire`). When the address belongs to a reader, the
+    subscription goes on their account instead and no row is kept here.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for confirmation")
+        ACTIVE = "active", _("Subscribed")
+        UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+
+    newsletter = models.ForeignKey(
+        Newsletter, on_delete=models.CASCADE, related_name="open_subscribers"
+    )
+    email = models.EmailField(max_length=254, help_text=_("Normalised (lower case, IDNA)."))
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    requested_at = models.DateTimeField(
+        default=timezone.now, help_text=_("When the last confirmation email was sent.")
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["newsletter", "email"], name="newsletters_one_open_subscriber_each"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "requested_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.newsletter_id} ({self.status})"
 
 
 class MarketingChoice(models.Model):
@@ -279,11 +319,26 @@ class DeliveryStatus(models.TextChoices):
 
 
 class Delivery(models.Model):
-    """One recipient of one send: at most one per (send, reader), a database constraint."""
+    """One recipient of one send: a reader or an account-less subscriber, never both
+    (a check constraint), and at most one per (send, reader) and per (send, subscriber)
+    (unique constraints; NULLs do not collide)."""
 
     send = models.ForeignKey(Send, on_delete=models.CASCADE, related_name="deliveries")
     batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="deliveries")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    subscriber = models.ForeignKey(
+        OpenSubscriber,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+    )
     status = models.CharField(
         max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
     )
@@ -294,9 +349,20 @@ class Delivery(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["send", "user"], name="newsletters_delivery_once")
+            models.UniqueConstraint(fields=["send", "user"], name="newsletters_delivery_once"),
+            models.UniqueConstraint(
+                fields=["send", "subscriber"], name="newsletters_delivery_once_subscriber"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(user__isnull=False, subscriber__isnull=True)
+                    | models.Q(user__isnull=True, subscriber__isnull=False)
+                ),
+                name="newsletters_delivery_one_recipient",
+            ),
         ]
         indexes = [models.Index(fields=["batch", "status"])]
 
     def __str__(self) -> str:
-        return f"send {self.send_id} to reader {self.user_id} ({self.status})"
+        who = f"reader {self.user_id}" if self.user_id else f"subscriber {self.subscriber_id}"
+        return f"send {self.send_id} to {who} ({self.status})"

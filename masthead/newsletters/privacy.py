@@ -2,7 +2,11 @@
 
 Invariant: covers every newsletters model that points at the reader; erasure deletes
 subscriptions, the stop-all switch, the record of issues sent to the reader and any
-suppression of their address, and keeps the marketing ledger, unlinked.
+suppression of their address, and keeps the marketing ledger, unlinked. Account-less
+subscribers (OpenSubscriber) are found by address: the reader's own address is
+exported and erased there too (a sign-up made before registering), and someone without
+an account erases theirs from the signed preferences link in any issue
+(`services.open_subscriber_erase`).
 """
 
 from __future__ import annotations
@@ -12,7 +16,14 @@ from typing import Any
 from masthead.core import privacy
 
 from . import services
-from .models import Delivery, MarketingChoice, MarketingPreference, Subscription, Suppression
+from .models import (
+    Delivery,
+    MarketingChoice,
+    MarketingPreference,
+    OpenSubscriber,
+    Subscription,
+    Suppression,
+)
 
 
 def export_newsletters(user: Any) -> dict[str, Any]:
@@ -54,6 +65,21 @@ def export_newsletters(user: Any) -> dict[str, Any]:
             .select_related("send__issue__newsletter")
             .order_by("pk")
         ],
+        "open_subscriptions": [
+            {
+                "newsletter": o.newsletter.name,
+                "status": o.status,
+                "signed_up_at": o.created_at,
+                "confirmed_at": o.confirmed_at,
+                "issues_sent": [
+                    {"subject": d.send.issue.subject, "status": d.status, "sent_at": d.sent_at}
+                    for d in o.deliveries.select_related("send__issue").order_by("pk")
+                ],
+            }
+            for o in OpenSubscriber.objects.filter(email=(user.email or "").lower())
+            .select_related("newsletter")
+            .order_by("pk")
+        ],
         "suppression": [
             {"reason": s.reason, "since": s.created_at}
             for s in Suppression.objects.filter(email=(user.email or "").lower())
@@ -68,7 +94,7 @@ def erase_newsletters(user: Any) -> dict[str, int]:
 privacy.register_exporter(
     "newsletters",
     export_newsletters,
-    covers=[Subscription, MarketingChoice, MarketingPreference, Delivery],
+    covers=[Subscription, MarketingChoice, MarketingPreference, Delivery, OpenSubscriber],
 )
 privacy.register_exempt(
     "newsletters.Send",

@@ -44,14 +44,22 @@ _PROBLEMS = {
         "This link belongs to another newsletter, so it cannot change this one. Use the "
         "link in the newsletter you want to leave."
     ),
+    "used": lambda: _(
+        "This confirmation link has already been used, or a newer one has been sent "
+        "since. If you confirmed already, you're subscribed. If not, use the link in the "
+        "newest email, or sign up again."
+    ),
 }
 
 
-def _problem(request: HttpRequest, problem: str) -> HttpResponse:
+def link_problem(
+    request: HttpRequest, problem: str, *, signup: Newsletter | None = None
+) -> HttpResponse:
+    """Why a link is refused (400); `signup`: an open newsletter to offer signing up to."""
     return render(
         request,
         "newsletters/public/link_problem.html",
-        {"message": _PROBLEMS[problem]()},
+        {"message": _PROBLEMS[problem](), "signup": signup},
         status=400,
     )
 
@@ -71,7 +79,7 @@ def unsubscribe(request: HttpRequest, slug: str, token: str) -> HttpResponse:
         raise Http404(_("There is no such newsletter."))
     checked = tokens.unsubscribe_check(token, newsletter_id=newsletter.pk)
     if checked.problem:
-        return _problem(request, checked.problem)
+        return link_problem(request, checked.problem)
     context = {"newsletter": newsletter, "preferences_url": None}
     if request.method == "GET":
         return render(request, "newsletters/public/unsubscribe.html", context)
@@ -88,10 +96,10 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
     """The preference centre from an email's link (CSRF-protected like any form)."""
     checked = tokens.preferences_check(token)
     if checked.problem:
-        return _problem(request, checked.problem)
+        return link_problem(request, checked.problem)
     user = get_user_model().objects.filter(pk=checked.user_id, is_active=True).first()
     if user is None:
-        return _problem(request, "invalid")
+        return link_problem(request, "invalid")
     choices = selectors.newsletters_for_choice(user)
     saved = False
     if request.method == "POST":

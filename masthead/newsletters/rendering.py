@@ -126,6 +126,17 @@ def issue_rendered(issue: NewsletterIssue) -> email.Rendered:
     return email.render(TEMPLATE, context=issue_context(issue, personal=personal))
 
 
+def open_unsubscribe_url(*, subscriber_id: int, newsletter: Newsletter) -> str:
+    """An account-less subscriber's one-click unsubscribe link (their row and list)."""
+    token = tokens.open_unsubscribe_token(subscriber_id=subscriber_id, newsletter_id=newsletter.pk)
+    return _absolute(reverse("newsletters_public:open-unsubscribe", args=[newsletter.slug, token]))
+
+
+def open_preferences_url(*, subscriber_id: int, newsletter: Newsletter) -> str:
+    token = tokens.open_preferences_token(subscriber_id=subscriber_id, newsletter_id=newsletter.pk)
+    return _absolute(reverse("newsletters_public:open-preferences", args=[newsletter.slug, token]))
+
+
 def unsubscribe_url(*, user_id: int, newsletter: Newsletter) -> str:
     token = tokens.unsubscribe_token(user_id=user_id, newsletter_id=newsletter.pk)
     return _absolute(reverse("newsletters_public:unsubscribe", args=[newsletter.slug, token]))
@@ -147,25 +158,35 @@ def copy_for(
     rendered: email.Rendered,
     *,
     newsletter: Newsletter,
-    user_id: int,
+    user_id: int | None,
     address: str,
     first_name: str,
     issue_id: int,
     message_id: str | None = None,
     from_email: str | None = None,
+    subscriber_id: int | None = None,
 ) -> EmailMultiAlternatives:
-    """One reader's copy: placeholders filled, one-click unsubscribe headers set.
+    """One recipient's copy: placeholders filled, one-click unsubscribe headers set.
 
+    The recipient is a reader (`user_id`) or an account-less subscriber
+    (`subscriber_id`), whose links are signed for their row and this list.
     `from_email` is `sender(newsletter)`, worked out once by callers sending many.
     """
-    unsubscribe = unsubscribe_url(user_id=user_id, newsletter=newsletter)
+    if user_id is not None:
+        unsubscribe = unsubscribe_url(user_id=user_id, newsletter=newsletter)
+        preferences = preferences_url(user_id=user_id)
+    elif subscriber_id is not None:
+        unsubscribe = open_unsubscribe_url(subscriber_id=subscriber_id, newsletter=newsletter)
+        preferences = open_preferences_url(subscriber_id=subscriber_id, newsletter=newsletter)
+    else:
+        raise ValueError("a copy is for a reader or a subscriber")
     return email.message_from(
         rendered,
         to=address,
         substitutions={
             "first_name": first_name or _("reader"),
             "unsubscribe_url": unsubscribe,
-            "preferences_url": preferences_url(user_id=user_id),
+            "preferences_url": preferences,
             "browser_url": browser_url(issue_id=issue_id, user_id=user_id),
         },
         list_unsubscribe=email.Unsubscribe(url=unsubscribe),

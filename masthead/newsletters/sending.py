@@ -7,8 +7,11 @@ the `send_newsletter` task and by `manage.py send_newsletters --loop`) then clai
 batches and send them.
 
 Invariants:
-- One Delivery per (send, reader): a unique constraint. A delivery is only ever
-  pending, then sent, failed (a permanent refusal, or temporary ones past
+- Recipients are readers and, on an open newsletter, confirmed account-less
+  subscribers (OpenSubscriber): each Delivery names exactly one of the two (a check
+  constraint), and everything below holds for both alike.
+- One Delivery per (send, reader) and per (send, subscriber): unique constraints. A
+  delivery is only ever pending, then sent, failed (a permanent refusal, or temporary ones past
   NEWSLETTER_MAX_ATTEMPTS) or skipped (the reader unsubscribed, stopped marketing
   email, was suppressed or closed the account before their batch went). A sent
   delivery is never sent again, so pausing, resuming and crashes re-send nothing.
@@ -55,14 +58,14 @@ from django.contrib.auth import get_user_model
 from django.core.mail import get_connection
 from django.core.mail.message import sanitize_address
 from django.db import Error, IntegrityError, connection, transaction
-from django.db.models import Count, Exists, F, Min, OuterRef, Q
-from django.db.models.functions import Lower
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, Value
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from masthead.core import email
 from masthead.core.outbox import is_permanent
 
-from . import dkim, rendering
+from . import dkim, rendering, services
 from .models import (
     Batch,
     BatchStatus,
@@ -70,6 +73,7 @@ from .models import (
     DeliveryStatus,
     MarketingPreference,
     NewsletterIssue,
+    OpenSubscriber,
     Send,
     SendStatus,
     Subscription,
@@ -203,6 +207,27 @@ def _recipients(send: Send) -> Any:
     )
 
 
+def _open_recipients(send: Send) -> Any:
+    """Confirmed account-less subscribers who should get this send now: not suppressed,
+    and not also receiving it as a reader (an address that registered after confirming)."""
+    newsletter_id = send.issue.newsletter_id
+    as_reader = Subscription.objects.filter(
+        newsletter_id=newsletter_id,
+        active=True,
+        user__is_active=True,
+        user__email=OuterRef("email"),
+    )
+    return (
+        OpenSubscriber.objects.filter(
+            newsletter_id=newsletter_id, status=OpenSubscriber.Status.ACTIVE
+        )
+        .exclude(Exists(Suppression.objects.filter(email=OuterRef("email"))))
+        .exclude(Exists(as_reader))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def send_freeze(*, send_id: int) -> bool:
     """Write the recipient list and render the issue, once; True if this call did it.
 
@@ -221,22 +246,30 @@ def send_freeze(*, send_id: int) -> bool:
         rendered = rendering.issue_rendered(send.issue)
         total = 0
         number = 0
-        chunk: list[int] = []
+        chunk: list[tuple[int | None, int | None]] = []  # (reader, subscriber)
 
         def flush() -> None:
             nonlocal number, total
             batch = Batch.objects.create(send=send, number=number)
             Delivery.objects.bulk_create(
-                [Delivery(send=send, batch=batch, user_id=user_id) for user_id in chunk]
+                [
+                    Delivery(send=send, batch=batch, user_id=user_id, subscriber_id=subscriber_id)
+                    for user_id, subscriber_id in chunk
+                ]
             )
             number += 1
             total += len(chunk)
             chunk.clear()
 
         for user_id in _recipients(send).iterator(chunk_size=2000):
-            chunk.append(user_id)
+            chunk.append((user_id, None))
             if len(chunk) >= send.batch_size:
                 flush()
+        if send.issue.newsletter.audience == send.issue.newsletter.Audience.OPEN:
+            for subscriber_id in _open_recipients(send).iterator(chunk_size=2000):
+                chunk.append((None, subscriber_id))
+                if len(chunk) >= send.batch_size:
+                    flush()
         if chunk:
             flush()
         now = timezone.now()
@@ -325,10 +358,11 @@ def _renew(claim: Claim) -> bool:
 @dataclass
 class Recipient:
     delivery_id: int
-    user_id: int
+    user_id: int | None
     address: str
     first_name: str
     attempts: int
+    subscriber_id: int | None = None  # an account-less subscriber (then user_id is None)
 
 
 def _load(claim: Claim) -> list[Recipient]:
@@ -345,20 +379,38 @@ def _load(claim: Claim) -> list[Recipient]:
         MarketingPreference.objects.filter(user=OuterRef("user"), marketing_stopped=True)
     )
     suppressed = Exists(Suppression.objects.filter(email=Lower(OuterRef("user__email"))))
-    pending.filter(~wanted | stopped | suppressed | Q(user__is_active=False)).update(
-        status=DeliveryStatus.SKIPPED, error="no longer subscribed"
-    )
+    pending.filter(user__isnull=False).filter(
+        ~wanted | stopped | suppressed | Q(user__is_active=False)
+    ).update(status=DeliveryStatus.SKIPPED, error="no longer subscribed")
+    subscriber_suppressed = Exists(Suppression.objects.filter(email=OuterRef("subscriber__email")))
+    pending.filter(subscriber__isnull=False).filter(
+        ~Q(subscriber__status=OpenSubscriber.Status.ACTIVE) | subscriber_suppressed
+    ).update(status=DeliveryStatus.SKIPPED, error="no longer subscribed")
     rows = (
         pending.filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
         .order_by("pk")
-        .values_list("pk", "user_id", "user__email", "user__first_name", "attempts")
+        .values_list(
+            "pk",
+            "user_id",
+            Coalesce("user__email", "subscriber__email"),
+            Coalesce("user__first_name", Value("")),
+            "attempts",
+            "subscriber_id",
+        )
     )
     return [Recipient(*row) for row in rows]
 
 
-def message_id(*, send_id: int, user_id: int, domain: str | None = None) -> str:
+def message_id(
+    *,
+    send_id: int,
+    user_id: int | None = None,
+    subscriber_id: int | None = None,
+    domain: str | None = None,
+) -> str:
     """The same id for the same copy, whichever worker sends it and however often."""
-    return f"<newsletter.{send_id}.{user_id}@{domain or email.sender_domain()}>"
+    who = str(user_id) if user_id is not None else f"s{subscriber_id}"
+    return f"<newsletter.{send_id}.{who}@{domain or email.sender_domain()}>"
 
 
 def _backoff(attempts: int) -> dt.timedelta:
@@ -571,11 +623,15 @@ def _send_share(
                     rendered,
                     newsletter=send.issue.newsletter,
                     user_id=recipient.user_id,
+                    subscriber_id=recipient.subscriber_id,
                     address=recipient.address,
                     first_name=recipient.first_name,
                     issue_id=send.issue_id,
                     message_id=message_id(
-                        send_id=send.pk, user_id=recipient.user_id, domain=domain
+                        send_id=send.pk,
+                        user_id=recipient.user_id,
+                        subscriber_id=recipient.subscriber_id,
+                        domain=domain,
                     ),
                     from_email=from_email,
                 )
@@ -738,8 +794,12 @@ def send_work(
     stop: Callable[[], bool] = lambda: False,
     connections: int | None = None,
 ) -> int:
-    """Freeze what needs freezing, then send batches until none is due; batches sent."""
+    """Freeze what needs freezing, then send batches until none is due; batches sent.
+
+    Each pass also deletes open newsletters' sign-ups whose confirmation expired."""
     done = 0
+    # Housekeeping each pass: open newsletters' sign-ups never confirmed are forgotten.
+    services.open_signups_expire()
     sends_start_due()
     todo = Send.objects.filter(status=SendStatus.SENDING, frozen=False)
     if send_id is not None:

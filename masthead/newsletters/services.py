@@ -10,21 +10,36 @@ Invariants:
 - Each service runs in one transaction: nothing is half-saved.
 - Choosing a newsletter is an explicit opt-in, so it lifts the stop-all switch (and
   records that it did); stopping all turns every subscription off as well.
+- Open newsletters (double opt-in): a sign-up writes or reuses one pending
+  OpenSubscriber row per (newsletter, address) and queues one confirmation email; asking
+  again within NEWSLETTER_CONFIRM_RESEND_MINUTES sends nothing more, and an address
+  already subscribed, or suppressed, gets nothing. What the caller is told differs, the
+  person never is (the view answers the same for all). Only confirming subscribes; an
+  address that belongs to a reader is subscribed on the account and its row removed,
+  so one person has one record per newsletter.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
+from enum import StrEnum
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from masthead.core import email
+
+from . import emails
 from .models import (
     Delivery,
     MarketingChoice,
     MarketingPreference,
     Newsletter,
+    OpenSubscriber,
     Subscription,
     Suppression,
 )
@@ -164,8 +179,11 @@ def marketing_erase(*, user: Any) -> dict[str, int]:
         preferences, _ = MarketingPreference.objects.filter(user=user).delete()
         unlinked = MarketingChoice.objects.filter(user=user).update(user=None)
         deliveries, _ = Delivery.objects.filter(user=user).delete()
-        suppressions, _ = Suppression.objects.filter(email=(user.email or "").lower()).delete()
+        address = (user.email or "").lower()
+        suppressions, _ = Suppression.objects.filter(email=address).delete()
+        open_rows = open_subscriber_erase(address=address) if address else 0
     return {
+        "open_subscriptions_deleted": open_rows,
         "subscriptions_deleted": subscriptions,
         "marketing_preferences_deleted": preferences,
         "marketing_choices_unlinked": unlinked,
@@ -240,3 +258,152 @@ def issue_fill_from_section(*, issue: Any, section: Any, count: int) -> int:
             for n, page in enumerate(newest)
         )
     return len(newest)
+
+
+# ----------------------------------------------------------------------------------
+# Open newsletters: sign-up with double opt-in, for people without an account
+# ----------------------------------------------------------------------------------
+
+SOURCE_DOUBLE_OPT_IN = "double-opt-in"
+
+
+class SignupRefused(ValueError):
+    """The newsletter takes no sign-ups from people without an account."""
+
+
+class SignupOutcome(StrEnum):
+    """What a sign-up request did (for tests and logs; never shown to the person)."""
+
+    SENT = "sent"  # a confirmation email is queued
+    TOO_SOON = "too_soon"  # one went moments ago: nothing more
+    ALREADY = "already"  # the address already receives the newsletter
+    SUPPRESSED = "suppressed"  # the address bounced or complained: nothing goes to it
+
+
+def _reader_with(address: str) -> object | None:
+    return get_user_model().objects.filter(email=address, is_active=True).first()
+
+
+def open_signup_request(*, newsletter: Newsletter, email_address: str) -> SignupOutcome:
+    """Ask to receive an open newsletter at `email_address` (already normalised).
+
+    One transaction, with the pending row locked: two requests at once queue one email.
+    """
+    if newsletter.audience != Newsletter.Audience.OPEN:
+        raise SignupRefused("This newsletter is for registered readers only.")
+    address = email_address.strip().lower()
+    now = timezone.now()
+    with transaction.atomic():
+        if Suppression.objects.filter(email=address).exists():
+            return SignupOutcome.SUPPRESSED
+        reader = _reader_with(address)
+        if (
+            reader is not None
+            and Subscription.objects.filter(user=reader, newsletter=newsletter, active=True)
+            .exclude(user__marketing_preference__marketing_stopped=True)
+            .exists()
+        ):
+            return SignupOutcome.ALREADY
+        row = (
+            OpenSubscriber.objects.select_for_update()
+            .filter(newsletter=newsletter, email=address)
+            .first()
+        )
+        if row is None:
+            try:
+                with transaction.atomic():
+                    row = OpenSubscriber.objects.create(
+                        newsletter=newsletter, email=address, created_at=now, requested_at=now
+                    )
+            except IntegrityError:
+                # A request for the same address won the race: it sends the email.
+                return SignupOutcome.TOO_SOON
+        elif row.status == OpenSubscriber.Status.ACTIVE:
+            return SignupOutcome.ALREADY
+        elif row.status == OpenSubscriber.Status.PENDING and row.requested_at > now - (
+            dt.timedelta(minutes=settings.NEWSLETTER_CONFIRM_RESEND_MINUTES)
+        ):
+            return SignupOutcome.TOO_SOON
+        else:
+            # Pending for a while (the first email lost?), or unsubscribed and back:
+            # a fresh request, whose link replaces any earlier one.
+            row.status = OpenSubscriber.Status.PENDING
+            row.requested_at = now
+            row.changed_at = now
+            row.save(update_fields=["status", "requested_at", "changed_at"])
+        stamp = emails.requested_stamp(row)
+        email.send(
+            renderer=emails.confirmation_email,
+            params={"subscriber_id": row.pk, "requested": stamp},
+            key=f"newsletters.confirm:{row.pk}:{stamp}",
+        )
+    return SignupOutcome.SENT
+
+
+class ConfirmOutcome(StrEnum):
+    CONFIRMED = "confirmed"  # subscribed now
+    ALREADY = "already"  # this link was used before: still subscribed
+    STALE = "stale"  # a newer request, an unsubscribe since, or the row expired
+
+
+def open_signup_confirm(
+    *, newsletter: Newsletter, subscriber_id: int, requested: int
+) -> ConfirmOutcome:
+    """Follow a confirmation link (its token already checked). Idempotent."""
+    now = timezone.now()
+    with transaction.atomic():
+        row = (
+            OpenSubscriber.objects.select_for_update()
+            .filter(pk=subscriber_id, newsletter=newsletter)
+            .first()
+        )
+        if row is None:
+            return ConfirmOutcome.STALE
+        if row.status == OpenSubscriber.Status.ACTIVE:
+            return ConfirmOutcome.ALREADY
+        if row.status != OpenSubscriber.Status.PENDING or emails.requested_stamp(row) != requested:
+            return ConfirmOutcome.STALE
+        reader = _reader_with(row.email)
+        if reader is not None:
+            # The address is a reader's: the subscription belongs on the account.
+            _set_stopped(user=reader, stopped=False, source=SOURCE_DOUBLE_OPT_IN)
+            _flip(user=reader, newsletter=newsletter, active=True, source=SOURCE_DOUBLE_OPT_IN)
+            row.delete()
+            return ConfirmOutcome.CONFIRMED
+        OpenSubscriber.objects.filter(pk=row.pk).update(
+            status=OpenSubscriber.Status.ACTIVE, confirmed_at=now, changed_at=now
+        )
+    return ConfirmOutcome.CONFIRMED
+
+
+def open_subscriber_unsubscribe(*, subscriber: OpenSubscriber) -> bool:
+    """Stop sending to an account-less subscriber; True if this call did it (idempotent)."""
+    return bool(
+        OpenSubscriber.objects.filter(pk=subscriber.pk, status=OpenSubscriber.Status.ACTIVE).update(
+            status=OpenSubscriber.Status.UNSUBSCRIBED, changed_at=timezone.now()
+        )
+    )
+
+
+def open_subscriber_resubscribe(*, subscriber: OpenSubscriber) -> bool:
+    """From the signed preferences link (proof of the mailbox): subscribed again."""
+    return bool(
+        OpenSubscriber.objects.filter(
+            pk=subscriber.pk, status=OpenSubscriber.Status.UNSUBSCRIBED
+        ).update(status=OpenSubscriber.Status.ACTIVE, changed_at=timezone.now())
+    )
+
+
+def open_subscriber_erase(*, address: str) -> int:
+    """Forget an address on every open newsletter (and the record of issues sent to it)."""
+    _deleted, per_model = OpenSubscriber.objects.filter(email=address.strip().lower()).delete()
+    return per_model.get(OpenSubscriber._meta.label, 0)
+
+
+def open_signups_expire(*, now: dt.datetime | None = None) -> int:
+    """Delete sign-ups never confirmed within NEWSLETTER_CONFIRM_HOURS; how many."""
+    cutoff = (now or timezone.now()) - dt.timedelta(hours=settings.NEWSLETTER_CONFIRM_HOURS)
+    _deleted, per_model = OpenSubscriber.objects.filter(
+        status=OpenSubscriber.Status.PENDING, requested_at__lt=cutoff
+    ).delete()
+    return per_model.get(OpenSubscriber._meta.label, 0)

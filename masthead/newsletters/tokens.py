@@ -12,6 +12,14 @@ Invariants:
   in the "view in browser" address are never guessable, so issues cannot be read by
   counting. It does not expire (archived emails keep working); it carries no power but
   reading that one issue.
+- An account-less subscriber's links (unsubscribe, preferences) name the subscriber
+  row and its newsletter, under salts of their own: a reader's token is never taken
+  for a subscriber's, nor the reverse, and a row belongs to one list, so a token is
+  refused for any other.
+- A confirmation token (double opt-in) names the pending row, its list and the moment
+  its confirmation email was requested, under its own salt, and expires after
+  NEWSLETTER_CONFIRM_HOURS: a link from an older request, or for another list, is
+  refused, and it can confirm nothing else.
 - Nothing is stored: the reader's row and the list are looked up when the link is used.
 """
 
@@ -27,6 +35,9 @@ from django.core import signing
 _UNSUBSCRIBE = "masthead.newsletters.unsubscribe"
 _PREFERENCES = "masthead.newsletters.preferences"
 _ISSUE = "masthead.newsletters.issue"
+_CONFIRM = "masthead.newsletters.open.confirm"
+_OPEN_UNSUBSCRIBE = "masthead.newsletters.open.unsubscribe"
+_OPEN_PREFERENCES = "masthead.newsletters.open.preferences"
 
 Problem = Literal["invalid", "expired", "other_list"]
 
@@ -112,3 +123,68 @@ def issue_check(token: str) -> IssueLink | None:
     ):
         return None
     return IssueLink(issue_id=value[0], user_id=value[1])
+
+
+# -- account-less subscribers (open newsletters) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenChecked:
+    subscriber_id: int | None = None
+    requested: int | None = None  # confirmation tokens: the request's timestamp
+    problem: Problem | None = None
+
+
+def _ints(value: object, count: int) -> bool:
+    return isinstance(value, list) and len(value) == count and all(type(v) is int for v in value)
+
+
+def _open_check(
+    token: str, *, salt: str, newsletter_id: int, max_age: dt.timedelta, count: int
+) -> OpenChecked:
+    try:
+        value = signing.loads(token, salt=salt, max_age=max_age)
+    except signing.SignatureExpired:
+        return OpenChecked(problem="expired")
+    except signing.BadSignature:
+        return OpenChecked(problem="invalid")
+    if not _ints(value, count):
+        return OpenChecked(problem="invalid")
+    if value[1] != newsletter_id:
+        return OpenChecked(problem="other_list")
+    return OpenChecked(subscriber_id=value[0], requested=value[2] if count == 3 else None)
+
+
+def _confirm_max_age() -> dt.timedelta:
+    return dt.timedelta(hours=settings.NEWSLETTER_CONFIRM_HOURS)
+
+
+def confirm_token(*, subscriber_id: int, newsletter_id: int, requested: int) -> str:
+    """The double opt-in link's token; `requested` is the request's Unix time."""
+    return signing.dumps([subscriber_id, newsletter_id, requested], salt=_CONFIRM)
+
+
+def confirm_check(token: str, *, newsletter_id: int) -> OpenChecked:
+    return _open_check(
+        token, salt=_CONFIRM, newsletter_id=newsletter_id, max_age=_confirm_max_age(), count=3
+    )
+
+
+def open_unsubscribe_token(*, subscriber_id: int, newsletter_id: int) -> str:
+    return signing.dumps([subscriber_id, newsletter_id], salt=_OPEN_UNSUBSCRIBE)
+
+
+def open_unsubscribe_check(token: str, *, newsletter_id: int) -> OpenChecked:
+    return _open_check(
+        token, salt=_OPEN_UNSUBSCRIBE, newsletter_id=newsletter_id, max_age=_max_age(), count=2
+    )
+
+
+def open_preferences_token(*, subscriber_id: int, newsletter_id: int) -> str:
+    return signing.dumps([subscriber_id, newsletter_id], salt=_OPEN_PREFERENCES)
+
+
+def open_preferences_check(token: str, *, newsletter_id: int) -> OpenChecked:
+    return _open_check(
+        token, salt=_OPEN_PREFERENCES, newsletter_id=newsletter_id, max_age=_max_age(), count=2
+    )

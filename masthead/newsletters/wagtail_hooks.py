@@ -4,22 +4,50 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Count, Q, QuerySet
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.widgets import ListingButton
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from . import admin_views
-from .models import Newsletter, NewsletterIssue
+from .models import Newsletter, NewsletterIssue, OpenSubscriber
 
 
 class NewsletterViewSet(SnippetViewSet):
     model = Newsletter
     icon = "mail"
     menu_label = _("Newsletters")
-    list_display = ["name", "cadence", "audience"]
+    list_display = [
+        "name",
+        "cadence",
+        "audience",
+        Column("reader_count", label=_("Readers subscribed")),
+        Column("open_count", label=_("Subscribed without an account")),
+        Column("pending_count", label=_("Waiting to confirm")),
+    ]
+
+    def get_queryset(self, request: Any) -> QuerySet[Newsletter]:
+        # One query for the whole listing: each count is distinct over its own join.
+        status = "open_subscribers__status"
+        return Newsletter.objects.annotate(
+            reader_count=Count(
+                "subscriptions", filter=Q(subscriptions__active=True), distinct=True
+            ),
+            open_count=Count(
+                "open_subscribers",
+                filter=Q(**{status: OpenSubscriber.Status.ACTIVE}),
+                distinct=True,
+            ),
+            pending_count=Count(
+                "open_subscribers",
+                filter=Q(**{status: OpenSubscriber.Status.PENDING}),
+                distinct=True,
+            ),
+        ).order_by("sort_order", "name")
 
 
 class IssueViewSet(SnippetViewSet):

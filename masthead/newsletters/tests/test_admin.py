@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from masthead.newsletters import sending
-from masthead.newsletters.models import Send, SendStatus
+from masthead.newsletters.models import Newsletter, OpenSubscriber, Send, SendStatus
 from masthead.readers.tests.factories import ReaderFactory
 
+from .factories import NewsletterFactory
 from .sending_rig import make_article_pair, make_issue, subscribers
 
 pytestmark = pytest.mark.django_db
@@ -139,3 +141,19 @@ def test_scheduling_for_later(client, editor, issue):
 def test_the_issue_listing_offers_preview_and_send(client, editor, issue):
     page = client.get("/admin/snippets/newsletters/newsletterissue/").content.decode()
     assert url("send", issue) in page
+
+
+def test_the_newsletter_listing_counts_subscribers_of_each_kind(client, editor):
+    weekly = NewsletterFactory(name="The Weekly", audience=Newsletter.Audience.OPEN)
+    subscribers(weekly, 2)
+    for n, status in enumerate(["active", "active", "active", "pending", "unsubscribed"]):
+        OpenSubscriber.objects.create(newsletter=weekly, email=f"o{n}@example.net", status=status)
+
+    response = client.get("/admin/snippets/newsletters/newsletter/")
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Subscribed without an account" in content and "Waiting to confirm" in content
+    row = content[content.index("The Weekly") :].split("</tr>", 1)[0]
+    cells = [c.strip() for c in re.findall(r"<td[^>]*>\s*([^<]*?)\s*</td>", row)]
+    assert cells[-3:] == ["2", "3", "1"]

@@ -5,6 +5,10 @@ SMTP connections) and a real SMTP server (aiosmtpd) in this process. The server 
 made to hold every DATA once some of the issue has gone, so the worker is killed while
 messages are in flight (never in the one window SMTP cannot close: between the
 server's 250 and the delivery's UPDATE). A second worker then finishes the send.
+
+The newsletter is open: 3,500 of the subscribers are readers and 1,500 confirmed
+account-less subscribers, so the fourth batch holds both kinds, and the worker is killed
+while it sends that batch's subscribers.
 """
 
 from __future__ import annotations
@@ -19,11 +23,20 @@ import pytest
 from masthead.core.tests.processes import processes, wait_for, worker_env
 from masthead.core.tests.smtp import Recorder, SMTPServer
 from masthead.newsletters import sending
-from masthead.newsletters.models import Delivery, DeliveryStatus, Send, SendStatus
+from masthead.newsletters.models import (
+    Delivery,
+    DeliveryStatus,
+    Newsletter,
+    OpenSubscriber,
+    Send,
+    SendStatus,
+)
 
+from .factories import NewsletterFactory
 from .sending_rig import make_issue, subscribers
 
 SUBSCRIBERS = 5000
+READERS = 3500  # then 1,500 account-less subscribers; batches of 1,000
 
 
 class CountingRecorder(Recorder):
@@ -68,8 +81,19 @@ def test_a_worker_killed_mid_send_leaves_every_subscriber_exactly_one_copy(
     server = SMTPServer()
     server.recorder = recorder = CountingRecorder()
     server.start()
-    issue = make_issue()
-    readers = subscribers(issue.newsletter, SUBSCRIBERS)
+    issue = make_issue(
+        NewsletterFactory(audience=Newsletter.Audience.OPEN, sender_address="desk@example.org")
+    )
+    readers = subscribers(issue.newsletter, READERS)
+    open_rows = OpenSubscriber.objects.bulk_create(
+        OpenSubscriber(
+            newsletter=issue.newsletter,
+            email=f"open{n}@example.net",
+            status=OpenSubscriber.Status.ACTIVE,
+        )
+        for n in range(SUBSCRIBERS - READERS)
+    )
+    addresses = [r.email for r in readers] + [o.email for o in open_rows]
     send = sending.send_start(issue=issue)
     env = worker_env(
         shared_database,
@@ -83,9 +107,11 @@ def test_a_worker_killed_mid_send_leaves_every_subscriber_exactly_one_copy(
         with processes(env, tmp_path) as running:
             first = running.start("sender", "send_newsletters", "--loop", "--interval", "0.1")
             wait_for(
-                lambda: len(recorder.messages) >= SUBSCRIBERS // 3,
-                seconds=60,
-                what="a third of the issue to arrive",
+                # Into the fourth batch (readers 3,001-3,500, then subscribers 1-500),
+                # past its readers: subscribers' copies are in flight at the kill.
+                lambda: len(recorder.messages) >= READERS + 150,
+                seconds=90,
+                what="the fourth batch's subscribers to be arriving",
                 log=running.output,
             )
             recorder.flowing.clear()
@@ -100,9 +126,11 @@ def test_a_worker_killed_mid_send_leaves_every_subscriber_exactly_one_copy(
 
             wait_for(settled, seconds=30, what="the worker to be held mid-send", log=running.output)
             arrived_before_kill = len(recorder.messages)
+            open_before_kill = sum(1 for a in recorder.recipients() if a.startswith("open"))
             running.kill(first)
             recorder.flowing.set()
             assert 0 < arrived_before_kill < SUBSCRIBERS
+            assert 0 < open_before_kill < SUBSCRIBERS - READERS
 
             running.start("sender", "send_newsletters", "--loop", "--interval", "0.1")
             wait_for(
@@ -115,7 +143,7 @@ def test_a_worker_killed_mid_send_leaves_every_subscriber_exactly_one_copy(
     finally:
         server.stop()
 
-    assert Counter(recorder.recipients()) == Counter({r.email: 1 for r in readers})
+    assert Counter(recorder.recipients()) == Counter({address: 1 for address in addresses})
     assert len(set(recorder.message_ids())) == SUBSCRIBERS
     assert Counter(Delivery.objects.filter(send=send).values_list("status", flat=True)) == {
         DeliveryStatus.SENT: SUBSCRIBERS

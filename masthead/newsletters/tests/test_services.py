@@ -149,5 +149,6 @@ def test_erasure_drops_subscriptions_and_unlinks_the_ledger():
         "marketing_choices_unlinked": 3,
         "deliveries_deleted": 0,
         "suppressions_deleted": 0,
+        "open_subscriptions_deleted": 0,
     }
     assert MarketingChoice.objects.filter(user=None).count() == 3
