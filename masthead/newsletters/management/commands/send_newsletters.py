@@ -27,13 +27,7 @@ class Command(BaseCommand):
     help = "Send newsletter issues: start due sends and send their batches."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("--loop", action="store_true", help="Keep going until stopped.")
-        parser.add_argument(
-            "--interval",
-            type=float,
-            default=5.0,
-            help="Seconds between passes with --loop (default: %(default)s).",
-        )
+        loops.add_arguments(parser, interval=5.0)
         parser.add_argument(
             "--connections",
             type=int,
