@@ -63,6 +63,13 @@ def test_open_newsletters_are_listed_with_their_sign_up_page(client, open_list, 
     assert b'name="altcha"' in page.content and b'name="reference"' in page.content
 
 
+def test_every_page_links_the_newsletters_list_from_its_footer(client, open_list):
+    page = client.get("/newsletters/join/weekly/").content.decode()
+
+    footer = page.split('<footer class="site-footer"', 1)[1]
+    assert 'href="/newsletters/"' in footer
+
+
 def test_the_consent_wording_links_to_the_privacy_notice(client, open_list):
     pages = make_legal_pages()
 
