@@ -11,8 +11,9 @@ Invariants:
   a test builds. A test about it asks for the `reference_index` fixture. (The live
   server's thread in the browser journeys keeps updating it, as production does.)
 - An in-memory SQLite test database is migrated once and copied into every process
-  (`masthead/core/tests/sqlite_template.py`; kept between runs, rebuilt by
-  `--create-db`); other databases are set up exactly as pytest-django does it.
+  (`masthead/core/tests/sqlite_template.py`), a PostgreSQL one migrated once as a
+  template database and cloned (`pg_template.py`); both kept between runs, rebuilt by
+  `--create-db`. Other databases are set up exactly as pytest-django does it.
 - `@pytest.mark.postgresql` marks a test that needs PostgreSQL (concurrent writers,
   PostgreSQL's own SQL); on any other database it is skipped with the reason.
 - `build_once` builds rows for many tests (a module's newsroom) once, inside a
@@ -102,19 +103,22 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         return
     if config.getoption("nomigrations"):
         return
-    from masthead.core.tests import sqlite_template
+    from pytest_django.plugin import blocking_manager_key
 
-    if sqlite_template.uses_template():
-        process = sqlite_template.start_prebuild(rebuild=bool(config.getoption("create_db")))
-        if process is not None:
-            _prebuild.append(process)
+    from masthead.core.tests import pg_template, sqlite_template
+
+    for template in (sqlite_template, pg_template):
+        if template.uses_template():
+            # PostgreSQL's asks the server whether the template is there already.
+            with config.stash[blocking_manager_key].unblock():
+                process = template.start_prebuild(rebuild=bool(config.getoption("create_db")))
+            if process is not None:
+                _prebuild.append((template, process))
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    from masthead.core.tests import sqlite_template
-
-    for process in _prebuild:
-        problem = sqlite_template.finish_prebuild(process)
+    for template, process in _prebuild:
+        problem = template.finish_prebuild(process)
         if problem:
             terminalreporter.write_line(problem, yellow=True)
 
@@ -129,28 +133,24 @@ def django_db_setup(
     django_db_createdb: bool,
     django_db_modify_db_settings: None,
 ) -> Iterator[None]:
-    """pytest-django's test databases, with SQLite's migrated once (sqlite_template).
+    """pytest-django's test databases, migrated once (sqlite_template, pg_template).
 
     The same steps as pytest-django's own fixture of this name, except that an in-memory
-    SQLite test database is copied from a template migrated once, not migrated in every
-    process.
+    SQLite test database is copied from a template migrated once, and a PostgreSQL one
+    cloned from a template database migrated once, not migrated in every process.
     """
     from django.test.utils import setup_databases, teardown_databases
     from pytest_django.fixtures import _get_databases_for_setup
 
-    from masthead.core.tests import sqlite_template
+    from masthead.core.tests import pg_template, sqlite_template
 
     aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
     verbosity = request.config.option.verbose
     keepdb = django_db_keepdb and not django_db_createdb
     with django_db_blocker.unblock():
-        if (
-            django_db_use_migrations
-            and not keepdb
-            and aliases == {"default"}
-            and sqlite_template.uses_template()
-        ):
-            db_cfg = sqlite_template.setup_from_template(
+        template = next((t for t in (sqlite_template, pg_template) if t.uses_template()), None)
+        if django_db_use_migrations and not keepdb and aliases == {"default"} and template:
+            db_cfg = template.setup_from_template(
                 verbosity=verbosity,
                 serialized_aliases=serialized_aliases,
                 rebuild=django_db_createdb,

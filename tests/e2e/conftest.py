@@ -12,7 +12,9 @@ Invariants:
   journey writes never reaches another, and on leaving the package the database is put
   back as migrations left it. On SQLite the copy is the database's own pages (SQLite's
   backup API: milliseconds); on PostgreSQL it is pytest-django's serialized rollback.
-- Browser state never leaks either: every test gets fresh browser contexts (no cookies).
+- Browser state never leaks either: one Chromium per test process, but every test gets
+  fresh browser contexts (no cookies, no storage, no cache), closed after it, and the
+  live server has finished all their requests before the database is reset.
 - Test code that touches the ORM while Playwright runs does it inside `with orm():` (a
   fixture): Playwright's sync API keeps an event loop running in this thread, which
   Django otherwise refuses.
@@ -22,6 +24,7 @@ Invariants:
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -29,6 +32,7 @@ import re
 import shutil
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -335,33 +339,81 @@ def live_site(
 # --------------------------------------------------------------------------------------
 # Chromium through Playwright
 # --------------------------------------------------------------------------------------
-@pytest.fixture
-def browser(live_site: LiveSite) -> Iterator[Any]:
-    """Chromium, started for each test after its database is ready, closed before
-    the database is reset.
+@dataclass
+class _Chromium:
+    browser: Any
+    playwright: Any
+    loop: asyncio.AbstractEventLoop
 
-    Per test, not per session: while Playwright's sync API runs, an asyncio loop counts
-    as running in this thread, and Django then hands this thread a second set of
-    database connections. pytest-django's per-test database work must happen outside
-    that window, on the connections it set up. (One Chromium per worker was tried
-    again: on PostgreSQL a later journey met the previous one's state, and on SQLite the
-    flush after a journey sometimes found a table locked by a request the closing page
-    had just sent, the wall's beacon most likely; closing Chromium first avoids both.)
-    Measured on the 2-core CI machine: Playwright's driver starts in ~0.8 s and
-    Chromium in ~0.3 s, about 1 s of a journey's 5-20 s; the rest was image renditions
-    made afresh for every journey (now made once, `_make_renditions`), the per-test
-    reload of the demo (~2 s) and axe-core.
+
+@pytest.fixture(scope="session")
+def _chromium() -> Iterator[_Chromium]:
+    """One Chromium (and one Playwright driver) per test process, started by the first
+    test that needs it; every test gets fresh contexts in it (`new_page`).
+
+    While Playwright's sync API is in use, its event loop counts as running in this
+    thread (it marks it so after every call), and Django then hands this thread a second
+    set of database connections and refuses to use them outside `orm()`. pytest-django's
+    per-test database work must run on its own connections, so the loop is marked as
+    running only inside each test's `browser` window and unmarked outside it; nothing
+    runs the loop outside that window (it runs only inside Playwright's calls).
     """
     if not CHROMIUM.exists():
         _unavailable(f"{CHROMIUM} is absent: `apt-get install chromium` to run browser tests")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    playwright = sync_playwright().start()
+    loop = asyncio.get_running_loop()
+    try:
+        chromium = _Chromium(
+            browser=playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS),
+            playwright=playwright,
+            loop=loop,
+        )
+    except BaseException:
+        playwright.stop()
+        raise
+    asyncio._set_running_loop(None)
+    try:
+        yield chromium
+    finally:
+        asyncio._set_running_loop(loop)
         try:
-            yield chromium
+            chromium.browser.close()
         finally:
-            chromium.close()
+            playwright.stop()
+            asyncio._set_running_loop(None)
+
+
+@pytest.fixture
+def browser(_chromium: _Chromium, live_site: LiveSite) -> Iterator[Any]:
+    """The process's Chromium, for a test whose database is ready; the window in which
+    Playwright's loop counts as running (see `_chromium`).
+
+    The window closes after `new_page` has closed the test's contexts and the live
+    server has finished every request they made (`_wait_for_quiet_server`): a request
+    still in flight (the wall's beacon, sent as a page closes) would otherwise meet the
+    database being reset for the next test. The connections ORM calls made inside the
+    window (`orm()`) are closed with it, so none is left open when the test database is
+    dropped.
+    """
+    asyncio._set_running_loop(_chromium.loop)
+    try:
+        yield _chromium.browser
+    finally:
+        try:
+            with _orm_allowed():
+                connections.close_all()
+        finally:
+            asyncio._set_running_loop(None)
+
+
+def _wait_for_quiet_server(live_server: Any, seconds: float = 10.0) -> None:
+    """Wait until the live server's request threads have all finished."""
+    httpd = getattr(live_server.thread, "httpd", None)
+    deadline = time.monotonic() + seconds
+    for thread in list(getattr(httpd, "_threads", None) or ()):
+        thread.join(max(0.0, deadline - time.monotonic()))
 
 
 @pytest.hookimpl(wrapper=True)
@@ -394,6 +446,7 @@ def _page_problems() -> dict[int, PageProblems]:
 def new_page(
     browser: Any,
     live_site: LiveSite,
+    live_server: Any,
     request: pytest.FixtureRequest,
     _page_problems: dict[int, PageProblems],
 ) -> Iterator[Callable[..., Any]]:
@@ -439,6 +492,7 @@ def new_page(
                     path=str(live_site.artifacts / f"{name}.png"), full_page=True, scale="css"
                 )
         context.close()
+    _wait_for_quiet_server(live_server)
 
 
 @pytest.fixture

@@ -23,6 +23,12 @@ from .conftest import LEAD, MARKER, make_reader
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def newsroom(shared_newsroom):
+    # Built once for the module; each test gets fresh objects (conftest.shared_newsroom).
+    return shared_newsroom
+
+
 def _key(article, part: str) -> str:
     article.refresh_from_db()
     site = Site.objects.get(is_default_site=True)

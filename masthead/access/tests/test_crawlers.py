@@ -14,6 +14,12 @@ from .conftest import MARKER
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def newsroom(shared_newsroom):
+    # Built once for the module; each test gets fresh objects (conftest.shared_newsroom).
+    return shared_newsroom
+
+
 GOOGLEBOT_UA = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 GOOD_IP = "66.249.66.1"
 

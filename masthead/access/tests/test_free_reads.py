@@ -15,6 +15,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
+def newsroom(shared_newsroom):
+    # Built once for the module; each test gets fresh objects (conftest.shared_newsroom).
+    return shared_newsroom
+
+
+@pytest.fixture
 def two_free(newsroom):
     config = AccessSettings.for_site(Site.objects.get(is_default_site=True))
     config.anonymous_registration_reads = 2

@@ -14,6 +14,12 @@ from .conftest import MARKER
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def newsroom(shared_newsroom):
+    # Built once for the module; each test gets fresh objects (conftest.shared_newsroom).
+    return shared_newsroom
+
+
 SPECULATIVE = [
     {"HTTP_SEC_PURPOSE": "prefetch"},
     {"HTTP_SEC_PURPOSE": "prefetch;prerender"},

@@ -101,11 +101,6 @@ def elements(html: str) -> list[tuple[str, dict[str, str | None]]]:
     return parser.tags
 
 
-@pytest.fixture
-def article() -> Any:
-    return make_article(hero=False)
-
-
 # --------------------------------------------------------------------------------------
 # Reading, caching
 # --------------------------------------------------------------------------------------
