@@ -78,14 +78,20 @@ def prefetched(request: HttpRequest, found: dict[str, object]) -> None:
     setattr(request, FRAGMENTS_ATTR, {**getattr(request, FRAGMENTS_ATTR, {}), **found})
 
 
-def cached_fragment(key: str, render: Callable[[], str], request: HttpRequest | None = None) -> str:
+def cached_fragment(
+    key: str,
+    render: Callable[[], str],
+    request: HttpRequest | None = None,
+    *,
+    seconds: int = FRAGMENT_SECONDS,
+) -> str:
     """The fragment stored under `key` (or prefetched for `request`), or `render()`
-    stored there."""
+    stored there for `seconds`."""
     full_key = FRAGMENT_PREFIX + key
     html = getattr(request, FRAGMENTS_ATTR, {}).get(full_key) if request is not None else None
     if html is None:
         html = cache.get(full_key)
     if html is None:
         html = render()
-        cache.set(full_key, html, FRAGMENT_SECONDS)
+        cache.set(full_key, html, seconds)
     return html

@@ -27,6 +27,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from masthead.core import email
+from masthead.core.render_cache import pages_changed
 
 from . import selectors
 from .emails import event_cancelled_email, message_email, registration_email
@@ -285,6 +286,8 @@ def event_cancel(
         state.cancelled_at = now
         state.sequence += 1
         state.save(update_fields=["cancelled_at", "sequence"])
+        # Lists of upcoming events (the front page's) drop it at once, as on a publish.
+        transaction.on_commit(pages_changed)
         event = EventPage.objects.get(pk=event_id)
         snapshot = _snapshot(event, state)
         told = 0

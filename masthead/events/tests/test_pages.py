@@ -9,6 +9,7 @@ from urllib.parse import unquote
 import pytest
 import time_machine
 from django.core.cache import cache
+from django.test import Client
 
 from masthead.events import links, services
 from masthead.events.models import Registration
@@ -253,6 +254,44 @@ def test_the_front_page_lists_the_next_events_only_when_the_editor_says_so(clien
     index.save_revision().publish()
     html = client.get(home.url).content.decode()
     assert "Upcoming events" in html and "Live from the newsroom" in html
+
+
+def _front_page_with_events(**event):
+    event = make_event(**event)
+    index = event.get_parent().specific
+    index.on_front_page = True
+    index.save_revision().publish()
+    return event, event.get_parent().get_parent()
+
+
+def test_the_front_pages_events_are_shared_yet_follow_a_cancellation_at_once(
+    client, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    event, home = _front_page_with_events(title="Live from the newsroom")
+    assert "Live from the newsroom" in client.get(home.url).content.decode()
+    with django_assert_num_queries(0):  # another reader: the list comes from the cache
+        Client().get(home.url)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.event_cancel(event_id=event.pk)
+
+    assert "Live from the newsroom" not in client.get(home.url).content.decode()
+
+
+def test_the_front_pages_events_drop_an_event_within_a_minute_of_its_end(client):
+    event, home = _front_page_with_events(title="Live from the newsroom")
+    assert "Live from the newsroom" in client.get(home.url).content.decode()
+    with time_machine.travel(event.ends_at + dt.timedelta(seconds=61), tick=False):
+        assert "Live from the newsroom" not in client.get(home.url).content.decode()
+
+
+def test_the_front_pages_events_show_each_reader_their_own_chosen_timezone(client):
+    _event, home = _front_page_with_events(title="Live from the newsroom")
+    plain = client.get(home.url).content.decode()
+    in_tokyo = client.get(f"{home.url}?tz=Asia/Tokyo").content.decode()
+    assert "Asia/Tokyo" not in plain
+    assert "Your time:" in in_tokyo and "Asia/Tokyo" in in_tokyo
+    assert "Asia/Tokyo" not in client.get(home.url).content.decode()
 
 
 def test_the_events_page_is_in_the_navigation(client):
