@@ -28,8 +28,10 @@ START = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
 
 
 def test_end_suspensions_loops_until_stopped_ending_suspensions_as_they_fall_due(
-    transactional_db, monkeypatch
+    django_db_serialized_rollback, transactional_db, monkeypatch
 ):
+    # Serialized rollback, as every transactional test here: the flush afterwards would
+    # otherwise take the rows migrations made (content types, permissions) with it.
     over, running = make_commenter(), make_commenter()
     with time_machine.travel(START, tick=False):
         for commenter, days in ((over, 2), (running, 10)):
