@@ -37,6 +37,8 @@ from masthead.core.models import OutboxEmail
 from masthead.core.newsroom import newsroom_name_forget, sender_address
 from masthead.events import services as event_services
 from masthead.events.tests.factories import make_event
+from masthead.newsletters.models import Newsletter
+from masthead.newsletters.tests.factories import NewsletterFactory
 from masthead.readers.account.services import erasure_code_send
 from masthead.readers.emails import signup_burst_alert_send
 from masthead.readers.tests.factories import ReaderFactory
@@ -44,6 +46,7 @@ from masthead.readers.tests.registration_support import (
     PASSWORD,
     make_legal_pages,
     registration_data,
+    solved_altcha,
 )
 
 pytestmark = pytest.mark.django_db
@@ -179,10 +182,19 @@ def test_every_reader_email_arrives_with_text_and_html(
     with django_capture_on_commit_callbacks(execute=True):
         event_services.event_cancel(event_id=event.pk)
 
+    # The newsletters app's: the double opt-in link to someone without an account.
+    weekly = NewsletterFactory(name="Harbour Weekly", audience=Newsletter.Audience.OPEN)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"/newsletters/join/{weekly.slug}/",
+            {"email": "sam@elsewhere.example", "reference": "", "altcha": solved_altcha()},
+        )
+
     received = smtp_settings.recorder.messages
     subjects = sorted(m["Subject"] for m in received)
     assert subjects == sorted(
         [
+            f"{NEWSROOM}: Confirm your subscription to Harbour Weekly",
             f"Welcome to {NEWSROOM}",
             f"Confirm your email address for {NEWSROOM}",
             f"You already have a {NEWSROOM} account",
