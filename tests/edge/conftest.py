@@ -7,11 +7,15 @@ fails the test; otherwise it skips, saying what to install.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
 from pytest_django.live_server_helper import LiveServer
 
 from rigs import edge
@@ -19,12 +23,42 @@ from rigs import edge
 REQUIRED = os.environ.get("MASTHEAD_REQUIRE_EDGE") == "1"
 
 
+class _ConnectionsServer(ThreadedWSGIServer):
+    """Django's live server, keeping the connections it has open, so that stopping it
+    can drop them as a stopped app server process would (the caches keep connections
+    to the app alive between requests)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def drop_connections(self) -> None:
+        with self._open_lock:
+            open_now = list(self._open)
+        for connection in open_now:
+            with contextlib.suppress(OSError):  # closed meanwhile
+                connection.shutdown(socket.SHUT_RDWR)
+
+
 class AppServer:
     """A live app server of a test's own, which the test may stop (the session's
     live_server cannot be stopped without breaking the tests after it)."""
 
     def __init__(self) -> None:
-        self.server = LiveServer("127.0.0.1:0")
+        self.server = LiveServer("127.0.0.1:0", start=False)
+        self.server.thread.server_class = _ConnectionsServer
+        self.server.start()
         self.stopped = False
 
     @property
@@ -32,9 +66,13 @@ class AppServer:
         return self.server.url
 
     def stop(self) -> None:
-        """Stop answering: new connections are refused from now on."""
+        """Stop answering: new connections are refused and open ones dropped."""
         if not self.stopped:
+            httpd = self.server.thread.httpd
             self.server.thread.terminate()
+            # A stopped process answers nothing, not even on a connection a cache kept
+            # open from before (keep-alive to the upstream).
+            httpd.drop_connections()
             self.stopped = True
 
     def release(self) -> None:
