@@ -9,6 +9,9 @@ For a visitor without an account and for a reader with no allowance left, it pro
 - the words of the article's last paragraph appear in no response: the page and its
   variants, the body fragment, feeds, sitemaps, search (structured data is in the page);
 - what those responses show of the body is at most the configured share of its words;
+- all of this after a reader entitled to the whole article has read it first, so the
+  page shell, the route and the body parts they filled in the shared cache hold nothing
+  a later reader without access is shown;
 - a gated article whose marker would withhold nothing cannot be published at all.
 
 Examples are derandomised (the same bodies on every run, on SQLite and PostgreSQL) and
@@ -261,6 +264,12 @@ def test_no_body_shape_lets_the_last_paragraph_through_the_wall(stage, drawn):
         article = make_article(
             section=section, title="An ordinary headline", body=body.blocks, hero=False
         )
+        # A reader entitled to the whole article reads it first: every cache on the way
+        # (the route, the page shell, the body's parts) is filled by them.
+        entitled = Client(raise_request_exception=False)
+        entitled.force_login(make_reader(f"entitled-{article.pk}@example.com"))
+        read = _shown(entitled.get(article.url))
+        assert set(body.last) <= read, "an entitled reader reads the last paragraph"
         readers = {"anonymous": Client(raise_request_exception=False)}
         if level == Level.PREMIUM:
             readers["no allowance left"] = stage.exhausted
