@@ -6,7 +6,8 @@ Invariants:
   (set by .ci/run) they fail instead, so CI can never pass by skipping them. The same
   goes for axe-core (node_modules/axe-core/axe.min.js, from `npm ci`).
 - The demo newsroom (`manage.py load_demo`) is loaded once per tests/e2e package (per
-  xdist worker), its pages rendered once (so image renditions exist), and served by
+  xdist worker), its pages rendered once (so image renditions exist; on SQLite both
+  are kept for the next run, see demo_snapshot.py), and served by
   pytest-django's `live_server`. Every journey starts from exactly that
   newsroom, reloaded before each test from a copy taken after `load_demo`, so what one
   journey writes never reaches another, and on leaving the package the database is put
@@ -45,6 +46,8 @@ from django.core.servers.basehttp import ThreadedWSGIServer
 from django.db import connections
 from django.db.utils import DEFAULT_DB_ALIAS
 from django.test.testcases import LiveServerThread
+
+from . import demo_snapshot
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -249,8 +252,22 @@ def _make_renditions(newsroom: Newsroom) -> None:
         assert response.status_code == 200, f"{path} answered {response.status_code}"
 
 
+# The demo's illustrations at 40% of their size: the same pages and layout, made and
+# resized in half the time.
+DEMO_IMAGE_SCALE = 0.4
+
+
+def _uses_snapshot() -> bool:
+    connection = connections[DEFAULT_DB_ALIAS]
+    return connection.vendor == "sqlite" and connection.creation.is_in_memory_db(
+        connection.settings_dict["NAME"]
+    )
+
+
 @pytest.fixture(scope="package")
-def _demo_newsroom(django_db_setup: None, django_db_blocker: Any) -> Iterator[Newsroom]:
+def _demo_newsroom(
+    request: pytest.FixtureRequest, django_db_setup: None, django_db_blocker: Any
+) -> Iterator[Newsroom]:
     """Load the demo once per package and make it the state each journey starts from.
 
     pytest-django's serialized rollback puts the database back to
@@ -268,15 +285,28 @@ def _demo_newsroom(django_db_setup: None, django_db_blocker: Any) -> Iterator[Ne
             "`live_site` fixture (it asks for live_server and serialized rollback)"
         )
     migrated = _loadable(migrated)
+    # On SQLite the built newsroom is kept between runs (demo_snapshot).
+    snapshot = demo_snapshot.snapshot_path(DEMO_IMAGE_SCALE) if _uses_snapshot() else None
+    rebuild = bool(request.config.getoption("create_db"))
     with django_db_blocker.unblock():
-        # Start from the migrated state whatever ran before (a transactional test may
-        # have emptied every table, Wagtail's root page included).
-        _restore(connection, migrated)
-        # The demo's illustrations at 40% of their size: the same pages and layout,
-        # made and resized in half the time (~9 s a worker).
-        call_command("load_demo", verbosity=0, image_scale=0.4)
-        newsroom = _newsroom_facts()
-        _make_renditions(newsroom)
+        if (
+            snapshot is not None
+            and not rebuild
+            and demo_snapshot.restore(snapshot, connection, settings.MEDIA_ROOT)
+        ):
+            from django.contrib.contenttypes.models import ContentType
+
+            ContentType.objects.clear_cache()
+            newsroom = _newsroom_facts()
+        else:
+            # Start from the migrated state whatever ran before (a transactional test
+            # may have emptied every table, Wagtail's root page included).
+            _restore(connection, migrated)
+            call_command("load_demo", verbosity=0, image_scale=DEMO_IMAGE_SCALE)
+            newsroom = _newsroom_facts()
+            _make_renditions(newsroom)
+            if snapshot is not None:
+                demo_snapshot.save(snapshot, connection, settings.MEDIA_ROOT)
         if connection.vendor == "sqlite":
             # A page-for-page copy of the database, put back before each journey by
             # `live_site` (~10 ms, where deserializing the demo took ~2 s a journey);
