@@ -60,9 +60,7 @@ def _add_paragraph(page: Any, text: str) -> None:
     page.get_by_role("option", name="Paragraph").click()
     editor = body.locator("[contenteditable=true]").last
     editor.click()
-    # As a paste or a dictation arrives: one input event for the whole paragraph (the
-    # headline above is typed key by key, for the slug that follows it as it is typed).
-    page.keyboard.insert_text(text)
+    editor.press_sequentially(text)
 
 
 def test_an_editor_publishes_a_gated_article_on_the_first_try_and_readers_meet_the_wall(
