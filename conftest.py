@@ -10,6 +10,7 @@ Invariants:
   reads) is not updated by the test process: it was a fifth of the cost of every page
   a test builds. A test about it asks for the `reference_index` fixture. (The live
   server's thread in the browser journeys keeps updating it, as production does.)
+  Wagtail's search index likewise: a test that searches asks for `search_index`.
 - An in-memory SQLite test database is migrated once and copied into every process
   (`masthead/core/tests/sqlite_template.py`), a PostgreSQL one migrated once as a
   template database and cloned (`pg_template.py`); both kept between runs, rebuilt by
@@ -251,6 +252,34 @@ def _no_reference_index() -> Iterator[None]:
     from wagtail.signal_handlers import disable_reference_index_auto_update
 
     with disable_reference_index_auto_update():
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_search_index() -> Iterator[None]:
+    # Wagtail's search index, likewise (masthead/core/tests/search_index.py).
+    from masthead.core.tests import search_index
+
+    search_index.install()
+    with search_index.updates(on=False):
+        yield
+
+
+@pytest.fixture
+def search_index() -> Iterator[None]:
+    """Wagtail's search index kept up to date by this test's saves and deletes."""
+    from masthead.core.tests import search_index
+
+    with search_index.updates(on=True):
+        yield
+
+
+@pytest.fixture(scope="module")
+def search_index_module() -> Iterator[None]:
+    """As `search_index`, for a whole module (rows it builds once are indexed too)."""
+    from masthead.core.tests import search_index
+
+    with search_index.updates(on=True):
         yield
 
 

@@ -47,6 +47,8 @@ from django.db import connections
 from django.db.utils import DEFAULT_DB_ALIAS
 from django.test.testcases import LiveServerThread
 
+from masthead.core.tests import search_index
+
 from . import demo_snapshot
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -302,7 +304,10 @@ def _demo_newsroom(
             # Start from the migrated state whatever ran before (a transactional test
             # may have emptied every table, Wagtail's root page included).
             _restore(connection, migrated)
-            call_command("load_demo", verbosity=0, image_scale=DEMO_IMAGE_SCALE)
+            # Indexed for search, as `make demo` is (the test thread skips the index
+            # unless asked: masthead/core/tests/search_index.py).
+            with search_index.updates(on=True):
+                call_command("load_demo", verbosity=0, image_scale=DEMO_IMAGE_SCALE)
             newsroom = _newsroom_facts()
             _make_renditions(newsroom)
             if snapshot is not None:

@@ -205,6 +205,9 @@ def test_signing_in_on_the_wall_continues_in_place_without_a_reload(
         email = _make_reader()
     page.goto(article.path)
     expect(page.locator("[data-body-url]")).to_have_count(1)
+    # The page's own requests first: one that sets the CSRF cookie after the sign-in
+    # form's page did would leave that form's token for an older cookie.
+    page.wait_for_load_state("networkidle")
     page.evaluate("() => { window.__sameDocument = true; }")
     assert page.evaluate(SIGN_IN_WITHOUT_LEAVING, [email, PASSWORD]) == 200
     page.evaluate("() => document.dispatchEvent(new Event('masthead:signed-in'))")

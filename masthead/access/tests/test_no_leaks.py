@@ -102,7 +102,7 @@ def reader_facing_urls(samples: dict[str, list[str]]) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def secret_newsroom(build_once) -> Iterator[tuple[Newsroom, Any, list[Any]]]:
+def secret_newsroom(search_index_module, build_once) -> Iterator[tuple[Newsroom, Any, list[Any]]]:
     """The newsroom, the secret premium article and the editor-shaped ones, built once
     for the module (the tests only read them; what a test writes is rolled back)."""
     with build_once():

@@ -124,6 +124,7 @@ def test_unknown_url_gets_the_designed_404(client, newsroom):
         "\u0000null byte",
     ],
 )
+@pytest.mark.usefixtures("search_index")
 def test_search_is_safe_with_any_input(client, newsroom, query):
     response = client.get("/search/", {"q": query})
     assert response.status_code == 200
@@ -131,6 +132,7 @@ def test_search_is_safe_with_any_input(client, newsroom, query):
     assert "<script>alert('x')</script>" not in html
 
 
+@pytest.mark.usefixtures("search_index")
 def test_search_finds_articles_and_pages_results(client, newsroom):
     html = client.get("/search/", {"q": "harbour"}).content.decode()
     assert "Harbour talks resume" in html

@@ -163,8 +163,12 @@ def test_a_delivery_names_one_recipient_once(open_list):
     )
 )
 @example(  # the owner confirms, leaves and asks again inside the window: a new email
-    steps=[("request", "b@example.com"), ("confirm", "b@example.com")]
-    + [("unsubscribe", "b@example.com"), ("request", "b@example.com")]
+    steps=[
+        ("request", "b@example.com"),
+        ("confirm", "b@example.com"),
+        ("unsubscribe", "b@example.com"),
+        ("request", "b@example.com"),
+    ]
 )
 def test_any_sequence_of_requests_keeps_one_row_and_one_email_per_window(
     open_list, django_capture_on_commit_callbacks, mailoutbox, time_machine, steps
