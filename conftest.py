@@ -72,6 +72,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         # Under `--dist loadgroup` (make test) a module whose rows are built once goes
         # to one worker whole, so they are built once, not once per worker.
         item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+    for item in items:
+        if _waits(item) and _is_transactional(item):
+            # One worker runs the tests that mostly wait, one after another, while the
+            # other keeps both cores' worth of work going (see _WaitingTestsFirst).
+            item.add_marker(pytest.mark.xdist_group("waiting-tests"))
     vendor = _database_vendor()
     if vendor == "postgresql":
         return
@@ -82,6 +87,49 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("postgresql"):
             item.add_marker(skip)
+
+
+class _WaitingTestsFirst:
+    """Within the transactional tests, those that mostly wait (on worker processes, on
+    nginx and Varnish timing out) go first, as one xdist group: one worker runs them
+    while the other runs the browser journeys, whose work fills the waits, instead of
+    both workers waiting at once."""
+
+    @pytest.hookimpl(trylast=True)  # after pytest-django's order: db, transactional, no db
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        _keep_xdist_groups(items)
+        first = [i for i, item in enumerate(items) if _waits(item) and _is_transactional(item)]
+        if not first:
+            return
+        start = min(i for i, item in enumerate(items) if _is_transactional(item))
+        chosen = set(first)
+        rest = [item for i, item in enumerate(items[start:], start) if i not in chosen]
+        items[start:] = [items[i] for i in first] + rest
+
+
+def _keep_xdist_groups(items: list[pytest.Item]) -> None:
+    """Make `--dist loadgroup` see the xdist_group markers under pytest 9.2.
+
+    pytest-xdist 3.8 names a test's group by appending "@group" to its private
+    `_nodeid`, which pytest 9.2 no longer reads (a node's id is now `_id`): the
+    controller saw no group at all and spread every group's tests over all workers.
+    Carry the new name over to where pytest 9.2 reads it.
+    """
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        renamed = item.__dict__.get("_nodeid")
+        if renamed and "@" in renamed and renamed != item.nodeid:
+            item._id = NodeId.parse(renamed)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(_WaitingTestsFirst(), "masthead-waiting-tests-first")
+
+
+def _waits(item: pytest.Item) -> bool:
+    names = set(getattr(item, "fixturenames", ()))
+    return "shared_database" in names or "/tests/edge/" in f"/{item.nodeid}"
 
 
 def _is_transactional(item: pytest.Item) -> bool:

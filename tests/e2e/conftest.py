@@ -297,8 +297,13 @@ def _demo_newsroom(
             and demo_snapshot.restore(snapshot, connection, settings.MEDIA_ROOT)
         ):
             from django.contrib.contenttypes.models import ContentType
+            from django.core.cache import caches
 
+            # No save told the caches the database changed under them: what the test
+            # before cached (the site's root paths, the route of a page) is stale.
             ContentType.objects.clear_cache()
+            for cache in caches.all():
+                cache.clear()
             newsroom = _newsroom_facts()
         else:
             # Start from the migrated state whatever ran before (a transactional test
