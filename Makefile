@@ -42,9 +42,11 @@ demo: install
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # In parallel (pytest-xdist): one worker per core, at most 8 (each takes a Redis database
-# of its own, masthead/settings_test.py). loadgroup keeps pytest-django's order (plain
-# database tests before transactional ones, whose flush empties the tables) and sends a
-# module whose rows are built once (`build_once`) to one worker whole.
+# of its own, masthead/settings_test.py). loadgroup sends a module whose rows are built
+# once (`build_once`) to one worker whole, and the tests that mostly wait to one worker
+# (conftest.py); --no-loadscope-reorder keeps pytest-django's order (plain database
+# tests before transactional ones, whose flush empties the tables), which xdist would
+# otherwise change to put the largest groups first.
 # TEST_WORKERS=0 runs in this process.
 TEST_WORKERS ?= auto
 # Bytecode caches kept in var/pycache (out of the source tree), even where the machine
@@ -53,7 +55,7 @@ TEST_WORKERS ?= auto
 TEST_ENV := PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(CURDIR)/var/pycache
 test: install
 	-@$(MAKE) --no-print-directory node_modules/axe-core/axe.min.js
-	$(TEST_ENV) $(BIN)/pytest -n $(TEST_WORKERS) --maxprocesses=8 --dist loadgroup $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/pytest -n $(TEST_WORKERS) --maxprocesses=8 --dist loadgroup --no-loadscope-reorder $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

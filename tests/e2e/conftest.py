@@ -100,6 +100,23 @@ def _browser_required(request: pytest.FixtureRequest) -> None:
         _unavailable(f"{CHROMIUM} is absent: `apt-get install chromium` to run browser tests")
 
 
+# The bot check's proof of work in the journeys: a tenth of the shipped size, so the
+# browser's hashing does not dominate every registration; a journey that asks for
+# `shipped_bot_check` solves the shipped size, so that one is proven in a real browser.
+JOURNEY_ALTCHA_MAX_NUMBER = 5_000
+
+
+@pytest.fixture(autouse=True)
+def _quicker_bot_check(request: pytest.FixtureRequest, settings: Any) -> None:
+    if "shipped_bot_check" not in request.fixturenames:
+        settings.ALTCHA_MAX_NUMBER = JOURNEY_ALTCHA_MAX_NUMBER
+
+
+@pytest.fixture
+def shipped_bot_check() -> None:
+    """The bot check at the size the project ships (settings.ALTCHA_MAX_NUMBER)."""
+
+
 @pytest.fixture(autouse=True)
 def _isolated_media() -> None:
     """Overrides the root conftest's per-test MEDIA_ROOT for the journeys.
@@ -549,11 +566,12 @@ def phone_page(new_page: Callable[..., Any]) -> Any:
 
 @pytest.fixture
 def screenshot(request: pytest.FixtureRequest, live_site: LiveSite) -> Callable[[Any, str], Path]:
-    """`screenshot(page, "front-page")`: a full-page PNG under test-artifacts/e2e/<db>/."""
+    """`screenshot(page, "front-page")`: a full-page JPEG under test-artifacts/e2e/<db>/
+    (a third cheaper to make than a PNG; a failure's own screenshot stays a PNG)."""
 
     def take(page: Any, label: str) -> Path:
-        path = live_site.artifacts / f"{_artifact_name(request.node.nodeid, label)}.png"
-        page.screenshot(path=str(path), full_page=True, scale="css")
+        path = live_site.artifacts / f"{_artifact_name(request.node.nodeid, label)}.jpg"
+        page.screenshot(path=str(path), full_page=True, scale="css", type="jpeg", quality=80)
         return path
 
     return take

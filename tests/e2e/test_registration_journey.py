@@ -65,7 +65,7 @@ def _session_cookie(page) -> str | None:
 
 
 def test_reader_registers_from_an_article_and_lands_back_on_it_signed_in(
-    page, live_site, orm, assert_accessible, assert_no_browser_errors, screenshot
+    page, live_site, orm, assert_accessible, assert_no_browser_errors, screenshot, shipped_bot_check
 ):
     article = live_site.lead.path
     email = _unique_email("journey")
