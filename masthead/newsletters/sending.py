@@ -65,7 +65,7 @@ from django.utils import timezone
 from masthead.core import email
 from masthead.core.outbox import is_permanent
 
-from . import dkim, rendering, services
+from . import dkim, per_copy, rendering, services
 from .models import (
     Batch,
     BatchStatus,
@@ -433,11 +433,7 @@ def _check(claim: Claim, recipient: Recipient) -> str:
     A lease that ran out with nobody taking over does not stop the copy: only a takeover
     (which bumps the claim number) makes another worker send this batch. Stopping on the
     clock alone would make a busy worker drop and re-claim its batch over and over."""
-    row = (
-        Delivery.objects.filter(pk=recipient.delivery_id)
-        .values_list("status", "batch__claims", "batch__status", "send__status")
-        .first()
-    )
+    row = per_copy.claim_row(recipient.delivery_id)
     if row is None:
         return _Check.SKIP
     status, claims, batch_status, send_status = row
@@ -458,18 +454,7 @@ def _mark_sent(claim: Claim, recipient: Recipient) -> bool:
     pre-send check and does not send it again (fencing this write would make it do so).
     A cancel that arrived while this copy was in flight skipped it: it is counted sent.
     """
-    updated = (
-        Delivery.objects.filter(pk=recipient.delivery_id)
-        .filter(
-            Q(status=DeliveryStatus.PENDING) | Q(status=DeliveryStatus.SKIPPED, error=CANCELLED)
-        )
-        .update(
-            status=DeliveryStatus.SENT,
-            sent_at=timezone.now(),
-            attempts=F("attempts") + 1,
-            error="",
-        )
-    )
+    updated = per_copy.record_sent(recipient.delivery_id, skipped_by=CANCELLED)
     if not updated:
         logger.warning(
             "send %s: delivery %s was sent but was no longer pending (batch %s, claim %s)",
