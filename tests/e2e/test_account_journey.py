@@ -147,20 +147,3 @@ def test_reader_manages_their_account(
     page.goto("/account/")
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
     assert_no_browser_errors(page)
-
-
-@pytest.mark.parametrize(
-    "path", ["/account/", "/account/newsletters/", "/account/reading/", "/account/history/"]
-)
-def test_account_pages_do_not_scroll_sideways_on_a_phone(phone_page, live_site, orm, path):
-    with orm():
-        email, _ = _make_reader_and_newsletter()
-    phone_page.goto(f"/accounts/login/?next={path}")
-    phone_page.locator("input[name=login]").fill(email)
-    phone_page.locator("input[name=password]").fill(PASSWORD)
-    phone_page.locator("form:has(input[name=password]) [type=submit]").first.click()
-    expect(phone_page).to_have_url(re.compile(re.escape(path) + "$"))
-    scroll_width, client_width = phone_page.evaluate(
-        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
-    )
-    assert scroll_width <= client_width, f"{path} scrolls sideways on a phone"

@@ -1,7 +1,8 @@
 """Reader pages on narrow phones, in a real Chromium.
 
 Invariants: every page reflows at 320 and 360 CSS px (WCAG 1.4.10: nothing scrolls
-sideways); every box a reader types into on the registration form is at least 200 px
+sideways; the account pages too, so the account journey has no check of its own at
+390 px); every box a reader types into on the registration form is at least 200 px
 wide at 360 px; every section in the navigation is in view at 360 px; the consent
 history's scroll box is reachable with the keyboard; a server error goes (from the
 field and the summary) once the reader fixes that field; the header says who is signed
@@ -23,6 +24,7 @@ from masthead.access.api import Level
 pytestmark = pytest.mark.browser
 
 PASSWORD = "Narrow-pages-2024"
+NARROWEST = "phone-320"
 OVERFLOW = "() => [document.scrollingElement.scrollWidth, window.innerWidth]"
 TYPED_INPUTS = (
     "input[type=text], input[type=email], input[type=password], input[type=date], input:not([type])"
@@ -65,7 +67,7 @@ def _assert_reflows(page: Any) -> None:
     )
 
 
-@pytest.mark.parametrize("device", ["phone-320", "phone-360"])
+@pytest.mark.parametrize("device", [NARROWEST, "phone-360"])
 def test_anonymous_pages_reflow_on_a_narrow_phone(
     new_page, live_site, device, assert_accessible, assert_no_browser_errors
 ):
@@ -85,7 +87,7 @@ def test_anonymous_pages_reflow_on_a_narrow_phone(
     assert_no_browser_errors(page)
 
 
-@pytest.mark.parametrize("device", ["phone-320", "phone-360"])
+@pytest.mark.parametrize("device", [NARROWEST, "phone-360"])
 def test_account_pages_reflow_on_a_narrow_phone(
     new_page, live_site, orm, device, assert_accessible, assert_no_browser_errors
 ):
@@ -105,7 +107,10 @@ def test_account_pages_reflow_on_a_narrow_phone(
     ):
         page.goto(path)
         _assert_reflows(page)
-        assert_accessible(page)
+        if device == NARROWEST:
+            # axe-core once per page, at the narrowest width; the account journey runs
+            # it on the same pages at desktop width.
+            assert_accessible(page)
     assert_no_browser_errors(page)
 
 
