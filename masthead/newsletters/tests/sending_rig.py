@@ -7,7 +7,14 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from masthead.newsletters.models import IssueArticle, Newsletter, NewsletterIssue, Subscription
+from masthead.newsletters import sending
+from masthead.newsletters.models import (
+    IssueArticle,
+    Newsletter,
+    NewsletterIssue,
+    Send,
+    Subscription,
+)
 from rigs.newsroom import make_article, make_section
 
 from .factories import NewsletterFactory
@@ -65,3 +72,12 @@ def subscribers(newsletter: Newsletter, count: int, *, prefix: str = "sub") -> l
         batch_size=1000,
     )
     return users
+
+
+def frozen_send(count: int) -> tuple[Send, list[Any]]:
+    """A send to `count` new subscribers, started and frozen (its batches written)."""
+    issue = make_issue()
+    readers = subscribers(issue.newsletter, count)
+    send = sending.send_start(issue=issue)
+    sending.send_freeze(send_id=send.pk)
+    return send, readers

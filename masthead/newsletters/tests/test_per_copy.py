@@ -23,7 +23,7 @@ from masthead.newsletters.models import (
     SendStatus,
 )
 
-from .sending_rig import make_issue, subscribers
+from .sending_rig import frozen_send
 
 pytestmark = pytest.mark.django_db
 
@@ -32,14 +32,6 @@ DELIVERY_STATES = [(status, "") for status in DeliveryStatus.values] + [
     (DeliveryStatus.SKIPPED, sending.CANCELLED),
     (DeliveryStatus.SKIPPED, "no longer subscribed"),
 ]
-
-
-def _frozen_send(readers: int) -> Send:
-    issue = make_issue()
-    subscribers(issue.newsletter, readers)
-    send = sending.send_start(issue=issue)
-    sending.send_freeze(send_id=send.pk)
-    return send
 
 
 def _reference_claim_row(delivery_id: int):
@@ -67,7 +59,7 @@ def _reference_record_sent(delivery_id: int) -> int:
 
 
 def test_the_claim_row_reads_what_the_orm_reads_in_every_state():
-    send = _frozen_send(len(DELIVERY_STATES))
+    send, _ = frozen_send(len(DELIVERY_STATES))
     deliveries = list(Delivery.objects.filter(send=send).order_by("pk"))
     for (status, error), delivery in zip(DELIVERY_STATES, deliveries, strict=True):
         Delivery.objects.filter(pk=delivery.pk).update(status=status, error=error)
@@ -84,7 +76,7 @@ def test_the_claim_row_reads_what_the_orm_reads_in_every_state():
 
 
 def test_recording_a_copy_sent_changes_what_the_orm_update_changed_in_every_state():
-    send = _frozen_send(2 * len(DELIVERY_STATES))
+    send, _ = frozen_send(2 * len(DELIVERY_STATES))
     deliveries = list(Delivery.objects.filter(send=send).order_by("pk"))
     pairs = list(zip(deliveries[0::2], deliveries[1::2], strict=True))
     for (status, error), (ours, reference) in zip(DELIVERY_STATES, pairs, strict=True):
@@ -110,7 +102,7 @@ def test_recording_a_copy_sent_changes_what_the_orm_update_changed_in_every_stat
 
 
 def test_a_copy_already_sent_is_not_recorded_twice():
-    send = _frozen_send(1)
+    send, _ = frozen_send(1)
     delivery = Delivery.objects.get(send=send)
     assert per_copy.record_sent(delivery.pk, skipped_by=sending.CANCELLED) == 1
     first = Delivery.objects.get(pk=delivery.pk)

@@ -32,7 +32,7 @@ from masthead.newsletters.models import (
     SendStatus,
 )
 
-from .sending_rig import make_issue, subscribers
+from .sending_rig import frozen_send
 
 pytestmark = pytest.mark.django_db
 
@@ -42,14 +42,6 @@ def _one_connection(settings):
     settings.NEWSLETTER_CONNECTIONS = 1
     settings.NEWSLETTER_RETRY_BASE_SECONDS = 60
     settings.NEWSLETTER_BATCH_SIZE = 1000
-
-
-def frozen_send(count: int):
-    issue = make_issue()
-    readers = subscribers(issue.newsletter, count)
-    send = sending.send_start(issue=issue)
-    sending.send_freeze(send_id=send.pk)
-    return send, readers
 
 
 def expire(claim: sending.Claim) -> None:
