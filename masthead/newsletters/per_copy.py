@@ -4,17 +4,17 @@ A send of 100,000 copies runs each of them 100,000 times. Built through the ORM,
 call compiled its query again: in a profile of a 5,000-copy send, building these two
 queries took about 40% of the sender's CPU, more than the SMTP conversation. Here each
 is one parameterised statement, formatted once per process and database vendor with
-the models' table names. Its column names are written out: `test_per_copy.py` runs
-both against the ORM's queries, so a renamed field fails a test, not a send.
+the models' table names; their column names are written out.
 
-Same meaning as the ORM queries they replace, and `test_per_copy.py` holds them to it:
+They mean what the ORM queries they replace meant (`tests/test_per_copy.py` runs both
+side by side in every state, so a renamed column fails a test, not a send):
 - `claim_row`: the delivery's status with its batch's claim number and status and its
   send's status (the pre-send check), or None when the delivery is gone.
 - `record_sent`: pending, or skipped by a cancel while in flight, becomes sent, with
   one more attempt and no error; the number of rows changed (0 or 1).
 
 They go through Django's cursor, so query logging, execute wrappers (the query-count
-tests) and transactions behave as for any other query.
+tests, the failure triggers) and transactions behave as for any other query.
 """
 
 from __future__ import annotations
