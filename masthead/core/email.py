@@ -77,7 +77,7 @@ from django.template.loader import render_to_string
 from django.utils.encoding import iri_to_uri
 from django.utils.html import escape
 
-from . import outbox
+from . import newsroom, outbox
 from .models import OutboxEmail
 from .newsroom import newsroom_name
 
@@ -162,10 +162,6 @@ class Unsubscribe:
         }
 
 
-def _sender_domain() -> str:
-    return parseaddr(str(settings.DEFAULT_FROM_EMAIL))[1].rpartition("@")[2] or "localhost"
-
-
 def _reply_to() -> list[str]:
     configured = getattr(settings, "EMAIL_REPLY_TO", "")
     if not configured:
@@ -210,7 +206,7 @@ def message(
         **(context or {}),
     }
     headers = {
-        "Message-ID": make_msgid(domain=_sender_domain()),
+        "Message-ID": make_msgid(domain=newsroom.sender_domain()),
         # Django's default says -0000 ("zone unknown"); the outbox builds just before
         # each attempt, so this is when the email is sent.
         "Date": format_datetime(dt.datetime.now(dt.UTC)),
@@ -303,7 +299,7 @@ def message_from(
     copy sent again after a crash is recognisably the same message.
     """
     headers = {
-        "Message-ID": message_id or make_msgid(domain=_sender_domain()),
+        "Message-ID": message_id or make_msgid(domain=newsroom.sender_domain()),
         "Date": format_datetime(dt.datetime.now(dt.UTC)),
     }
     if list_unsubscribe is not None:
@@ -322,7 +318,7 @@ def message_from(
 
 def sender_domain() -> str:
     """The domain of the newsroom's sending address (for Message-IDs)."""
-    return _sender_domain()
+    return newsroom.sender_domain()
 
 
 def send(

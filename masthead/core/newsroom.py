@@ -25,6 +25,7 @@ import time
 from email.utils import formataddr, parseaddr
 from typing import Any
 
+from django.conf import settings
 from django.db import DatabaseError
 from django.utils.translation import gettext
 
@@ -80,3 +81,14 @@ def sender_address(configured: str) -> str:
     """`configured`'s address, shown as coming from the newsroom by name."""
     address = parseaddr(configured)[1] or configured
     return formataddr((newsroom_name(), address))
+
+
+def sender_domain() -> str:
+    """The domain of the newsroom's sending address (for Message-IDs); "localhost" when
+    it has none.
+
+    `DEFAULT_FROM_EMAIL` is lazy (it names the newsroom from the database), so it is made
+    a string first: the `parseaddr` of Pythons with the CVE-2023-27043 fix (3.11.10,
+    3.12.6, 3.13, and Debian's 3.11.2) gives ('', '') for anything but a str.
+    """
+    return parseaddr(str(settings.DEFAULT_FROM_EMAIL))[1].rpartition("@")[2] or "localhost"

@@ -38,7 +38,7 @@ import random
 import smtplib
 import uuid
 from collections.abc import Callable
-from email.utils import make_msgid, parseaddr
+from email.utils import make_msgid
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -47,6 +47,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from . import newsroom
 from .models import OutboxEmail, OutboxStatus
 
 logger = logging.getLogger("masthead.core.outbox")
@@ -93,8 +94,7 @@ def _setting(name: str, default: float) -> float:
 
 
 def _message_id() -> str:
-    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
-    return make_msgid(domain=domain)
+    return make_msgid(domain=newsroom.sender_domain())
 
 
 def email_enqueue(

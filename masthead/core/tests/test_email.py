@@ -91,6 +91,28 @@ def test_the_headers_name_the_newsroom_and_its_reply_to(smtp_settings):
     assert received["List-Unsubscribe-Post"] is None
 
 
+class _AddressNotYetAString:
+    """A sender setting that becomes a str only when asked, as the lazy production
+    `DEFAULT_FROM_EMAIL` does. Pythons with the CVE-2023-27043 fix (3.11.10, 3.12.6,
+    3.13, Debian's 3.11.2) parse anything but a str as no address at all."""
+
+    def __str__(self) -> str:
+        return f"{NEWSROOM} <{ADDRESS}>"
+
+
+def test_message_ids_are_on_the_sender_domain_whatever_the_setting_is_made_of(
+    smtp_settings, settings
+):
+    settings.DEFAULT_FROM_EMAIL = _AddressNotYetAString()
+    queued = queue_and_commit(name="Ada")
+    email.send_now("tests/email/greeting", to="ada@example.com", context={"name": "Ada"})
+    ids = [message["Message-ID"] for message in smtp_settings.recorder.messages]
+    assert queued.message_id in ids
+    assert len(ids) == 2
+    assert all(i.endswith("@courier.example>") for i in ids), ids
+    assert email.sender_domain() == "courier.example"  # the newsletters' Message-IDs
+
+
 def test_no_reply_to_unless_the_newsroom_configures_one(smtp_settings, settings):
     settings.EMAIL_REPLY_TO = ""
     queue_and_commit(name="Ada")
