@@ -19,7 +19,7 @@ from rigs.newsroom import make_home
 
 _counter = itertools.count(1)
 
-__all__ = ["ReaderFactory", "make_event", "make_index", "publish", "set_deadline"]
+__all__ = ["ReaderFactory", "make_event", "make_index", "move_start", "publish", "set_deadline"]
 
 
 def make_index(**fields: Any) -> EventIndexPage:
@@ -43,6 +43,12 @@ def set_times(page: EventPage, starts_at: dt.datetime, ends_at: dt.datetime) -> 
     """The start and end typed as an editor would: wall times in the event's timezone."""
     page.start_date, page.start_time, page.start_occurrence = wall_time(starts_at, page.time_zone)
     page.end_date, page.end_time, page.end_occurrence = wall_time(ends_at, page.time_zone)
+
+
+def move_start(page: EventPage, by: dt.timedelta) -> None:
+    """The editor moves the start by `by` and keeps the end: across midnight too, as the
+    date and the time are typed together (moving the time alone would wrap at midnight)."""
+    set_times(page, page.starts_at + by, page.ends_at)
 
 
 def set_deadline(page: EventPage, deadline: dt.datetime | None) -> None:

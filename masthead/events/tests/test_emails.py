@@ -13,7 +13,7 @@ from django.test import TestCase
 from masthead.events import calendars, services
 from masthead.events.models import EventState
 
-from .factories import ReaderFactory, make_event, publish
+from .factories import ReaderFactory, make_event, move_start, publish
 
 pytestmark = pytest.mark.django_db
 
@@ -74,9 +74,7 @@ def test_the_invitation_shows_the_time_in_the_events_timezone(smtp_settings):
 def test_a_change_of_time_sends_the_same_uid_with_a_higher_sequence(smtp_settings):
     event = make_event()
     committed(services.registration_create, event=event, user=ReaderFactory())
-    event.start_time = (
-        dt.datetime.combine(event.start_date, event.start_time) + dt.timedelta(minutes=15)
-    ).time()
+    move_start(event, dt.timedelta(minutes=15))
     committed(publish, event)
 
     first, update = smtp_settings.recorder.messages

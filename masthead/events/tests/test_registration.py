@@ -14,7 +14,7 @@ from masthead.core.models import OutboxEmail
 from masthead.events import services
 from masthead.events.models import EventState, Registration
 
-from .factories import ReaderFactory, make_event, publish, set_deadline
+from .factories import ReaderFactory, make_event, move_start, publish, set_deadline
 
 pytestmark = pytest.mark.django_db
 Status = Registration.Status
@@ -170,9 +170,7 @@ def test_a_new_time_raises_the_sequence_and_sends_updates_once():
     event = make_event()
     registration = services.registration_create(event=event, user=ReaderFactory())
     assert EventState.objects.get(event=event).sequence == 0
-    event.start_time = (
-        dt.datetime.combine(event.start_date, event.start_time) - dt.timedelta(minutes=30)
-    ).time()
+    move_start(event, -dt.timedelta(minutes=30))
     publish(event)
     publish(event)  # published again without a change: no second update
     assert EventState.objects.get(event=event).sequence == 1
