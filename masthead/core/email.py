@@ -66,7 +66,7 @@ import datetime as dt
 import functools
 import re
 from dataclasses import dataclass
-from email.utils import format_datetime, formataddr, make_msgid, parseaddr
+from email.utils import format_datetime, formataddr, parseaddr
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -206,7 +206,7 @@ def message(
         **(context or {}),
     }
     headers = {
-        "Message-ID": make_msgid(domain=newsroom.sender_domain()),
+        "Message-ID": newsroom.new_message_id(),
         # Django's default says -0000 ("zone unknown"); the outbox builds just before
         # each attempt, so this is when the email is sent.
         "Date": format_datetime(dt.datetime.now(dt.UTC)),
@@ -299,7 +299,7 @@ def message_from(
     copy sent again after a crash is recognisably the same message.
     """
     headers = {
-        "Message-ID": message_id or make_msgid(domain=newsroom.sender_domain()),
+        "Message-ID": message_id or newsroom.new_message_id(),
         "Date": format_datetime(dt.datetime.now(dt.UTC)),
     }
     if list_unsubscribe is not None:

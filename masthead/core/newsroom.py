@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from email.utils import formataddr, parseaddr
 from typing import Any
 
@@ -92,3 +93,14 @@ def sender_domain() -> str:
     3.12.6, 3.13, and Debian's 3.11.2) gives ('', '') for anything but a str.
     """
     return parseaddr(str(settings.DEFAULT_FROM_EMAIL))[1].rpartition("@")[2] or "localhost"
+
+
+def new_message_id() -> str:
+    """A fresh Message-ID (angle brackets included) on the sender's domain.
+
+    Its unique part is 128 bits from the operating system's generator, not
+    `email.utils.make_msgid`'s time and `random` module: anything that seeds `random`
+    (a property-based test does, for every example) would repeat make_msgid's ids
+    within a clock tick, and the outbox keeps them unique.
+    """
+    return f"<{uuid.uuid4().hex}@{sender_domain()}>"

@@ -38,7 +38,6 @@ import random
 import smtplib
 import uuid
 from collections.abc import Callable
-from email.utils import make_msgid
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -93,10 +92,6 @@ def _setting(name: str, default: float) -> float:
     return getattr(settings, name, default)
 
 
-def _message_id() -> str:
-    return make_msgid(domain=newsroom.sender_domain())
-
-
 def email_enqueue(
     *, renderer: Renderer, params: dict[str, Any], key: str | None = None
 ) -> OutboxEmail:
@@ -109,7 +104,7 @@ def email_enqueue(
     path = getattr(renderer, "outbox_path", None)
     if path is None:
         raise TypeError(f"{renderer!r} is not an outbox renderer (use @outbox.renderer)")
-    fields = {"renderer": path, "params": params, "message_id": _message_id()}
+    fields = {"renderer": path, "params": params, "message_id": newsroom.new_message_id()}
     if key is None:
         row = OutboxEmail.objects.create(key=f"{path}:{uuid.uuid4().hex}", **fields)
     else:

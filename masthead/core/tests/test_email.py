@@ -6,6 +6,7 @@ the aiosmtpd server of conftest.py and reads the bytes that arrived.
 
 from __future__ import annotations
 
+import random
 import re
 from email.message import Message
 from email.utils import parseaddr, parsedate_to_datetime
@@ -111,6 +112,23 @@ def test_message_ids_are_on_the_sender_domain_whatever_the_setting_is_made_of(
     assert len(ids) == 2
     assert all(i.endswith("@courier.example>") for i in ids), ids
     assert email.sender_domain() == "courier.example"  # the newsletters' Message-IDs
+
+
+def test_message_ids_stay_unique_when_something_reseeds_random(smtp_settings, time_machine):
+    """Property-based tests seed `random` afresh for every example, within one clock
+    tick: make_msgid's ids would repeat there, and the outbox refuses a repeated one."""
+    time_machine.move_to("2026-12-01 09:00Z", tick=False)
+    ids = []
+    for _ in range(3):
+        random.seed(0)
+        ids.append(queue_and_commit(name="Ada").message_id)
+        random.seed(0)
+        ids.append(
+            email.message("tests/email/greeting", to="a@example.com", context={}).extra_headers[
+                "Message-ID"
+            ]
+        )
+    assert len(set(ids)) == len(ids), ids
 
 
 def test_no_reply_to_unless_the_newsroom_configures_one(smtp_settings, settings):
