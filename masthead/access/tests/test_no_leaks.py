@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from wagtail.contrib.routable_page.models import RoutablePageMixin
 from wagtail.models import Page, Site
 
@@ -198,7 +199,10 @@ def _leaks(response: Any) -> list[str]:
     return [f for f in SECRET_FRAGMENTS if f in body or f in headers]
 
 
-def test_the_marker_appears_in_no_route_for_readers_without_access(secret_newsroom):
+def test_the_marker_appears_in_no_route_for_readers_without_access(secret_newsroom, time_machine):
+    # The clock stands still: a run that crossed into a new month would give the
+    # exhausted reader a fresh allowance halfway through.
+    time_machine.move_to(timezone.now(), tick=False)
     # masthead.urls, which mounts /access/ (the wall's endpoints, including the body
     # fragment used to continue in place) and the sign-up fragment under /accounts/.
     newsroom, premium, shaped = secret_newsroom
