@@ -182,6 +182,17 @@ def _save_template(template: Path, source: sqlite3.Connection) -> None:
     partial.replace(template)
 
 
+def copy_into(connection: Any, database: Path) -> None:
+    """Copy the SQLite file `database` (opened read-only) over the database of a Django
+    `connection`, which is opened if it is not yet."""
+    connection.ensure_connection()
+    source = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        source.backup(connection.connection)
+    finally:
+        source.close()
+
+
 def _copy_template(
     template: Path, verbosity: int, serialized_aliases: set[str] | None
 ) -> tuple[Any, str, bool]:
@@ -195,12 +206,7 @@ def _copy_template(
     connection.close()
     settings.DATABASES["default"]["NAME"] = test_name
     connection.settings_dict["NAME"] = test_name
-    connection.ensure_connection()
-    source = sqlite3.connect(f"file:{template}?mode=ro", uri=True)
-    try:
-        source.backup(connection.connection)
-    finally:
-        source.close()
+    copy_into(connection, template)
     if serialized_aliases is None or "default" in serialized_aliases:
         connection._test_serialized_contents = creation.serialize_db_to_string()
     call_command("createcachetable", database="default")
