@@ -44,6 +44,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connections
 
+from masthead.core.tests import prebuild
+
 TEMPLATE_FOLDER = Path(settings.BASE_DIR) / "var" / "test-templates"
 BUILT_IN_THIS_RUN = "MASTHEAD_SQLITE_TEMPLATE_OF_THIS_RUN"
 
@@ -104,39 +106,22 @@ def start_prebuild(*, rebuild: bool) -> subprocess.Popen[bytes] | None:
     template = template_path()
     if template.exists() and not rebuild:
         return None
-    template.parent.mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": os.environ.get(
-            "DJANGO_SETTINGS_MODULE", "masthead.settings_test"
-        ),
-        "MASTHEAD_SQLITE_PATH": str(template.with_suffix(".migrating")),
-    }
-    env.pop("DATABASE_URL", None)
-    with open(template.with_suffix(".log"), "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "masthead.core.tests.sqlite_template", str(template)],
-            stdout=subprocess.PIPE,
-            stderr=log,
-            env=env,
-            cwd=settings.BASE_DIR,
-        )
-    assert process.stdout is not None
-    if process.stdout.readline().strip() != b"locked":
-        process.wait()
-        return None
-    # The workers inherit this: the template this process builds is this run's.
-    os.environ[BUILT_IN_THIS_RUN] = str(template)
-    return process
+    return prebuild.start(
+        "masthead.core.tests.sqlite_template",
+        str(template),
+        log=template.with_suffix(".log"),
+        built_in_this_run=BUILT_IN_THIS_RUN,
+        env={"MASTHEAD_SQLITE_PATH": str(template.with_suffix(".migrating")), "DATABASE_URL": None},
+    )
 
 
 def finish_prebuild(process: subprocess.Popen[bytes]) -> str | None:
     """Wait for the prebuild; a message saying where its log is when it failed."""
-    if process.wait() == 0:
-        return None
-    return (
-        f"migrating the SQLite test template failed (exit {process.returncode}); the "
-        f"workers migrated their own databases. Its output: {template_path().with_suffix('.log')}"
+    return prebuild.finish(
+        process,
+        database="SQLite",
+        otherwise="the workers migrated their own databases",
+        log=template_path().with_suffix(".log"),
     )
 
 
@@ -218,7 +203,7 @@ def _build(template: Path) -> None:
     import django
 
     with _locked(_lock_path(template)):
-        print("locked", flush=True)
+        prebuild.say_locked()
         django.setup()
         call_command("migrate", run_syncdb=True, interactive=False, verbosity=0)
         connections["default"].ensure_connection()
