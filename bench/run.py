@@ -249,34 +249,43 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def gunicorn_argv(*, workers: int, worker_class: str, threads: int | None = None) -> list[str]:
+    """The venv's gunicorn serving Masthead on `{bind}` (start_server fills it in), logging
+    warnings only, with `workers` processes of `worker_class` (and `threads` each, when
+    given)."""
+    argv = [
+        str(VENV_BIN / "gunicorn"),
+        "masthead.wsgi:application",
+        "--bind",
+        "{bind}",
+        "--log-level",
+        "warning",
+        "--workers",
+        str(workers),
+    ]
+    if threads is not None:
+        argv += ["--threads", str(threads)]
+    return [*argv, "--worker-class", worker_class]
+
+
 def server_specs(args: argparse.Namespace, cores: int) -> list[ServerSpec]:
     """The candidates: gunicorn's sync and threaded workers, and granian's WSGI mode."""
     specs: list[ServerSpec] = []
     gunicorn = VENV_BIN / "gunicorn"
     granian = VENV_BIN / "granian"
-    common = ["masthead.wsgi:application", "--bind", "{bind}", "--log-level", "warning"]
     if "gunicorn" in args.servers and gunicorn.exists():
         workers = cores + 1
         specs.append(
             ServerSpec(
                 f"gunicorn-sync-w{workers}",
-                [str(gunicorn), *common, "--workers", str(workers), "--worker-class", "sync"],
+                gunicorn_argv(workers=workers, worker_class="sync"),
                 f"gunicorn, {workers} sync worker processes",
             )
         )
         specs.append(
             ServerSpec(
                 f"gunicorn-gthread-w{cores}-t4",
-                [
-                    str(gunicorn),
-                    *common,
-                    "--workers",
-                    str(cores),
-                    "--threads",
-                    "4",
-                    "--worker-class",
-                    "gthread",
-                ],
+                gunicorn_argv(workers=cores, threads=4, worker_class="gthread"),
                 f"gunicorn, {cores} worker processes x 4 threads",
             )
         )
