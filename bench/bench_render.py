@@ -579,8 +579,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        bench._cleanup()
-        sys.exit(130)
+    bench.run_main(main)

@@ -34,11 +34,11 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -83,6 +83,16 @@ def _on_signal(signum: int, _frame: Any) -> None:
 atexit.register(_cleanup)
 signal.signal(signal.SIGTERM, _on_signal)
 signal.signal(signal.SIGHUP, _on_signal)
+
+
+def run_main(main: Callable[[], int]) -> NoReturn:
+    """A benchmark's entry point: exit with `main()`'s status; on Ctrl+C, stop and remove
+    everything started so far first (exit 130)."""
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        _cleanup()
+        sys.exit(130)
 
 
 def log(message: str) -> None:
@@ -885,8 +895,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        _cleanup()
-        sys.exit(130)
+    run_main(main)
