@@ -363,20 +363,7 @@ def main(argv: list[str] | None = None) -> int:
     bench.log(f"\n== Mixed load: two gunicorn servers, {args.connections} connections")
     spec = bench.ServerSpec(
         "gunicorn-gthread-w1-t8",
-        [
-            str(bench.VENV_BIN / "gunicorn"),
-            "masthead.wsgi:application",
-            "--bind",
-            "{bind}",
-            "--log-level",
-            "warning",
-            "--workers",
-            "1",
-            "--threads",
-            "8",
-            "--worker-class",
-            "gthread",
-        ],
+        bench.gunicorn_argv(workers=1, threads=8, worker_class="gthread"),
         "gunicorn, 1 process x 8 threads",
     )
     servers = [bench.start_server(spec, backend, workdir) for _ in range(2)]
@@ -503,8 +490,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        bench._cleanup()
-        sys.exit(130)
+    bench.run_main(main)

@@ -365,20 +365,9 @@ def main(argv: list[str] | None = None) -> int:
     worker_class = "gthread" if args.worker_threads > 1 else "sync"
     spec = bench.ServerSpec(
         f"gunicorn-{worker_class}-w{workers}-t{args.worker_threads}",
-        [
-            str(bench.VENV_BIN / "gunicorn"),
-            "masthead.wsgi:application",
-            "--bind",
-            "{bind}",
-            "--log-level",
-            "warning",
-            "--workers",
-            str(workers),
-            "--threads",
-            str(args.worker_threads),
-            "--worker-class",
-            worker_class,
-        ],
+        bench.gunicorn_argv(
+            workers=workers, threads=args.worker_threads, worker_class=worker_class
+        ),
         f"gunicorn, {workers} {worker_class} workers x {args.worker_threads} threads",
     )
     server = bench.start_server(spec, backend, workdir)
@@ -590,8 +579,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        bench._cleanup()
-        sys.exit(130)
+    bench.run_main(main)

@@ -34,11 +34,11 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -83,6 +83,16 @@ def _on_signal(signum: int, _frame: Any) -> None:
 atexit.register(_cleanup)
 signal.signal(signal.SIGTERM, _on_signal)
 signal.signal(signal.SIGHUP, _on_signal)
+
+
+def run_main(main: Callable[[], int]) -> NoReturn:
+    """A benchmark's entry point: exit with `main()`'s status; on Ctrl+C, stop and remove
+    everything started so far first (exit 130)."""
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        _cleanup()
+        sys.exit(130)
 
 
 def log(message: str) -> None:
@@ -249,34 +259,43 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def gunicorn_argv(*, workers: int, worker_class: str, threads: int | None = None) -> list[str]:
+    """The venv's gunicorn serving Masthead on `{bind}` (start_server fills it in), logging
+    warnings only, with `workers` processes of `worker_class` (and `threads` each, when
+    given)."""
+    argv = [
+        str(VENV_BIN / "gunicorn"),
+        "masthead.wsgi:application",
+        "--bind",
+        "{bind}",
+        "--log-level",
+        "warning",
+        "--workers",
+        str(workers),
+    ]
+    if threads is not None:
+        argv += ["--threads", str(threads)]
+    return [*argv, "--worker-class", worker_class]
+
+
 def server_specs(args: argparse.Namespace, cores: int) -> list[ServerSpec]:
     """The candidates: gunicorn's sync and threaded workers, and granian's WSGI mode."""
     specs: list[ServerSpec] = []
     gunicorn = VENV_BIN / "gunicorn"
     granian = VENV_BIN / "granian"
-    common = ["masthead.wsgi:application", "--bind", "{bind}", "--log-level", "warning"]
     if "gunicorn" in args.servers and gunicorn.exists():
         workers = cores + 1
         specs.append(
             ServerSpec(
                 f"gunicorn-sync-w{workers}",
-                [str(gunicorn), *common, "--workers", str(workers), "--worker-class", "sync"],
+                gunicorn_argv(workers=workers, worker_class="sync"),
                 f"gunicorn, {workers} sync worker processes",
             )
         )
         specs.append(
             ServerSpec(
                 f"gunicorn-gthread-w{cores}-t4",
-                [
-                    str(gunicorn),
-                    *common,
-                    "--workers",
-                    str(cores),
-                    "--threads",
-                    "4",
-                    "--worker-class",
-                    "gthread",
-                ],
+                gunicorn_argv(workers=cores, threads=4, worker_class="gthread"),
                 f"gunicorn, {cores} worker processes x 4 threads",
             )
         )
@@ -876,8 +895,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        _cleanup()
-        sys.exit(130)
+    run_main(main)

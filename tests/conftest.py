@@ -16,6 +16,17 @@ import pytest
 from django.test import override_settings
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Empty the browser journeys' screenshot folder once for the whole run: here, or
+    under pytest-xdist in the controller before the workers start (tests/e2e/artifacts.py)."""
+    config = session.config
+    if hasattr(config, "workerinput") or config.option.collectonly:
+        return
+    from tests.e2e.artifacts import clear_artifacts
+
+    clear_artifacts()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _media_root_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     media_root = str(tmp_path_factory.mktemp("media"))

@@ -33,6 +33,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from .adapter import is_internal_path
+from .forms import plain_email_field
 from .signin_addresses import account_holding
 
 
@@ -55,13 +56,8 @@ def pending_address(user: Any) -> EmailAddress | None:
 class ReaderAddEmailForm(AddEmailForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["email"]
-        field.label = _("New email address")
-        field.widget.attrs.pop("placeholder", None)
-        field.widget.attrs["autocomplete"] = "email"
-        field.error_messages["required"] = _("Enter the new email address.")
-        field.error_messages["invalid"] = _(
-            "Enter an email address in the right format, like name@example.com."
+        plain_email_field(
+            self, label=_("New email address"), required=_("Enter the new email address.")
         )
 
     def save(self, request: HttpRequest) -> EmailAddress:

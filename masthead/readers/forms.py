@@ -313,16 +313,17 @@ class ReaderLoginForm(LoginForm):
         return addresses.email_lookup_form(super().clean_login())
 
 
-def _plain_email_field(form: forms.Form) -> None:
-    """Our label and messages on an allauth email field, without a placeholder."""
+def plain_email_field(form: forms.Form, *, label: Any = None, required: Any = None) -> None:
+    """Our label and messages (the registration form's, ReaderEmailField's, unless
+    `label` or the `required` message is given) on an allauth email field, without a
+    placeholder."""
+    messages = ReaderEmailField.default_error_messages
     field = form.fields["email"]
-    field.label = gettext("Email address")
+    field.label = label or gettext("Email address")
     field.widget.attrs.pop("placeholder", None)
     field.widget.attrs["autocomplete"] = "email"
-    field.error_messages["required"] = gettext("Enter your email address.")
-    field.error_messages["invalid"] = gettext(
-        "Enter an email address in the right format, like name@example.com."
-    )
+    field.error_messages["required"] = required or messages["required"]
+    field.error_messages["invalid"] = messages["invalid"]
 
 
 class ReaderRequestLoginCodeForm(RequestLoginCodeForm):
@@ -330,7 +331,7 @@ class ReaderRequestLoginCodeForm(RequestLoginCodeForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _plain_email_field(self)
+        plain_email_field(self)
 
     def clean_email(self) -> str:
         email = super().clean_email()
@@ -346,7 +347,7 @@ class ReaderResetPasswordForm(ResetPasswordForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _plain_email_field(self)
+        plain_email_field(self)
 
     def clean_email(self) -> str:
         email = super().clean_email()

@@ -20,7 +20,9 @@ Invariants:
   fixture): Playwright's sync API keeps an event loop running in this thread, which
   Django otherwise refuses.
 - Every page a test opened is screenshotted into test-artifacts/e2e/<database>/ when it
-  fails; journeys also save a full-page screenshot of each step they check.
+  fails; journeys also save a full-page screenshot of each step they check. The folder
+  is emptied once per test session, before any worker starts (artifacts.py), so it
+  keeps every screenshot of this run and none of an earlier one.
 """
 
 from __future__ import annotations
@@ -30,7 +32,6 @@ import contextlib
 import json
 import os
 import re
-import shutil
 import sqlite3
 import threading
 import time
@@ -50,6 +51,7 @@ from django.test.testcases import LiveServerThread
 from masthead.core.tests import search_index
 
 from . import demo_snapshot
+from .artifacts import ARTIFACTS_ROOT, artifacts_folder
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -63,7 +65,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 AXE_JS = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
-ARTIFACTS_ROOT = Path(settings.BASE_DIR) / "test-artifacts" / "e2e"
 REQUIRED = os.environ.get("MASTHEAD_REQUIRE_BROWSER", "") not in ("", "0", "false")
 
 # WCAG 2.0, 2.1 and 2.2 at levels A and AA, as axe-core tags them.
@@ -219,8 +220,9 @@ def _newsroom_facts() -> Newsroom:
     front = front_page(home=home)
     assert front.lead is not None, "load_demo made no lead story for the front page"
     articles = live_articles().descendant_of(home).prefetch_related("bylines__author")
-    artifacts = ARTIFACTS_ROOT / connections[DEFAULT_DB_ALIAS].vendor
-    shutil.rmtree(artifacts, ignore_errors=True)  # no stale screenshot from an earlier run
+    # Emptied at the session's start (artifacts.py), not here: this runs once a worker,
+    # and a worker that started later would delete an earlier one's screenshots.
+    artifacts = artifacts_folder()
     artifacts.mkdir(parents=True, exist_ok=True)
     return Newsroom(
         site_name=site.site_name,

@@ -29,7 +29,7 @@ from typing import Any
 
 from django.conf import settings
 
-from masthead.core.tests.sqlite_template import TEMPLATE_FOLDER, migrations_digest
+from masthead.core.tests.sqlite_template import TEMPLATE_FOLDER, copy_into, migrations_digest
 
 HERE = Path(__file__).resolve().parent
 PROJECT_CODE = Path(settings.BASE_DIR) / "masthead"
@@ -60,12 +60,7 @@ def restore(snapshot: Path, connection: Any, media_root: str) -> bool:
     if not database.exists():
         return False
     shutil.copytree(snapshot / "media", media_root, dirs_exist_ok=True)
-    connection.ensure_connection()
-    source = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
-    try:
-        source.backup(connection.connection)
-    finally:
-        source.close()
+    copy_into(connection, database)
     return True
 
 

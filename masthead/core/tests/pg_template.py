@@ -28,12 +28,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connections
 
+from masthead.core.tests import prebuild
 from masthead.core.tests.sqlite_template import TEMPLATE_FOLDER, _locked, migrations_digest
 
 BUILT_IN_THIS_RUN = "MASTHEAD_PG_TEMPLATE_OF_THIS_RUN"
@@ -62,6 +64,10 @@ def _lock(template: str) -> Any:
     return _locked(TEMPLATE_FOLDER / f"{template}.lock")
 
 
+def _log_path(template: str) -> Path:
+    return TEMPLATE_FOLDER / f"{template}.log"
+
+
 def start_prebuild(*, rebuild: bool) -> subprocess.Popen[bytes] | None:
     """In pytest-xdist's controller: build the template in a process of its own while the
     workers start and collect. Returns once that process holds the template's lock (the
@@ -71,37 +77,22 @@ def start_prebuild(*, rebuild: bool) -> subprocess.Popen[bytes] | None:
         with connections["default"].creation._nodb_cursor() as cursor:
             if _exists(cursor, template):
                 return None
-    TEMPLATE_FOLDER.mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": os.environ.get(
-            "DJANGO_SETTINGS_MODULE", "masthead.settings_test"
-        ),
-    }
-    with open(TEMPLATE_FOLDER / f"{template}.log", "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "masthead.core.tests.pg_template", template],
-            stdout=subprocess.PIPE,
-            stderr=log,
-            env=env,
-            cwd=settings.BASE_DIR,
-        )
-    assert process.stdout is not None
-    if process.stdout.readline().strip() != b"locked":
-        process.wait()
-        return None
-    # The workers inherit this: the template this process builds is this run's.
-    os.environ[BUILT_IN_THIS_RUN] = template
-    return process
+    return prebuild.start(
+        "masthead.core.tests.pg_template",
+        template,
+        log=_log_path(template),
+        built_in_this_run=BUILT_IN_THIS_RUN,
+        env={},
+    )
 
 
 def finish_prebuild(process: subprocess.Popen[bytes]) -> str | None:
     """Wait for the prebuild; a message saying where its log is when it failed."""
-    if process.wait() == 0:
-        return None
-    return (
-        f"migrating the PostgreSQL test template failed (exit {process.returncode}); the "
-        f"first worker migrated it. Its output: {TEMPLATE_FOLDER / (template_name() + '.log')}"
+    return prebuild.finish(
+        process,
+        database="PostgreSQL",
+        otherwise="the first worker migrated it",
+        log=_log_path(template_name()),
     )
 
 
@@ -186,7 +177,7 @@ def _prebuild(template: str) -> None:
     import django
 
     with _lock(template):
-        print("locked", flush=True)
+        prebuild.say_locked()
         django.setup()
         _build(template)
 

@@ -44,6 +44,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connections
 
+from masthead.core.tests import prebuild
+
 TEMPLATE_FOLDER = Path(settings.BASE_DIR) / "var" / "test-templates"
 BUILT_IN_THIS_RUN = "MASTHEAD_SQLITE_TEMPLATE_OF_THIS_RUN"
 
@@ -104,39 +106,22 @@ def start_prebuild(*, rebuild: bool) -> subprocess.Popen[bytes] | None:
     template = template_path()
     if template.exists() and not rebuild:
         return None
-    template.parent.mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": os.environ.get(
-            "DJANGO_SETTINGS_MODULE", "masthead.settings_test"
-        ),
-        "MASTHEAD_SQLITE_PATH": str(template.with_suffix(".migrating")),
-    }
-    env.pop("DATABASE_URL", None)
-    with open(template.with_suffix(".log"), "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "masthead.core.tests.sqlite_template", str(template)],
-            stdout=subprocess.PIPE,
-            stderr=log,
-            env=env,
-            cwd=settings.BASE_DIR,
-        )
-    assert process.stdout is not None
-    if process.stdout.readline().strip() != b"locked":
-        process.wait()
-        return None
-    # The workers inherit this: the template this process builds is this run's.
-    os.environ[BUILT_IN_THIS_RUN] = str(template)
-    return process
+    return prebuild.start(
+        "masthead.core.tests.sqlite_template",
+        str(template),
+        log=template.with_suffix(".log"),
+        built_in_this_run=BUILT_IN_THIS_RUN,
+        env={"MASTHEAD_SQLITE_PATH": str(template.with_suffix(".migrating")), "DATABASE_URL": None},
+    )
 
 
 def finish_prebuild(process: subprocess.Popen[bytes]) -> str | None:
     """Wait for the prebuild; a message saying where its log is when it failed."""
-    if process.wait() == 0:
-        return None
-    return (
-        f"migrating the SQLite test template failed (exit {process.returncode}); the "
-        f"workers migrated their own databases. Its output: {template_path().with_suffix('.log')}"
+    return prebuild.finish(
+        process,
+        database="SQLite",
+        otherwise="the workers migrated their own databases",
+        log=template_path().with_suffix(".log"),
     )
 
 
@@ -182,6 +167,17 @@ def _save_template(template: Path, source: sqlite3.Connection) -> None:
     partial.replace(template)
 
 
+def copy_into(connection: Any, database: Path) -> None:
+    """Copy the SQLite file `database` (opened read-only) over the database of a Django
+    `connection`, which is opened if it is not yet."""
+    connection.ensure_connection()
+    source = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        source.backup(connection.connection)
+    finally:
+        source.close()
+
+
 def _copy_template(
     template: Path, verbosity: int, serialized_aliases: set[str] | None
 ) -> tuple[Any, str, bool]:
@@ -195,12 +191,7 @@ def _copy_template(
     connection.close()
     settings.DATABASES["default"]["NAME"] = test_name
     connection.settings_dict["NAME"] = test_name
-    connection.ensure_connection()
-    source = sqlite3.connect(f"file:{template}?mode=ro", uri=True)
-    try:
-        source.backup(connection.connection)
-    finally:
-        source.close()
+    copy_into(connection, template)
     if serialized_aliases is None or "default" in serialized_aliases:
         connection._test_serialized_contents = creation.serialize_db_to_string()
     call_command("createcachetable", database="default")
@@ -212,7 +203,7 @@ def _build(template: Path) -> None:
     import django
 
     with _locked(_lock_path(template)):
-        print("locked", flush=True)
+        prebuild.say_locked()
         django.setup()
         call_command("migrate", run_syncdb=True, interactive=False, verbosity=0)
         connections["default"].ensure_connection()
