@@ -55,6 +55,11 @@ CACHE = """
   proxy_cache_path {tmp}/cache levels=1:2 keys_zone=pages:10m max_size=100m inactive=10m
                    use_temp_path=off;
   upstream app {{ server {upstream}; keepalive 32; }}
+  # A pattern, not $cookie_<name>: nginx's variables cannot name a __Host- cookie.
+  map $http_cookie $rig_has_session {{
+    default "";
+    "~(^|;)\\s*{cookie_pattern}=" 1;
+  }}
 {servers}"""
 
 SERVER = """
@@ -73,8 +78,8 @@ SERVER = """
   }}
 """
 
-BYPASS = """      proxy_cache_bypass $cookie_{cookie};
-      proxy_no_cache $cookie_{cookie};"""
+BYPASS = """      proxy_cache_bypass $rig_has_session;
+      proxy_no_cache $rig_has_session;"""
 
 
 class NginxUnavailable(RuntimeError):
@@ -146,7 +151,7 @@ def start(upstream: str, *, session_cookie: str, setups: Iterable[str] = SETUPS)
     """Start nginx in front of `upstream` ("http://host:port" or "host:port")."""
     if NGINX is None:
         raise NginxUnavailable("nginx is not installed (apt-get install -y nginx-light)")
-    if not re.fullmatch(r"\w+", session_cookie):
+    if not re.fullmatch(r"[\w.-]+", session_cookie):
         raise ValueError(f"not a cookie name nginx can match: {session_cookie!r}")
     upstream = re.sub(r"^https?://", "", upstream).rstrip("/")
     folder = Path(tempfile.mkdtemp(prefix="masthead-nginx-"))
@@ -159,13 +164,14 @@ def start(upstream: str, *, session_cookie: str, setups: Iterable[str] = SETUPS)
             host=HOST,
             port=port,
             name=name,
-            bypass=BYPASS.format(cookie=session_cookie) if name == "recommended" else "",
+            bypass=BYPASS if name == "recommended" else "",
         )
         for name, port in ports.items()
     )
-    process = launch(
-        folder, CACHE.format(tmp=folder, upstream=upstream, servers=servers).strip("\n")
+    http = CACHE.format(
+        tmp=folder, upstream=upstream, servers=servers, cookie_pattern=re.escape(session_cookie)
     )
+    process = launch(folder, http.strip("\n"))
     rig = SharedCache(ports=ports, folder=folder, process=process)
     deadline = time.monotonic() + 10
     try:

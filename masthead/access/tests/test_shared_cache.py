@@ -14,7 +14,6 @@ from __future__ import annotations
 import http.client
 
 import pytest
-from django.conf import settings
 from django.test import Client
 
 from rigs import nginx
@@ -36,9 +35,11 @@ def _get(port: int, path: str, cookie: str | None = None) -> tuple[int, dict[str
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("cookie_name", ["sessionid", "__Host-sessionid"])  # laptop, production
 def test_a_shared_cache_never_serves_a_readers_full_page_to_anyone_else(
-    live_server, newsroom, reader
+    live_server, newsroom, reader, settings, cookie_name
 ):
+    settings.SESSION_COOKIE_NAME = cookie_name
     client = Client()
     client.force_login(reader)
     session = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
