@@ -37,6 +37,7 @@ from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html
 from django.utils.translation import gettext
@@ -324,6 +325,16 @@ def plain_email_field(form: forms.Form, *, label: Any = None, required: Any = No
     field.widget.attrs["autocomplete"] = "email"
     field.error_messages["required"] = required or messages["required"]
     field.error_messages["invalid"] = messages["invalid"]
+    # Django's email field takes 320 characters; an address is stored in 254 (the
+    # account's and allauth's column), so a longer one is refused here with our words
+    # rather than failing to save.
+    limit = ReaderEmailField().max_length
+    field.max_length = limit
+    field.validators = [v for v in field.validators if not isinstance(v, MaxLengthValidator)] + [
+        MaxLengthValidator(limit)
+    ]
+    field.widget.attrs["maxlength"] = str(limit)
+    field.error_messages["max_length"] = messages["max_length"]
 
 
 class ReaderRequestLoginCodeForm(RequestLoginCodeForm):

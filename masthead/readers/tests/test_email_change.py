@@ -154,3 +154,27 @@ def test_a_second_change_replaces_the_pending_address_not_the_current_one(client
     assert addresses == {"current@example.org", "meant@example.org"}
     reader.refresh_from_db()
     assert reader.email == "current@example.org"
+
+
+# A valid address (a 64-character mailbox, labels of 60) of 255 characters.
+TOO_LONG_TO_STORE = "a" * 64 + "@" + ".".join(["b" * 60] * 3) + ".example"
+
+
+def test_an_address_too_long_to_store_is_refused_with_the_limit_and_kept(client):
+    """Django's email field takes 320 characters; the account's column holds 254."""
+    reader = _reader("short@example.org")
+    _signed_in(client, reader)
+    too_long = TOO_LONG_TO_STORE
+    response = client.post("/accounts/email/", {"action_add": "", "email": too_long})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "must be 254 characters or fewer" in html
+    assert f'value="{too_long}"' in html
+    assert not EmailAddress.objects.filter(email=too_long).exists()
+
+
+@pytest.mark.parametrize("path", ["/accounts/login/code/", "/accounts/password/reset/"])
+def test_the_other_address_forms_refuse_the_same_length_in_the_same_words(client, path):
+    response = client.post(path, {"email": TOO_LONG_TO_STORE})
+    assert response.status_code == 200
+    assert "must be 254 characters or fewer" in response.content.decode()
