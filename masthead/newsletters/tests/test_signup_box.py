@@ -319,10 +319,25 @@ def test_a_renamed_newsletter_shows_its_new_name_at_once(
     assert "The Harbour Friday" in shown and "The Harbour Weekly" not in shown
 
 
-def test_the_page_is_filed_under_its_offers_cache_tag(client, weekly):
+def test_the_page_is_filed_under_its_offers_cache_tag_which_a_change_purges(
+    client, weekly, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from masthead.access import purge
+
     article = article_with(paragraph("Text."), box(weekly))
-    response = client.get(article.url)
-    assert f"offer-newsletter-{weekly.pk}" in response["xkey"].split()
+    tag = f"offer-newsletter-{weekly.pk}"
+    assert tag in client.get(article.url)["xkey"].split()
+    settings.VARNISH_PURGE_URLS = ["http://127.0.0.1:9/"]
+    purged: list[list[str]] = []
+
+    class Recorder:  # the purge task, recorded instead of run
+        enqueue = staticmethod(purged.append)
+
+    monkeypatch.setattr(purge, "xkey_purge", Recorder)
+    with django_capture_on_commit_callbacks(execute=True):
+        weekly.audience = Newsletter.Audience.REGISTERED
+        weekly.save()
+    assert purged == [[tag]]
 
 
 # -- the form reaches the sign-up service --------------------------------------------------
