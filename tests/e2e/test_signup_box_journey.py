@@ -58,9 +58,7 @@ def test_a_visitor_signs_up_from_the_box_in_an_article(
             break
     expect(button).to_be_focused()
     visitor.keyboard.press("Enter")
-    expect(visitor.get_by_role("heading", level=1)).to_have_text(
-        "Check your inbox", timeout=30_000
-    )
+    expect(visitor.get_by_role("heading", level=1)).to_have_text("Check your inbox", timeout=30_000)
     assert_accessible(visitor)
     assert_no_browser_errors(visitor)
     assert [m for m in smtp_settings.recorder.messages if m["To"] == email]
