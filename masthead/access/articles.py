@@ -38,7 +38,8 @@ class GatedArticle:
 
     The model must have `effective_access` (a `Level` value, stored, indexed: the level
     in force, resolved however the model likes) and `body` (a StreamField whose blocks
-    the lead-in splits; a block of type `access.lead_in.MARKER_TYPE` places the wall).
+    the lead-in splits; a block of type `access.lead_in.MARKER_TYPE` places the wall, and
+    a block whose Meta says `article_text = False` counts none of the article's words).
     """
 
     effective_access: str

@@ -12,6 +12,10 @@ Invariants:
 - Every renderer for a reader without access takes its body from `split_body`'s
   `lead`, and `withheld` is only handed to a reader with access. Nothing here falls
   back to "everything" when a count runs out.
+- A block whose definition says `article_text = False` in its Meta (a newsletter
+  sign-up box) shows none of the article's words: it counts no words towards the
+  share, and a marker with only such blocks after it withholds nothing. It is still
+  cut like any block: after the wall it is withheld.
 """
 
 from __future__ import annotations
@@ -59,6 +63,11 @@ def value_text(value: Any) -> str:
     if isinstance(value, Sequence):  # lists, tuples and ListBlock values
         return " ".join(value_text(v) for v in value)
     return ""
+
+
+def shows_article_text(child: Any) -> bool:
+    """False for a block that is no part of the story's text (see the module docstring)."""
+    return getattr(getattr(child.block, "meta", None), "article_text", True) is not False
 
 
 def rich_text_pieces(source: str) -> list[tuple[str, str, str]]:
@@ -126,9 +135,8 @@ def units_of(blocks: list[Any]) -> tuple[list[Unit], int | None, list[int]]:
                     )
                 )
         else:
-            units.append(
-                Unit(block=index, words=count_words(value_text(child.value)), paragraph=False)
-            )
+            words = count_words(value_text(child.value)) if shows_article_text(child) else 0
+            units.append(Unit(block=index, words=words, paragraph=False))
     return units, marker, starts
 
 

@@ -59,6 +59,7 @@ from masthead.core.http import is_speculative, refuse_speculation
 from masthead.core.page_shell import serve_shell
 from masthead.core.render_cache import FRAGMENT_PREFIX, columns_generation, pages_generation
 
+from . import signup_boxes
 from .blocks import ArticleBodyBlock
 from .pagination import paginate_articles, requested_page_number
 
@@ -564,6 +565,12 @@ class ArticlePage(GatedArticle, NewsroomPageMixin, Page):
     def authors(self) -> list[Author]:
         return [byline.author for byline in self.bylines.all()]
 
+    @cached_property
+    def has_signup_boxes(self) -> bool:
+        """The body has a sign-up box (the page then loads the box's script and form
+        styles); read from the stored data, without binding a block."""
+        return bool(signup_boxes.body_offers(self.body.raw_data))
+
     @property
     def dateline(self) -> Any:
         return self.first_published_at
@@ -627,6 +634,8 @@ class ArticlePage(GatedArticle, NewsroomPageMixin, Page):
     def cache_tags(self) -> list[str]:
         """What this article's page is filed under in a shared cache (core.cache_tags)."""
         own = [edge_tags.page_tag(self.pk), *(edge_tags.author_tag(a.pk) for a in self.authors)]
+        # A sign-up box shows its offer (a newsletter's name): purged when that changes.
+        own += signup_boxes.body_cache_tags(self.body.raw_data)
         return own + ([edge_tags.section_tag(self.section_id)] if self.section_id else [])
 
     def purge_tags(self) -> list[str]:

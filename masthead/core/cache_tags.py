@@ -11,6 +11,8 @@ The names (one vocabulary for the pages that carry them and the purges that name
 - `listing-<id>`: the listing pages of section or front page <id> (every page number);
 - `section-<id>`: the articles in section <id> (they show its name and access level);
 - `author-<id>`: the articles bylined to author <id>; `listing-author-<id>`: their page;
+- `offer-<kind>-<key>`: the pages with a sign-up box offering it (an open newsletter:
+  `offer-newsletter-<id>`);
 - `front`: the front page; `site`: every public page.
 """
 
@@ -42,6 +44,10 @@ def author_tag(pk: int) -> str:
 
 def author_listing_tag(pk: int) -> str:
     return f"listing-author-{pk}"
+
+
+def offer_tag(kind: str, key: object) -> str:
+    return f"offer-{kind}-{key}"
 
 
 def add_cache_tags(response: Any, tags: Iterable[str]) -> None:

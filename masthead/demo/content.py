@@ -16,6 +16,7 @@ lines. A block is a paragraph unless it starts with one of these:
     @video <YouTube or Vimeo address> | <title> | <caption>
     @related <article slug> | <label>
     @factbox <title>      (following lines: "- item" for a list, others are paragraphs)
+    @newsletter <newsletter slug> | <heading> | <text>   (a sign-up box)
     @wall
 
 The header line ``layout: one-block`` puts the whole story (plain paragraphs only) into
@@ -348,6 +349,9 @@ def parse_block(block: str) -> BlockSpec:
         return BlockSpec("related_story", {"slug": slug, "label": label})
     if first.startswith("@factbox "):
         return BlockSpec("fact_box", {"title": first[9:].strip(), "body": _rich_lines(lines[1:])})
+    if first.startswith("@newsletter "):
+        slug, heading, text = _fields(first[12:], 3)
+        return BlockSpec("signup_box", {"newsletter": slug, "heading": heading, "text": text})
     if first.strip() == "@wall":
         return BlockSpec("wall_marker", None)
     if first.startswith("@"):

@@ -37,6 +37,7 @@ from masthead.content.models import (
 )
 from masthead.events.models import EventIndexPage, EventPage, EventSpeaker
 from masthead.newsletters.models import Newsletter
+from masthead.newsletters.signup_boxes import offer_for
 from masthead.readers.models import LegalPage
 
 from . import artwork
@@ -403,6 +404,16 @@ class _Loader:
                         f"{spec.slug}: related story {value['slug']!r} must come earlier"
                     )
                 value = {"page": target.pk, "label": value["label"]}
+            elif block.kind == "signup_box":
+                # The newsletters are loaded first (an editor's own changes kept).
+                newsletter = Newsletter.objects.filter(slug=value["newsletter"]).first()
+                if newsletter is None:
+                    raise ValueError(f"{spec.slug}: no newsletter {value['newsletter']!r}")
+                value = {
+                    "offer": offer_for(newsletter),
+                    "heading": value["heading"],
+                    "text": value["text"],
+                }
             data.append({"type": block.kind, "value": value})
         return data
 

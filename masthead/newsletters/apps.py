@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 
 
 class NewslettersConfig(AppConfig):
@@ -15,3 +16,14 @@ class NewslettersConfig(AppConfig):
 
         # Bounces and complaints from the provider's verified webhooks (anymail).
         tracking.connect()
+
+        # Imported here: it imports the models, which are not ready when apps.py loads.
+        from .signup_boxes import newsletter_changed
+
+        # Sign-up boxes in articles show a newsletter: rendered afresh when it changes.
+        for signal in (post_save, post_delete):
+            signal.connect(
+                newsletter_changed,
+                sender="newsletters.Newsletter",
+                dispatch_uid=f"newsletters-box-{id(signal)}",
+            )

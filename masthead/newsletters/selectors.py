@@ -39,6 +39,18 @@ def subscriptions_for(user: Any) -> QuerySet[Subscription]:
     )
 
 
+def open_newsletters() -> QuerySet[Newsletter]:
+    """Newsletters anyone may join (double opt-in), in display order: what a sign-up box
+    in an article may offer."""
+    return Newsletter.objects.filter(audience=Newsletter.Audience.OPEN).order_by(
+        "sort_order", "name"
+    )
+
+
+def is_subscribed(user: Any, newsletter: Newsletter) -> bool:
+    return Subscription.objects.filter(user=user, newsletter=newsletter, active=True).exists()
+
+
 def marketing_stopped(user: Any) -> bool:
     """True while the reader has switched off all marketing email."""
     return MarketingPreference.objects.filter(user=user, marketing_stopped=True).exists()

@@ -154,6 +154,17 @@ def subscription_cancel(*, user: Any, newsletter: Newsletter, source: str) -> bo
         return _flip(user=user, newsletter=newsletter, active=False, source=source)
 
 
+def subscription_start(*, user: Any, newsletter: Newsletter, source: str) -> bool:
+    """Switch one subscription on (a sign-up box's one click); True if it was off.
+
+    Choosing a newsletter is an explicit opt-in, so it lifts the stop-all switch too (and
+    records that it did), as choosing on the account page does.
+    """
+    with transaction.atomic():
+        _set_stopped(user=user, stopped=False, source=source)
+        return _flip(user=user, newsletter=newsletter, active=True, source=source)
+
+
 def marketing_stop_all(*, user: Any, source: str) -> None:
     """The one switch: stop all marketing email, switching every subscription off."""
     with transaction.atomic():

@@ -1,4 +1,5 @@
-"""Newsletters in Wagtail's admin: the lists, their issues, and the page to send one."""
+"""Newsletters in Wagtail's admin: the lists, their issues, and the page to send one;
+and the open newsletters an article's sign-up box may offer (content.signup_boxes)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from wagtail.admin.widgets import ListingButton
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from . import admin_views
+from masthead.content.signup_boxes import SIGNUP_BOXES_HOOK
+
+from . import admin_views, signup_boxes
 from .models import Newsletter, NewsletterIssue, OpenSubscriber
 
 
@@ -121,3 +124,9 @@ def send_button(snippet: Any, user: Any, next_url: str | None = None) -> list[An
             priority=5,
         )
     ]
+
+
+@hooks.register(SIGNUP_BOXES_HOOK)
+def newsletter_signup_boxes() -> signup_boxes.NewsletterBoxes:
+    # Editors may put a sign-up box for an open newsletter in an article's body.
+    return signup_boxes.PROVIDER

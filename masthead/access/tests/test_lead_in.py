@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.template import engines
+from wagtail import blocks
 
 from masthead.access.lead_in import marker_withholds_nothing, split_body
 from masthead.content.blocks import ArticleBodyBlock
@@ -158,3 +159,54 @@ def test_empty_blocks_and_bare_text_are_handled():
     )
     split = split_body(story, paragraphs=3, share=35)
     assert "barew0" in rendered(split.lead) and "tailw0" not in rendered(split.lead)
+
+
+class _NotStoryText(blocks.StructBlock):
+    """Like a newsletter sign-up box: words of its own, none of the story's."""
+
+    heading = blocks.CharBlock()
+
+    class Meta:
+        article_text = False
+
+
+class _BodyWithABox(blocks.StreamBlock):
+    paragraph = blocks.RichTextBlock()
+    box = _NotStoryText()
+    wall_marker = blocks.StaticBlock()
+
+
+def _with_box(*items: dict[str, Any]) -> Any:
+    return _BodyWithABox().to_python(list(items))
+
+
+def _box(text: str) -> dict[str, Any]:
+    return {"type": "box", "value": {"heading": text}}
+
+
+def test_a_block_that_is_no_part_of_the_story_counts_no_words():
+    story = _with_box(
+        *[rich(p(words(10, f"para{i}_"))) for i in range(4)],
+        _box(words(200, "box")),
+    )
+    split = split_body(story, paragraphs=3, share=100)
+    assert (split.lead_words, split.total_words) == (30, 40)
+
+
+def test_a_marker_followed_only_by_such_a_block_withholds_nothing():
+    marker = {"type": "wall_marker", "value": None}
+    assert marker_withholds_nothing(_with_box(rich(p("Words here.")), marker, _box("Join us")))
+    assert not marker_withholds_nothing(
+        _with_box(rich(p("Words here.")), marker, _box("Join us"), rich(p("More words.")))
+    )
+
+
+def test_such_a_block_after_the_cut_is_withheld_like_any_other():
+    story = _with_box(
+        *[rich(p(words(10, f"para{i}_"))) for i in range(3)],
+        _box("Sign up after the wall"),
+        *[rich(p(words(10, f"more{i}_"))) for i in range(6)],
+    )
+    split = split_body(story, paragraphs=3, share=35)
+    assert [b.block_type for b in split.lead] == ["paragraph"] * 3
+    assert "box" in [b.block_type for b in split.withheld]

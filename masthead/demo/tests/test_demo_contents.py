@@ -166,6 +166,7 @@ def test_bodies_use_every_kind_of_block(demo_once: Loaded) -> None:
         "video",
         "related_story",
         "fact_box",
+        "signup_box",
         "wall_marker",
     }
     for block in blocks:
@@ -176,6 +177,8 @@ def test_bodies_use_every_kind_of_block(demo_once: Loaded) -> None:
             assert parse_video_url(block.value["url"])[0] == "youtube"
         elif block.block_type == "related_story":
             assert block.value["page"].live
+        elif block.block_type == "signup_box":
+            assert block.value.found is not None, "the box's newsletter is not open"
 
 
 def test_authors_and_info_pages(demo_once: Loaded) -> None:
@@ -227,6 +230,16 @@ def test_the_demo_has_a_gated_story_pasted_into_one_block_and_its_wall_holds(dem
     assert " ".join(paragraphs[0].split())[:60] in text
     for withheld in paragraphs[3:]:
         assert " ".join(withheld.split())[:60] not in text
+
+
+def test_a_review_offers_the_open_newsletter_in_a_box(demo_once, client):
+    open_list = Newsletter.objects.get(audience=Newsletter.Audience.OPEN)
+    [article] = [
+        a for a in ArticlePage.objects.live() if any(b.block_type == "signup_box" for b in a.body)
+    ]
+    page = client.get(article.url).content.decode()
+    assert f'data-src="/newsletters/join/{open_list.slug}/box/"' in page
+    assert "Reviews like this, every Saturday" in page
 
 
 def test_the_demo_lists_upcoming_events_at_events_linked_from_every_page(demo_once, client):

@@ -6,7 +6,8 @@
 //    leaving the page, the form's script (or an htmx response header
 //    `HX-Trigger: masthead:signed-in`) fires `masthead:signed-in`. The article body this
 //    reader may now read is fetched (private, never cached) and swapped in for the
-//    lead-in and the wall, and focus moves to where the lead-in stopped (#continue).
+//    lead-in and the wall (then `masthead:body-replaced` is fired, for scripts that
+//    fill parts of the body), and focus moves to where the lead-in stopped (#continue).
 //    Without JavaScript the sign-up and sign-in pages redirect back to #continue.
 // 3. The registration form in place: see below.
 (() => {
@@ -51,6 +52,8 @@
       if (!fresh) return;
       body.replaceWith(fresh);
       document.querySelectorAll("[data-wall]").forEach((node) => node.remove());
+      // Scripts that fill parts of the body (signup-box.js) fill the new one.
+      document.dispatchEvent(new Event("masthead:body-replaced"));
       const mark = document.getElementById("continue");
       if (mark) {
         history.replaceState(null, "", "#continue");
