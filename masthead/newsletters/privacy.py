@@ -3,9 +3,11 @@
 Invariant: covers every newsletters model that points at the reader; erasure deletes
 subscriptions, the stop-all switch, the record of issues sent to the reader and any
 suppression of their address, and keeps the marketing ledger, unlinked. Account-less
-subscribers (OpenSubscriber) are found by address: the reader's own address is
-exported and erased there too (a sign-up made before registering), and someone without
-an account erases theirs from the signed preferences link in any issue
+subscribers (OpenSubscriber) are found by address: the reader's own address, once
+they have proved it is theirs (verified), is exported and erased there too (a sign-up
+made before registering); an account that has not proved its address sees and erases
+nothing kept by address, since anyone can register with anyone's address. Someone
+without an account erases theirs from the signed preferences link in any issue
 (`services.open_subscriber_erase`).
 """
 
@@ -15,7 +17,7 @@ from typing import Any
 
 from masthead.core import privacy
 
-from . import services
+from . import selectors, services
 from .models import (
     Delivery,
     MarketingChoice,
@@ -28,6 +30,7 @@ from .models import (
 
 def export_newsletters(user: Any) -> dict[str, Any]:
     preference = MarketingPreference.objects.filter(user=user).first()
+    proved = selectors.verified_address(user)
     return {
         "all_marketing_email_stopped": bool(preference and preference.marketing_stopped),
         "subscriptions": [
@@ -76,7 +79,7 @@ def export_newsletters(user: Any) -> dict[str, Any]:
                     for d in o.deliveries.select_related("send__issue").order_by("pk")
                 ],
             }
-            for o in OpenSubscriber.objects.filter(email=(user.email or "").lower())
+            for o in OpenSubscriber.objects.filter(email=proved or "")
             .select_related("newsletter")
             .order_by("pk")
         ],

@@ -15,8 +15,10 @@ Invariants:
   again within NEWSLETTER_CONFIRM_RESEND_MINUTES sends nothing more, and an address
   already subscribed, or suppressed, gets nothing. What the caller is told differs, the
   person never is (the view answers the same for all). Only confirming subscribes; an
-  address that belongs to a reader is subscribed on the account and its row removed,
-  so one person has one record per newsletter.
+  address a reader has proved is theirs (a verified address) is subscribed on the
+  account and its row removed, so one person has one record per newsletter. An address
+  an account holds without having proved it stays an account-less subscriber: anyone
+  can register with anyone's address, and must not see or steer the owner's choices.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from django.utils import timezone
 
 from masthead.core import email
 
-from . import emails
+from . import emails, selectors
 from .models import (
     Delivery,
     MarketingChoice,
@@ -181,7 +183,9 @@ def marketing_erase(*, user: Any) -> dict[str, int]:
         deliveries, _ = Delivery.objects.filter(user=user).delete()
         address = (user.email or "").lower()
         suppressions, _ = Suppression.objects.filter(email=address).delete()
-        open_rows = open_subscriber_erase(address=address) if address else 0
+        # What is kept by address is the reader's only if they proved the address.
+        proved = selectors.verified_address(user)
+        open_rows = open_subscriber_erase(address=proved) if proved else 0
     return {
         "open_subscriptions_deleted": open_rows,
         "subscriptions_deleted": subscriptions,
@@ -363,9 +367,11 @@ def open_signup_confirm(
             return ConfirmOutcome.ALREADY
         if row.status != OpenSubscriber.Status.PENDING or emails.requested_stamp(row) != requested:
             return ConfirmOutcome.STALE
-        reader = _reader_with(row.email)
+        reader = selectors.reader_with_verified(row.email)
         if reader is not None:
-            # The address is a reader's: the subscription belongs on the account.
+            # The address is a reader's, proved: the subscription belongs on the account.
+            # (An account that has not proved the address gets nothing: anyone can
+            # register with anyone's address.)
             _set_stopped(user=reader, stopped=False, source=SOURCE_DOUBLE_OPT_IN)
             _flip(user=reader, newsletter=newsletter, active=True, source=SOURCE_DOUBLE_OPT_IN)
             row.delete()
