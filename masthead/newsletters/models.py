@@ -1,10 +1,11 @@
 """Newsletters a reader can choose, their subscriptions, and the ledger of choices.
 
 Invariants: a reader has at most one Subscription row per newsletter (a database
-constraint); every change of a marketing choice adds a MarketingChoice row with its
-time and source, and those rows are never edited. Someone without an account joins an
-open newsletter as an OpenSubscriber: one row per (newsletter, normalised address), a
-database constraint, that receives issues only once its address is confirmed.
+constraint); every change of a marketing choice, a reader's or an account-less
+subscriber's, adds a MarketingChoice row with its time and source, and what those rows
+say is never edited. Someone without an account joins an open newsletter as an
+OpenSubscriber: one row per (newsletter, normalised address), a database constraint,
+that receives issues only once its address is confirmed.
 """
 
 from __future__ import annotations
@@ -139,9 +140,20 @@ class OpenSubscriber(models.Model):
 
 
 class MarketingChoice(models.Model):
-    """Append-only: one row per choice a reader made, with when and where."""
+    """Append-only: one row per marketing choice, with when and where it was made.
+
+    A row is a reader's (`user`) or, on an open newsletter, an account-less subscriber's
+    (`email`, the normalised address), never both (a check constraint). A reader's rows
+    outlive an erasure unlinked (neither set: what was chosen, when and where, without
+    the person); an address's rows are deleted when the address is erased. What a row
+    says is never edited.
+
+    `subscriber_ref` is the id of the OpenSubscriber row a choice concerned (a number,
+    not a foreign key: it stays when the row is gone).
+    """
 
     class Action(models.TextChoices):
+        REQUEST = "request", _("Asked to subscribe (a confirmation link was emailed)")
         SUBSCRIBE = "subscribe", _("Subscribed")
         UNSUBSCRIBE = "unsubscribe", _("Unsubscribed")
         STOP_ALL = "stop_all", _("Stopped all marketing email")
@@ -153,6 +165,15 @@ class MarketingChoice(models.Model):
         on_delete=models.SET_NULL,
         related_name="marketing_choices",
     )
+    email = models.EmailField(
+        max_length=254,
+        blank=True,
+        default="",
+        help_text=_("An account-less subscriber's address (normalised); blank for a reader."),
+    )
+    subscriber_ref = models.BigIntegerField(
+        null=True, blank=True, help_text=_("The id of the OpenSubscriber row it concerned.")
+    )
     newsletter = models.ForeignKey(
         Newsletter, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -162,6 +183,24 @@ class MarketingChoice(models.Model):
 
     class Meta:
         ordering = ["-at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=True) | models.Q(email=""),
+                name="newsletters_choice_reader_or_address",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["email"],
+                condition=~models.Q(email=""),
+                name="newsletters_choice_address",
+            ),
+            models.Index(
+                fields=["subscriber_ref"],
+                condition=models.Q(subscriber_ref__isnull=False),
+                name="newsletters_choice_subscriber",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} {self.newsletter_id or 'all'} via {self.source}"

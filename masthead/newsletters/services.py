@@ -19,6 +19,15 @@ Invariants:
   account and its row removed, so one person has one record per newsletter. An address
   an account holds without having proved it stays an account-less subscriber: anyone
   can register with anyone's address, and must not see or steer the owner's choices.
+- An account-less subscriber's consent is in the same ledger as a reader's: a
+  MarketingChoice row by address instead of by reader. Confirming records the request
+  whose link was followed (at the time it was made) and the confirmation; leaving and
+  coming back by the signed links record each change, with the link as the source.
+  Each is a conditional UPDATE (the confirmation: under the row's lock, checked
+  pending), so only a real change writes a row. A request never confirmed writes
+  nothing, and its expiry nothing: until the owner of a mailbox confirms, nobody has
+  consented to anything, and an address someone else typed is not kept. Erasing an
+  address deletes its rows (there is no person left to keep them about).
 """
 
 from __future__ import annotations
@@ -71,8 +80,18 @@ def _subscription_row(
         return Subscription.objects.get(user=user, newsletter=newsletter), False
 
 
-def _flip(*, user: Any, newsletter: Newsletter, active: bool, source: str) -> bool:
-    """Set one subscription; append the ledger row if this call changed it."""
+def _flip(
+    *,
+    user: Any,
+    newsletter: Newsletter,
+    active: bool,
+    source: str,
+    subscriber_ref: int | None = None,
+) -> bool:
+    """Set one subscription; append the ledger row if this call changed it.
+
+    `subscriber_ref`: the account-less subscriber row the change comes from, if any.
+    """
     now = timezone.now()
     if active:
         _row, created = _subscription_row(user=user, newsletter=newsletter, source=source)
@@ -96,6 +115,7 @@ def _flip(*, user: Any, newsletter: Newsletter, active: bool, source: str) -> bo
             else MarketingChoice.Action.UNSUBSCRIBE,
             source=source,
             at=now,
+            subscriber_ref=subscriber_ref,
         )
     return changed
 
@@ -179,15 +199,19 @@ def marketing_erase(*, user: Any) -> dict[str, int]:
     with transaction.atomic():
         subscriptions, _ = Subscription.objects.filter(user=user).delete()
         preferences, _ = MarketingPreference.objects.filter(user=user).delete()
-        unlinked = MarketingChoice.objects.filter(user=user).update(user=None)
+        unlinked = MarketingChoice.objects.filter(user=user).update(user=None, subscriber_ref=None)
         deliveries, _ = Delivery.objects.filter(user=user).delete()
         address = (user.email or "").lower()
         suppressions, _ = Suppression.objects.filter(email=address).delete()
         # What is kept by address is the reader's only if they proved the address.
         proved = selectors.verified_address(user)
-        open_rows = open_subscriber_erase(address=proved) if proved else 0
+        open_rows = (
+            open_subscriber_erase(address=proved)
+            if proved
+            else {"open_subscriptions_deleted": 0, "open_marketing_choices_deleted": 0}
+        )
     return {
-        "open_subscriptions_deleted": open_rows,
+        **open_rows,
         "subscriptions_deleted": subscriptions,
         "marketing_preferences_deleted": preferences,
         "marketing_choices_unlinked": unlinked,
@@ -268,7 +292,24 @@ def issue_fill_from_section(*, issue: Any, section: Any, count: int) -> int:
 # Open newsletters: sign-up with double opt-in, for people without an account
 # ----------------------------------------------------------------------------------
 
-SOURCE_DOUBLE_OPT_IN = "double-opt-in"
+SOURCE_DOUBLE_OPT_IN = "double-opt-in"  # following the emailed link
+SOURCE_OPEN_SIGNUP = "open sign-up form"  # the request whose link was followed
+
+
+def _open_choice(
+    row: OpenSubscriber, *, action: str, source: str, at: dt.datetime, user: Any = None
+) -> None:
+    """One ledger row about an account-less subscriber's row: by address, or `user`'s
+    when the address is a reader's proved address."""
+    MarketingChoice.objects.create(
+        user=user,
+        email="" if user is not None else row.email,
+        newsletter_id=row.newsletter_id,
+        subscriber_ref=row.pk,
+        action=action,
+        source=source,
+        at=at,
+    )
 
 
 class SignupRefused(ValueError):
@@ -373,37 +414,79 @@ def open_signup_confirm(
             # (An account that has not proved the address gets nothing: anyone can
             # register with anyone's address.)
             _set_stopped(user=reader, stopped=False, source=SOURCE_DOUBLE_OPT_IN)
-            _flip(user=reader, newsletter=newsletter, active=True, source=SOURCE_DOUBLE_OPT_IN)
+            if _flip(
+                user=reader,
+                newsletter=newsletter,
+                active=True,
+                source=SOURCE_DOUBLE_OPT_IN,
+                subscriber_ref=row.pk,
+            ):
+                _open_choice(
+                    row,
+                    user=reader,
+                    action=MarketingChoice.Action.REQUEST,
+                    source=SOURCE_OPEN_SIGNUP,
+                    at=row.requested_at,
+                )
             row.delete()
             return ConfirmOutcome.CONFIRMED
+        # Row-locked and checked pending above: this call makes the change.
         OpenSubscriber.objects.filter(pk=row.pk).update(
             status=OpenSubscriber.Status.ACTIVE, confirmed_at=now, changed_at=now
+        )
+        _open_choice(
+            row,
+            action=MarketingChoice.Action.REQUEST,
+            source=SOURCE_OPEN_SIGNUP,
+            at=row.requested_at,
+        )
+        _open_choice(
+            row, action=MarketingChoice.Action.SUBSCRIBE, source=SOURCE_DOUBLE_OPT_IN, at=now
         )
     return ConfirmOutcome.CONFIRMED
 
 
-def open_subscriber_unsubscribe(*, subscriber: OpenSubscriber) -> bool:
+def open_subscriber_unsubscribe(*, subscriber: OpenSubscriber, source: str) -> bool:
     """Stop sending to an account-less subscriber; True if this call did it (idempotent)."""
-    return bool(
-        OpenSubscriber.objects.filter(pk=subscriber.pk, status=OpenSubscriber.Status.ACTIVE).update(
-            status=OpenSubscriber.Status.UNSUBSCRIBED, changed_at=timezone.now()
+    now = timezone.now()
+    with transaction.atomic():
+        changed = bool(
+            OpenSubscriber.objects.filter(
+                pk=subscriber.pk, status=OpenSubscriber.Status.ACTIVE
+            ).update(status=OpenSubscriber.Status.UNSUBSCRIBED, changed_at=now)
         )
-    )
+        if changed:
+            _open_choice(
+                subscriber, action=MarketingChoice.Action.UNSUBSCRIBE, source=source, at=now
+            )
+    return changed
 
 
-def open_subscriber_resubscribe(*, subscriber: OpenSubscriber) -> bool:
+def open_subscriber_resubscribe(*, subscriber: OpenSubscriber, source: str) -> bool:
     """From the signed preferences link (proof of the mailbox): subscribed again."""
-    return bool(
-        OpenSubscriber.objects.filter(
-            pk=subscriber.pk, status=OpenSubscriber.Status.UNSUBSCRIBED
-        ).update(status=OpenSubscriber.Status.ACTIVE, changed_at=timezone.now())
-    )
+    now = timezone.now()
+    with transaction.atomic():
+        changed = bool(
+            OpenSubscriber.objects.filter(
+                pk=subscriber.pk, status=OpenSubscriber.Status.UNSUBSCRIBED
+            ).update(status=OpenSubscriber.Status.ACTIVE, changed_at=now)
+        )
+        if changed:
+            _open_choice(subscriber, action=MarketingChoice.Action.SUBSCRIBE, source=source, at=now)
+    return changed
 
 
-def open_subscriber_erase(*, address: str) -> int:
-    """Forget an address on every open newsletter (and the record of issues sent to it)."""
-    _deleted, per_model = OpenSubscriber.objects.filter(email=address.strip().lower()).delete()
-    return per_model.get(OpenSubscriber._meta.label, 0)
+def open_subscriber_erase(*, address: str) -> dict[str, int]:
+    """Forget an address on every open newsletter: its rows, the record of issues sent to
+    it and its ledger rows (those that became a reader's are the reader's now)."""
+    address = address.strip().lower()
+    with transaction.atomic():
+        _deleted, per_model = OpenSubscriber.objects.filter(email=address).delete()
+        choices, _ = MarketingChoice.objects.filter(email=address).delete()
+    return {
+        "open_subscriptions_deleted": per_model.get(OpenSubscriber._meta.label, 0),
+        "open_marketing_choices_deleted": choices,
+    }
 
 
 def open_signups_expire(*, now: dt.datetime | None = None) -> int:

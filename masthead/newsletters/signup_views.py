@@ -31,7 +31,7 @@ from masthead.core import person_checks
 from . import rendering, selectors, services, tokens
 from .forms import OpenSignupForm
 from .models import Newsletter, OpenSubscriber
-from .public_views import link_problem
+from .public_views import SOURCE_EMAIL_LINK, SOURCE_ONE_CLICK, link_problem
 
 
 @require_GET
@@ -148,7 +148,7 @@ def open_unsubscribe(request: HttpRequest, slug: str, token: str) -> HttpRespons
     if request.method == "GET":
         return render(request, "newsletters/public/unsubscribe.html", context)
     if subscriber is not None:  # gone (erased): nothing left to stop
-        services.open_subscriber_unsubscribe(subscriber=subscriber)
+        services.open_subscriber_unsubscribe(subscriber=subscriber, source=SOURCE_ONE_CLICK)
         context["preferences_url"] = rendering.open_preferences_url(
             subscriber_id=subscriber.pk, newsletter=newsletter
         )
@@ -170,10 +170,10 @@ def open_preferences(request: HttpRequest, slug: str, token: str) -> HttpRespons
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "unsubscribe":
-            services.open_subscriber_unsubscribe(subscriber=subscriber)
+            services.open_subscriber_unsubscribe(subscriber=subscriber, source=SOURCE_EMAIL_LINK)
             done = _("You won't receive this newsletter any more.")
         elif action == "subscribe":
-            services.open_subscriber_resubscribe(subscriber=subscriber)
+            services.open_subscriber_resubscribe(subscriber=subscriber, source=SOURCE_EMAIL_LINK)
             done = _("You're subscribed again.")
         elif action == "forget":
             services.open_subscriber_erase(address=subscriber.email)
