@@ -106,8 +106,10 @@ class OpenSubscriber(models.Model):
 
     `pending` until the link emailed to the address is followed (`confirmed_at` set,
     `active`); `unsubscribed` after leaving. An unconfirmed row expires
-    (`services.open_signups_expire`). When the address belongs to a reader, the
-    subscription goes on their account instead and no row is kept here.
+    (`services.open_signups_expire`). When the address is a reader's proved (verified)
+    address, the subscription goes on their account instead and no row is kept here:
+    confirming puts it there, and proving the address later carries existing rows over
+    (`services.open_signups_carry_over`).
     """
 
     class Status(models.TextChoices):
@@ -145,11 +147,16 @@ class MarketingChoice(models.Model):
     A row is a reader's (`user`) or, on an open newsletter, an account-less subscriber's
     (`email`, the normalised address), never both (a check constraint). A reader's rows
     outlive an erasure unlinked (neither set: what was chosen, when and where, without
-    the person); an address's rows are deleted when the address is erased. What a row
-    says is never edited.
+    the person); an address's rows are deleted when the address is erased. When an
+    address becomes a reader's proved address, its rows become the reader's
+    (`services.open_signups_carry_over`), so the account holds the whole history of its
+    subscriptions, the double opt-in that began one included. What a row says is never
+    edited; only whom it is about moves: from an address to the account that proved
+    it, or to nobody.
 
     `subscriber_ref` is the id of the OpenSubscriber row a choice concerned (a number,
-    not a foreign key: it stays when the row is gone).
+    not a foreign key: it stays when the row is gone), so a link in an issue sent to
+    that row still finds the account its subscription moved to.
     """
 
     class Action(models.TextChoices):

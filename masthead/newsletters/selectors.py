@@ -17,7 +17,14 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
 
-from .models import MarketingChoice, MarketingPreference, Newsletter, Subscription, Suppression
+from .models import (
+    MarketingChoice,
+    MarketingPreference,
+    Newsletter,
+    OpenSubscriber,
+    Subscription,
+    Suppression,
+)
 
 
 def newsletters_offered() -> QuerySet[Newsletter]:
@@ -82,4 +89,13 @@ def reader_with_verified(address: str) -> Any | None:
         .filter(email_lower=address, is_active=True)
         .filter(Exists(proved))
         .first()
+    )
+
+
+def open_signups_to_carry_over() -> QuerySet[Any]:
+    """(reader id, address) for each proved address that still has open sign-up rows."""
+    return (
+        EmailAddress.objects.filter(verified=True, email__in=OpenSubscriber.objects.values("email"))
+        .order_by("user_id")
+        .values_list("user_id", "email")
     )

@@ -28,6 +28,31 @@ Invariants:
   nothing, and its expiry nothing: until the owner of a mailbox confirms, nobody has
   consented to anything, and an address someone else typed is not kept. Erasing an
   address deletes its rows (there is no person left to keep them about).
+- Carrying over (`open_signups_carry_over`, run when an address is proved a reader's:
+  `verified_addresses`): every open row of the address goes, in one transaction, and
+  the address's ledger rows and record of issues become the reader's. The account ends
+  with what it would have had had the address been proved all along, i.e. for each
+  newsletter the later choice wins:
+  - an active open row becomes an active subscription (through `_flip`, recorded as
+    SOURCE_CARRIED_OVER), unless the account, after the row was last confirmed, said
+    otherwise about that newsletter: switched its subscription off, or stopped all
+    marketing email. A stop turns every subscription off and allowing email again
+    turns none back on, so a stop after the open sign-up keeps it off even if
+    marketing email was allowed again since; the open subscription then ends, recorded
+    as SOURCE_ACCOUNT_LATER. When the open sign-up is the later choice and the account
+    is stopped, the stop is lifted (recorded), as choosing that newsletter on the
+    account would have: the reader never gets mail their account last said no to, and
+    never loses a newsletter they asked for after saying no.
+  - an unsubscribed row subscribes nobody; if the person left by the open link after
+    subscribing on the account, the account's subscription is switched off too.
+  - a pending row was never confirmed: it is dropped, and becomes nothing.
+  Only an address that is the reader's own and verified is carried over, checked in
+  the transaction. The open rows are locked first (`select_for_update`), as
+  confirming locks its row: a confirmation link followed at the same moment either
+  goes first (its row is then carried over, or goes straight to the account) or finds
+  its row gone and says the link is stale; never both records, never a "subscribed"
+  that is not. An unsubscribe link in an issue sent to a row carried over since
+  switches the account's subscription off (the ledger's `subscriber_ref` finds it).
 """
 
 from __future__ import annotations
@@ -446,20 +471,49 @@ def open_signup_confirm(
     return ConfirmOutcome.CONFIRMED
 
 
-def open_subscriber_unsubscribe(*, subscriber: OpenSubscriber, source: str) -> bool:
-    """Stop sending to an account-less subscriber; True if this call did it (idempotent)."""
+def open_subscriber_unsubscribe(*, subscriber_id: int, newsletter: Newsletter, source: str) -> bool:
+    """Stop sending to the account-less subscriber a signed link names; True if this call
+    did it (idempotent).
+
+    If the row has gone because its address was carried over to a reader's account
+    (`open_signups_carry_over`), the account's subscription to this newsletter is
+    switched off instead: an unsubscribe link in an issue sent before keeps working.
+    """
     now = timezone.now()
     with transaction.atomic():
-        changed = bool(
-            OpenSubscriber.objects.filter(
-                pk=subscriber.pk, status=OpenSubscriber.Status.ACTIVE
-            ).update(status=OpenSubscriber.Status.UNSUBSCRIBED, changed_at=now)
-        )
-        if changed:
+        rows = OpenSubscriber.objects.filter(pk=subscriber_id, newsletter=newsletter)
+        if rows.filter(status=OpenSubscriber.Status.ACTIVE).update(
+            status=OpenSubscriber.Status.UNSUBSCRIBED, changed_at=now
+        ):
             _open_choice(
-                subscriber, action=MarketingChoice.Action.UNSUBSCRIBE, source=source, at=now
+                rows.get(), action=MarketingChoice.Action.UNSUBSCRIBE, source=source, at=now
             )
-    return changed
+            return True
+        if rows.exists():
+            return False  # pending, or already left
+        reader = _carried_over_to(subscriber_id=subscriber_id, newsletter=newsletter)
+        if reader is None:
+            return False  # erased, expired or never there: nothing left to stop
+        return _flip(
+            user=reader,
+            newsletter=newsletter,
+            active=False,
+            source=source,
+            subscriber_ref=subscriber_id,
+        )
+
+
+def _carried_over_to(*, subscriber_id: int, newsletter: Newsletter) -> Any | None:
+    """The active reader an account-less subscriber's row was carried over to, if any."""
+    choice = (
+        MarketingChoice.objects.filter(
+            subscriber_ref=subscriber_id, newsletter=newsletter, user__is_active=True
+        )
+        .select_related("user")
+        .order_by("-at", "-pk")
+        .first()
+    )
+    return choice.user if choice is not None else None
 
 
 def open_subscriber_resubscribe(*, subscriber: OpenSubscriber, source: str) -> bool:
@@ -487,6 +541,113 @@ def open_subscriber_erase(*, address: str) -> dict[str, int]:
         "open_subscriptions_deleted": per_model.get(OpenSubscriber._meta.label, 0),
         "open_marketing_choices_deleted": choices,
     }
+
+
+SOURCE_CARRIED_OVER = "open sign-up carried over"
+SOURCE_ACCOUNT_LATER = "open sign-up carried over, account's later choice kept"
+
+
+def open_signups_carry_over(*, user: Any, address: str) -> int:
+    """Make the open sign-ups of `address` the reader's, now that it is their proved
+    address; how many open rows went (none if the address is not theirs and proved).
+
+    The rule (see the module docstring) compares, per newsletter, the open row's last
+    change with the account's last choice about that newsletter: its subscription's
+    last change, or stopping all marketing email if that came later. The decisions are
+    all taken on the state as it was before this call changes anything.
+    """
+    address = address.strip().lower()
+    now = timezone.now()
+    with transaction.atomic():
+        owner = selectors.reader_with_verified(address)
+        if owner is None or owner.pk != user.pk:
+            return 0
+        # Locks in the order the other services take them: the open rows (a confirmation
+        # link followed now waits for this, or this for it), the reader's switch, their
+        # subscriptions.
+        rows = list(
+            OpenSubscriber.objects.select_for_update()
+            .filter(email=address)
+            .select_related("newsletter")
+            .order_by("pk")
+        )
+        preference = MarketingPreference.objects.select_for_update().filter(user=user).first()
+        stopped = bool(preference and preference.marketing_stopped)
+        subscriptions = {
+            s.newsletter_id: s
+            for s in Subscription.objects.select_for_update()
+            .filter(user=user, newsletter_id__in=[r.newsletter_id for r in rows])
+            .order_by("pk")
+        }
+        last_stop = (
+            MarketingChoice.objects.filter(user=user, action=MarketingChoice.Action.STOP_ALL)
+            .order_by("-at")
+            .values_list("at", flat=True)
+            .first()
+        )
+        take, keep_off, leave = [], [], []
+        for row in rows:
+            subscription = subscriptions.get(row.newsletter_id)
+            on = subscription is not None and subscription.active and not stopped
+            said = [
+                t
+                for t in (
+                    subscription and subscription.changed_at,
+                    last_stop,
+                    stopped and preference.changed_at,  # type: ignore[union-attr]
+                )
+                if t
+            ]
+            account_at = max(said) if said else None
+            if row.status == OpenSubscriber.Status.ACTIVE and not on:
+                if account_at is None or row.changed_at > account_at:
+                    take.append(row)
+                else:
+                    keep_off.append(row)
+            elif (
+                row.status == OpenSubscriber.Status.UNSUBSCRIBED
+                and on
+                and (account_at is None or row.changed_at >= account_at)
+            ):
+                leave.append(row)
+            # Pending: never confirmed, so nothing to carry; dropped below.
+        if take and stopped:
+            _set_stopped(user=user, stopped=False, source=SOURCE_CARRIED_OVER)
+        for row in take:
+            _flip(
+                user=user,
+                newsletter=row.newsletter,
+                active=True,
+                source=SOURCE_CARRIED_OVER,
+                subscriber_ref=row.pk,
+            )
+        for row in leave:
+            _flip(
+                user=user,
+                newsletter=row.newsletter,
+                active=False,
+                source=SOURCE_CARRIED_OVER,
+                subscriber_ref=row.pk,
+            )
+        for row in keep_off:
+            # The address received it until now: that ends, and the ledger says why.
+            _open_choice(
+                row,
+                user=user,
+                action=MarketingChoice.Action.UNSUBSCRIBE,
+                source=SOURCE_ACCOUNT_LATER,
+                at=now,
+            )
+        # The address's history is the reader's now: its ledger rows and the record of
+        # issues sent to it (a copy still to go in a send under way goes to the account,
+        # if the account still wants it when its batch goes).
+        MarketingChoice.objects.filter(email=address).update(user=user, email="")
+        ids = [row.pk for row in rows]
+        Delivery.objects.filter(subscriber_id__in=ids).exclude(
+            send_id__in=Delivery.objects.filter(user=user).values("send_id")
+        ).update(user=user, subscriber=None)
+        OpenSubscriber.objects.filter(pk__in=ids).delete()
+    return len(ids)
 
 
 def open_signups_expire(*, now: dt.datetime | None = None) -> int:

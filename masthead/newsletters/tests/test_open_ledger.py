@@ -130,7 +130,9 @@ def test_only_a_real_change_writes_a_row(open_list, django_capture_on_commit_cal
         services.SignupOutcome.ALREADY
     )
     for _ in range(2):
-        services.open_subscriber_unsubscribe(subscriber=row, source="one-click")
+        services.open_subscriber_unsubscribe(
+            subscriber_id=row.pk, newsletter=open_list, source="one-click"
+        )
     for _ in range(2):
         services.open_subscriber_resubscribe(subscriber=row, source="email-link")
 
@@ -180,7 +182,9 @@ def history(open_list, django_capture_on_commit_callbacks):
         request(open_list, address, django_capture_on_commit_callbacks)
         confirm(OpenSubscriber.objects.get(email=address))
     services.open_subscriber_unsubscribe(
-        subscriber=OpenSubscriber.objects.get(email="sam@example.com"), source="one-click"
+        subscriber_id=OpenSubscriber.objects.get(email="sam@example.com").pk,
+        newsletter=open_list,
+        source="one-click",
     )
 
 
@@ -303,7 +307,9 @@ def test_replaying_the_ledger_always_gives_the_rows_state(
         elif step == "confirm" and row is not None:
             confirm(row)
         elif step == "unsubscribe" and row is not None:
-            services.open_subscriber_unsubscribe(subscriber=row, source="one-click")
+            services.open_subscriber_unsubscribe(
+                subscriber_id=row.pk, newsletter=open_list, source="one-click"
+            )
         elif step == "resubscribe" and row is not None:
             services.open_subscriber_resubscribe(subscriber=row, source="email-link")
         elif step == "wait":
