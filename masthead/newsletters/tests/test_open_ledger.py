@@ -218,6 +218,22 @@ def test_erasing_the_reader_deletes_the_ledger_of_their_address_only(history):
     assert len(ledger("other@example.com")) == 2
 
 
+def test_deleting_the_account_deletes_what_is_kept_by_its_proved_address(history, open_list):
+    # Through the readers' erasure, which erases the account's addresses too: they must
+    # still say the address was proved when this app looks.
+    from masthead.readers.account.services import account_erase
+
+    reader = ReaderFactory(email="sam@example.com", verified=True)
+
+    erasure = account_erase(user=reader)
+
+    assert erasure.counts["newsletters"]["open_marketing_choices_deleted"] == 3
+    assert erasure.counts["newsletters"]["open_subscriptions_deleted"] == 1
+    assert ledger("sam@example.com") == []
+    assert not OpenSubscriber.objects.filter(email="sam@example.com").exists()
+    assert len(ledger("other@example.com")) == 2
+
+
 def test_forgetting_from_the_preferences_link_deletes_the_ledger_too(client, history, open_list):
     row = OpenSubscriber.objects.get(email="sam@example.com")
     path = path_of(rendering.open_preferences_url(subscriber_id=row.pk, newsletter=open_list))
