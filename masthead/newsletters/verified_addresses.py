@@ -4,8 +4,10 @@ Every way an address becomes verified goes through allauth, which sends
 `email_confirmed` once the address is saved as verified (and, since an address change
 replaces the old one, as the account's own): the link after registering or after
 asking to change the address, signing in or resetting a password with an emailed code
-(allauth verifies the address the code went to), staff marking it verified in the
-admin. `email_changed` covers a verified address made the account's own afterwards.
+(allauth verifies the address the code went to), staff using the admin's "mark as
+verified" action. `email_changed` covers a verified address made the account's own
+afterwards. (Ticking "verified" on an address's own admin form sends nothing: the
+command below catches that up.)
 masthead.readers marks no address verified itself (registration stores it unverified;
 readers.email_change only ever adds a pending one), so it need not know about this.
 
