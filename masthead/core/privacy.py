@@ -15,8 +15,11 @@ Invariants:
   tables included) is either covered by a registered section or registered as exempt
   with the reason; `uncovered_models()` names the ones that are neither, and a test
   keeps it empty.
-- Erasers run inside the caller's transaction, in registration order. They remove
-  personal data, or unlink rows the newsroom must keep (ledgers) from the person.
+- Erasers run inside the caller's transaction, in registration order, except that one
+  registered `last=True` runs after all the others: the account's own addresses, by
+  which (and by whether the reader proved them) other sections find what they keep
+  about the reader by address. They remove personal data, or unlink rows the newsroom
+  must keep (ledgers) from the person.
 - An export is built only from registered exporters; what a section returns must be
   JSON-serialisable with DjangoJSONEncoder (dates, times, decimals, UUIDs).
 """
@@ -49,6 +52,7 @@ class Section:
     exporter: Exporter | None = None
     eraser: Eraser | None = None
     covers: set[str] = field(default_factory=set)
+    erase_last: bool = False
 
 
 class Registry(DiscoveredRegistry):
@@ -71,8 +75,10 @@ class Registry(DiscoveredRegistry):
         section.exporter = exporter
         section.covers.update(_label(m) for m in covers)
 
-    def register_eraser(self, name: str, eraser: Eraser) -> None:
-        self._section(name).eraser = eraser
+    def register_eraser(self, name: str, eraser: Eraser, *, last: bool = False) -> None:
+        section = self._section(name)
+        section.eraser = eraser
+        section.erase_last = last
 
     def register_exempt(self, model: ModelRef, reason: str) -> None:
         self._exempt[_label(model)] = reason
@@ -103,9 +109,12 @@ def register_exporter(name: str, exporter: Exporter, *, covers: Iterable[ModelRe
     _registry.register_exporter(name, exporter, covers=covers)
 
 
-def register_eraser(name: str, eraser: Eraser) -> None:
-    """Add section `name` to the erasure: `eraser(user)` removes or unlinks, with counts."""
-    _registry.register_eraser(name, eraser)
+def register_eraser(name: str, eraser: Eraser, *, last: bool = False) -> None:
+    """Add section `name` to the erasure: `eraser(user)` removes or unlinks, with counts.
+
+    `last`: run after every other section (for what the others find the reader by).
+    """
+    _registry.register_eraser(name, eraser, last=last)
 
 
 def register_exempt(model: ModelRef, reason: str) -> None:
@@ -123,11 +132,11 @@ def exporter(name: str, *, covers: Iterable[ModelRef] = ()) -> Callable[[F], F]:
     return decorate
 
 
-def eraser(name: str) -> Callable[[F], F]:
+def eraser(name: str, *, last: bool = False) -> Callable[[F], F]:
     """Decorator form of `register_eraser`."""
 
     def decorate(function: F) -> F:
-        register_eraser(name, function)
+        register_eraser(name, function, last=last)
         return function
 
     return decorate
@@ -189,7 +198,8 @@ def export_for(user: Any) -> dict[str, Any]:
 
 
 def erase_for(user: Any) -> dict[str, dict[str, int]]:
-    """Run every registered eraser for `user`; the caller holds the transaction."""
-    return {
-        section.name: section.eraser(user) for section in sections() if section.eraser is not None
-    }
+    """Run every registered eraser for `user` (those registered `last` after the rest);
+    the caller holds the transaction."""
+    erasers = [(s.erase_last, s.name, s.eraser) for s in sections() if s.eraser is not None]
+    # A stable sort: registration order, with the `last` ones moved to the end.
+    return {name: erase(user) for _last, name, erase in sorted(erasers, key=lambda e: e[0])}

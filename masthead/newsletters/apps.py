@@ -12,7 +12,7 @@ class NewslettersConfig(AppConfig):
         # The wall may promise newsletters: this app is running.
         register_feature("newsletters")
 
-        from . import tracking
+        from . import tracking, verified_addresses
 
         # Bounces and complaints from the provider's verified webhooks (anymail).
         tracking.connect()
@@ -27,3 +27,6 @@ class NewslettersConfig(AppConfig):
                 sender="newsletters.Newsletter",
                 dispatch_uid=f"newsletters-box-{id(signal)}",
             )
+
+        # An address proved a reader's brings its open sign-ups to the account.
+        verified_addresses.connect()

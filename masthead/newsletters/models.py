@@ -1,10 +1,11 @@
 """Newsletters a reader can choose, their subscriptions, and the ledger of choices.
 
 Invariants: a reader has at most one Subscription row per newsletter (a database
-constraint); every change of a marketing choice adds a MarketingChoice row with its
-time and source, and those rows are never edited. Someone without an account joins an
-open newsletter as an OpenSubscriber: one row per (newsletter, normalised address), a
-database constraint, that receives issues only once its address is confirmed.
+constraint); every change of a marketing choice, a reader's or an account-less
+subscriber's, adds a MarketingChoice row with its time and source, and what those rows
+say is never edited. Someone without an account joins an open newsletter as an
+OpenSubscriber: one row per (newsletter, normalised address), a database constraint,
+that receives issues only once its address is confirmed.
 """
 
 from __future__ import annotations
@@ -105,8 +106,10 @@ class OpenSubscriber(models.Model):
 
     `pending` until the link emailed to the address is followed (`confirmed_at` set,
     `active`); `unsubscribed` after leaving. An unconfirmed row expires
-    (`services.open_signups_expire`). When the address belongs to a reader, the
-    subscription goes on their account instead and no row is kept here.
+    (`services.open_signups_expire`). When the address is a reader's proved (verified)
+    address, the subscription goes on their account instead and no row is kept here:
+    confirming puts it there, and proving the address later carries existing rows over
+    (`services.open_signups_carry_over`).
     """
 
     class Status(models.TextChoices):
@@ -139,9 +142,25 @@ class OpenSubscriber(models.Model):
 
 
 class MarketingChoice(models.Model):
-    """Append-only: one row per choice a reader made, with when and where."""
+    """Append-only: one row per marketing choice, with when and where it was made.
+
+    A row is a reader's (`user`) or, on an open newsletter, an account-less subscriber's
+    (`email`, the normalised address), never both (a check constraint). A reader's rows
+    outlive an erasure unlinked (neither set: what was chosen, when and where, without
+    the person); an address's rows are deleted when the address is erased. When an
+    address becomes a reader's proved address, its rows become the reader's
+    (`services.open_signups_carry_over`), so the account holds the whole history of its
+    subscriptions, the double opt-in that began one included. What a row says is never
+    edited; only whom it is about moves: from an address to the account that proved
+    it, or to nobody.
+
+    `subscriber_ref` is the id of the OpenSubscriber row a choice concerned (a number,
+    not a foreign key: it stays when the row is gone), so a link in an issue sent to
+    that row still finds the account its subscription moved to.
+    """
 
     class Action(models.TextChoices):
+        REQUEST = "request", _("Asked to subscribe (a confirmation link was emailed)")
         SUBSCRIBE = "subscribe", _("Subscribed")
         UNSUBSCRIBE = "unsubscribe", _("Unsubscribed")
         STOP_ALL = "stop_all", _("Stopped all marketing email")
@@ -153,6 +172,15 @@ class MarketingChoice(models.Model):
         on_delete=models.SET_NULL,
         related_name="marketing_choices",
     )
+    email = models.EmailField(
+        max_length=254,
+        blank=True,
+        default="",
+        help_text=_("An account-less subscriber's address (normalised); blank for a reader."),
+    )
+    subscriber_ref = models.BigIntegerField(
+        null=True, blank=True, help_text=_("The id of the OpenSubscriber row it concerned.")
+    )
     newsletter = models.ForeignKey(
         Newsletter, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -162,6 +190,24 @@ class MarketingChoice(models.Model):
 
     class Meta:
         ordering = ["-at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=True) | models.Q(email=""),
+                name="newsletters_choice_reader_or_address",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["email"],
+                condition=~models.Q(email=""),
+                name="newsletters_choice_address",
+            ),
+            models.Index(
+                fields=["subscriber_ref"],
+                condition=models.Q(subscriber_ref__isnull=False),
+                name="newsletters_choice_subscriber",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} {self.newsletter_id or 'all'} via {self.source}"

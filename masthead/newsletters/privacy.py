@@ -2,11 +2,15 @@
 
 Invariant: covers every newsletters model that points at the reader; erasure deletes
 subscriptions, the stop-all switch, the record of issues sent to the reader and any
-suppression of their address, and keeps the marketing ledger, unlinked. Account-less
-subscribers (OpenSubscriber) are found by address: the reader's own address is
-exported and erased there too (a sign-up made before registering), and someone without
-an account erases theirs from the signed preferences link in any issue
-(`services.open_subscriber_erase`).
+suppression of their address, and keeps the reader's marketing ledger, unlinked.
+
+Account-less subscribers (OpenSubscriber) and their ledger rows are kept by address.
+The reader's own address, once they have proved it is theirs (verified), is exported
+and erased there too: a sign-up made before registering, and the ledger rows of that
+address (requests, confirmations, unsubscribes), which erasure deletes. An account
+that has not proved its address sees and erases nothing kept by address, since anyone
+can register with anyone's address. Someone without an account erases theirs from the
+signed preferences link in any issue (`services.open_subscriber_erase`).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import Any
 
 from masthead.core import privacy
 
-from . import services
+from . import selectors, services
 from .models import (
     Delivery,
     MarketingChoice,
@@ -28,6 +32,7 @@ from .models import (
 
 def export_newsletters(user: Any) -> dict[str, Any]:
     preference = MarketingPreference.objects.filter(user=user).first()
+    proved = selectors.verified_address(user)
     return {
         "all_marketing_email_stopped": bool(preference and preference.marketing_stopped),
         "subscriptions": [
@@ -76,9 +81,23 @@ def export_newsletters(user: Any) -> dict[str, Any]:
                     for d in o.deliveries.select_related("send__issue").order_by("pk")
                 ],
             }
-            for o in OpenSubscriber.objects.filter(email=(user.email or "").lower())
+            for o in OpenSubscriber.objects.filter(email=proved or "")
             .select_related("newsletter")
             .order_by("pk")
+        ],
+        # The ledger of those rows, kept by address (a reader's own rows, those of a
+        # sign-up carried over to the account included, are under marketing_choices).
+        "open_marketing_choices": [
+            {
+                "action": c.action,
+                "newsletter": c.newsletter.slug if c.newsletter else None,
+                "source": c.source,
+                "at": c.at,
+            }
+            for c in MarketingChoice.objects.filter(email=proved or "")
+            .exclude(email="")
+            .select_related("newsletter")
+            .order_by("at", "pk")
         ],
         "suppression": [
             {"reason": s.reason, "since": s.created_at}

@@ -3,15 +3,28 @@
 Invariant: nothing here writes. `newsletters_for_choice` lists every newsletter a
 reader can see a box for: those on offer plus any they are still subscribed to, so
 "set my subscriptions to exactly what I ticked" never drops one they could not see.
+An address is a reader's for anything kept by address (an open newsletter's rows, their
+ledger) only once they have proved it (`verified_address`, `reader_with_verified`):
+every account starts unverified, and anyone can register with anyone's address.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Lower
 
-from .models import MarketingChoice, MarketingPreference, Newsletter, Subscription, Suppression
+from .models import (
+    MarketingChoice,
+    MarketingPreference,
+    Newsletter,
+    OpenSubscriber,
+    Subscription,
+    Suppression,
+)
 
 
 def newsletters_offered() -> QuerySet[Newsletter]:
@@ -64,3 +77,37 @@ def marketing_history(user: Any) -> QuerySet[MarketingChoice]:
 def suppression_for(user: Any) -> Suppression | None:
     """Why no marketing email reaches the reader's address, if it does not."""
     return Suppression.objects.filter(email=(user.email or "").lower()).first()
+
+
+def verified_address(user: Any) -> str | None:
+    """The reader's own address (lower case) if they have proved it is theirs, else None."""
+    address = (user.email or "").strip().lower()
+    if not address:
+        return None
+    proved = EmailAddress.objects.filter(user_id=user.pk, email__iexact=address, verified=True)
+    return address if proved.exists() else None
+
+
+def reader_with_verified(address: str) -> Any | None:
+    """The active reader whose address this is and who has proved it, or None."""
+    address = address.strip().lower()
+    proved = EmailAddress.objects.filter(
+        user_id=OuterRef("pk"), email__iexact=address, verified=True
+    )
+    return (
+        get_user_model()
+        # Lower("email") is what the user table's unique index covers.
+        .objects.alias(email_lower=Lower("email"))
+        .filter(email_lower=address, is_active=True)
+        .filter(Exists(proved))
+        .first()
+    )
+
+
+def open_signups_to_carry_over() -> QuerySet[Any]:
+    """(reader id, address) for each proved address that still has open sign-up rows."""
+    return (
+        EmailAddress.objects.filter(verified=True, email__in=OpenSubscriber.objects.values("email"))
+        .order_by("user_id")
+        .values_list("user_id", "email")
+    )

@@ -15,8 +15,44 @@ Invariants:
   again within NEWSLETTER_CONFIRM_RESEND_MINUTES sends nothing more, and an address
   already subscribed, or suppressed, gets nothing. What the caller is told differs, the
   person never is (the view answers the same for all). Only confirming subscribes; an
-  address that belongs to a reader is subscribed on the account and its row removed,
-  so one person has one record per newsletter.
+  address a reader has proved is theirs (a verified address) is subscribed on the
+  account and its row removed, so one person has one record per newsletter. An address
+  an account holds without having proved it stays an account-less subscriber: anyone
+  can register with anyone's address, and must not see or steer the owner's choices.
+- An account-less subscriber's consent is in the same ledger as a reader's: a
+  MarketingChoice row by address instead of by reader. Confirming records the request
+  whose link was followed (at the time it was made) and the confirmation; leaving and
+  coming back by the signed links record each change, with the link as the source.
+  Each is a conditional UPDATE (the confirmation: under the row's lock, checked
+  pending), so only a real change writes a row. A request never confirmed writes
+  nothing, and its expiry nothing: until the owner of a mailbox confirms, nobody has
+  consented to anything, and an address someone else typed is not kept. Erasing an
+  address deletes its rows (there is no person left to keep them about).
+- Carrying over (`open_signups_carry_over`, run when an address is proved a reader's:
+  `verified_addresses`): every open row of the address goes, in one transaction, and
+  the address's ledger rows and record of issues become the reader's. The account ends
+  with what it would have had had the address been proved all along, i.e. for each
+  newsletter the later choice wins:
+  - an active open row becomes an active subscription (through `_flip`, recorded as
+    SOURCE_CARRIED_OVER), unless the account, after the row was last confirmed, said
+    otherwise about that newsletter: switched its subscription off, or stopped all
+    marketing email. A stop turns every subscription off and allowing email again
+    turns none back on, so a stop after the open sign-up keeps it off even if
+    marketing email was allowed again since; the open subscription then ends, recorded
+    as SOURCE_ACCOUNT_LATER. When the open sign-up is the later choice and the account
+    is stopped, the stop is lifted (recorded), as choosing that newsletter on the
+    account would have: the reader never gets mail their account last said no to, and
+    never loses a newsletter they asked for after saying no.
+  - an unsubscribed row subscribes nobody; if the person left by the open link after
+    subscribing on the account, the account's subscription is switched off too.
+  - a pending row was never confirmed: it is dropped, and becomes nothing.
+  Only an address that is the reader's own and verified is carried over, checked in
+  the transaction. The open rows are locked first (`select_for_update`), as
+  confirming locks its row: a confirmation link followed at the same moment either
+  goes first (its row is then carried over, or goes straight to the account) or finds
+  its row gone and says the link is stale; never both records, never a "subscribed"
+  that is not. An unsubscribe link in an issue sent to a row carried over since
+  switches the account's subscription off (the ledger's `subscriber_ref` finds it).
 """
 
 from __future__ import annotations
@@ -33,7 +69,7 @@ from django.utils import timezone
 
 from masthead.core import email
 
-from . import emails
+from . import emails, selectors
 from .models import (
     Delivery,
     MarketingChoice,
@@ -69,8 +105,18 @@ def _subscription_row(
         return Subscription.objects.get(user=user, newsletter=newsletter), False
 
 
-def _flip(*, user: Any, newsletter: Newsletter, active: bool, source: str) -> bool:
-    """Set one subscription; append the ledger row if this call changed it."""
+def _flip(
+    *,
+    user: Any,
+    newsletter: Newsletter,
+    active: bool,
+    source: str,
+    subscriber_ref: int | None = None,
+) -> bool:
+    """Set one subscription; append the ledger row if this call changed it.
+
+    `subscriber_ref`: the account-less subscriber row the change comes from, if any.
+    """
     now = timezone.now()
     if active:
         _row, created = _subscription_row(user=user, newsletter=newsletter, source=source)
@@ -94,6 +140,7 @@ def _flip(*, user: Any, newsletter: Newsletter, active: bool, source: str) -> bo
             else MarketingChoice.Action.UNSUBSCRIBE,
             source=source,
             at=now,
+            subscriber_ref=subscriber_ref,
         )
     return changed
 
@@ -188,13 +235,19 @@ def marketing_erase(*, user: Any) -> dict[str, int]:
     with transaction.atomic():
         subscriptions, _ = Subscription.objects.filter(user=user).delete()
         preferences, _ = MarketingPreference.objects.filter(user=user).delete()
-        unlinked = MarketingChoice.objects.filter(user=user).update(user=None)
+        unlinked = MarketingChoice.objects.filter(user=user).update(user=None, subscriber_ref=None)
         deliveries, _ = Delivery.objects.filter(user=user).delete()
         address = (user.email or "").lower()
         suppressions, _ = Suppression.objects.filter(email=address).delete()
-        open_rows = open_subscriber_erase(address=address) if address else 0
+        # What is kept by address is the reader's only if they proved the address.
+        proved = selectors.verified_address(user)
+        open_rows = (
+            open_subscriber_erase(address=proved)
+            if proved
+            else {"open_subscriptions_deleted": 0, "open_marketing_choices_deleted": 0}
+        )
     return {
-        "open_subscriptions_deleted": open_rows,
+        **open_rows,
         "subscriptions_deleted": subscriptions,
         "marketing_preferences_deleted": preferences,
         "marketing_choices_unlinked": unlinked,
@@ -275,7 +328,24 @@ def issue_fill_from_section(*, issue: Any, section: Any, count: int) -> int:
 # Open newsletters: sign-up with double opt-in, for people without an account
 # ----------------------------------------------------------------------------------
 
-SOURCE_DOUBLE_OPT_IN = "double-opt-in"
+SOURCE_DOUBLE_OPT_IN = "double-opt-in"  # following the emailed link
+SOURCE_OPEN_SIGNUP = "open sign-up form"  # the request whose link was followed
+
+
+def _open_choice(
+    row: OpenSubscriber, *, action: str, source: str, at: dt.datetime, user: Any = None
+) -> None:
+    """One ledger row about an account-less subscriber's row: by address, or `user`'s
+    when the address is a reader's proved address."""
+    MarketingChoice.objects.create(
+        user=user,
+        email="" if user is not None else row.email,
+        newsletter_id=row.newsletter_id,
+        subscriber_ref=row.pk,
+        action=action,
+        source=source,
+        at=at,
+    )
 
 
 class SignupRefused(ValueError):
@@ -374,41 +444,221 @@ def open_signup_confirm(
             return ConfirmOutcome.ALREADY
         if row.status != OpenSubscriber.Status.PENDING or emails.requested_stamp(row) != requested:
             return ConfirmOutcome.STALE
-        reader = _reader_with(row.email)
+        reader = selectors.reader_with_verified(row.email)
         if reader is not None:
-            # The address is a reader's: the subscription belongs on the account.
+            # The address is a reader's, proved: the subscription belongs on the account.
+            # (An account that has not proved the address gets nothing: anyone can
+            # register with anyone's address.)
             _set_stopped(user=reader, stopped=False, source=SOURCE_DOUBLE_OPT_IN)
-            _flip(user=reader, newsletter=newsletter, active=True, source=SOURCE_DOUBLE_OPT_IN)
+            if _flip(
+                user=reader,
+                newsletter=newsletter,
+                active=True,
+                source=SOURCE_DOUBLE_OPT_IN,
+                subscriber_ref=row.pk,
+            ):
+                _open_choice(
+                    row,
+                    user=reader,
+                    action=MarketingChoice.Action.REQUEST,
+                    source=SOURCE_OPEN_SIGNUP,
+                    at=row.requested_at,
+                )
             row.delete()
             return ConfirmOutcome.CONFIRMED
+        # Row-locked and checked pending above: this call makes the change.
         OpenSubscriber.objects.filter(pk=row.pk).update(
             status=OpenSubscriber.Status.ACTIVE, confirmed_at=now, changed_at=now
+        )
+        _open_choice(
+            row,
+            action=MarketingChoice.Action.REQUEST,
+            source=SOURCE_OPEN_SIGNUP,
+            at=row.requested_at,
+        )
+        _open_choice(
+            row, action=MarketingChoice.Action.SUBSCRIBE, source=SOURCE_DOUBLE_OPT_IN, at=now
         )
     return ConfirmOutcome.CONFIRMED
 
 
-def open_subscriber_unsubscribe(*, subscriber: OpenSubscriber) -> bool:
-    """Stop sending to an account-less subscriber; True if this call did it (idempotent)."""
-    return bool(
-        OpenSubscriber.objects.filter(pk=subscriber.pk, status=OpenSubscriber.Status.ACTIVE).update(
-            status=OpenSubscriber.Status.UNSUBSCRIBED, changed_at=timezone.now()
+def open_subscriber_unsubscribe(*, subscriber_id: int, newsletter: Newsletter, source: str) -> bool:
+    """Stop sending to the account-less subscriber a signed link names; True if this call
+    did it (idempotent).
+
+    If the row has gone because its address was carried over to a reader's account
+    (`open_signups_carry_over`), the account's subscription to this newsletter is
+    switched off instead: an unsubscribe link in an issue sent before keeps working.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        rows = OpenSubscriber.objects.filter(pk=subscriber_id, newsletter=newsletter)
+        if rows.filter(status=OpenSubscriber.Status.ACTIVE).update(
+            status=OpenSubscriber.Status.UNSUBSCRIBED, changed_at=now
+        ):
+            _open_choice(
+                rows.get(), action=MarketingChoice.Action.UNSUBSCRIBE, source=source, at=now
+            )
+            return True
+        if rows.exists():
+            return False  # pending, or already left
+        reader = _carried_over_to(subscriber_id=subscriber_id, newsletter=newsletter)
+        if reader is None:
+            return False  # erased, expired or never there: nothing left to stop
+        return _flip(
+            user=reader,
+            newsletter=newsletter,
+            active=False,
+            source=source,
+            subscriber_ref=subscriber_id,
         )
+
+
+def _carried_over_to(*, subscriber_id: int, newsletter: Newsletter) -> Any | None:
+    """The active reader an account-less subscriber's row was carried over to, if any."""
+    choice = (
+        MarketingChoice.objects.filter(
+            subscriber_ref=subscriber_id, newsletter=newsletter, user__is_active=True
+        )
+        .select_related("user")
+        .order_by("-at", "-pk")
+        .first()
     )
+    return choice.user if choice is not None else None
 
 
-def open_subscriber_resubscribe(*, subscriber: OpenSubscriber) -> bool:
+def open_subscriber_resubscribe(*, subscriber: OpenSubscriber, source: str) -> bool:
     """From the signed preferences link (proof of the mailbox): subscribed again."""
-    return bool(
-        OpenSubscriber.objects.filter(
-            pk=subscriber.pk, status=OpenSubscriber.Status.UNSUBSCRIBED
-        ).update(status=OpenSubscriber.Status.ACTIVE, changed_at=timezone.now())
-    )
+    now = timezone.now()
+    with transaction.atomic():
+        changed = bool(
+            OpenSubscriber.objects.filter(
+                pk=subscriber.pk, status=OpenSubscriber.Status.UNSUBSCRIBED
+            ).update(status=OpenSubscriber.Status.ACTIVE, changed_at=now)
+        )
+        if changed:
+            _open_choice(subscriber, action=MarketingChoice.Action.SUBSCRIBE, source=source, at=now)
+    return changed
 
 
-def open_subscriber_erase(*, address: str) -> int:
-    """Forget an address on every open newsletter (and the record of issues sent to it)."""
-    _deleted, per_model = OpenSubscriber.objects.filter(email=address.strip().lower()).delete()
-    return per_model.get(OpenSubscriber._meta.label, 0)
+def open_subscriber_erase(*, address: str) -> dict[str, int]:
+    """Forget an address on every open newsletter: its rows, the record of issues sent to
+    it and its ledger rows (those that became a reader's are the reader's now)."""
+    address = address.strip().lower()
+    with transaction.atomic():
+        _deleted, per_model = OpenSubscriber.objects.filter(email=address).delete()
+        choices, _ = MarketingChoice.objects.filter(email=address).delete()
+    return {
+        "open_subscriptions_deleted": per_model.get(OpenSubscriber._meta.label, 0),
+        "open_marketing_choices_deleted": choices,
+    }
+
+
+SOURCE_CARRIED_OVER = "open sign-up carried over"
+SOURCE_ACCOUNT_LATER = "open sign-up carried over, account's later choice kept"
+
+
+def open_signups_carry_over(*, user: Any, address: str) -> int:
+    """Make the open sign-ups of `address` the reader's, now that it is their proved
+    address; how many open rows went (none if the address is not theirs and proved).
+
+    The rule (see the module docstring) compares, per newsletter, the open row's last
+    change with the account's last choice about that newsletter: its subscription's
+    last change, or stopping all marketing email if that came later. The decisions are
+    all taken on the state as it was before this call changes anything.
+    """
+    address = address.strip().lower()
+    now = timezone.now()
+    with transaction.atomic():
+        owner = selectors.reader_with_verified(address)
+        if owner is None or owner.pk != user.pk:
+            return 0
+        # Locks in the order the other services take them: the open rows (a confirmation
+        # link followed now waits for this, or this for it), the reader's switch, their
+        # subscriptions.
+        rows = list(
+            OpenSubscriber.objects.select_for_update()
+            .filter(email=address)
+            .select_related("newsletter")
+            .order_by("pk")
+        )
+        preference = MarketingPreference.objects.select_for_update().filter(user=user).first()
+        stopped = bool(preference and preference.marketing_stopped)
+        subscriptions = {
+            s.newsletter_id: s
+            for s in Subscription.objects.select_for_update()
+            .filter(user=user, newsletter_id__in=[r.newsletter_id for r in rows])
+            .order_by("pk")
+        }
+        last_stop = (
+            MarketingChoice.objects.filter(user=user, action=MarketingChoice.Action.STOP_ALL)
+            .order_by("-at")
+            .values_list("at", flat=True)
+            .first()
+        )
+        take, keep_off, leave = [], [], []
+        for row in rows:
+            subscription = subscriptions.get(row.newsletter_id)
+            on = subscription is not None and subscription.active and not stopped
+            said = [
+                t
+                for t in (
+                    subscription and subscription.changed_at,
+                    last_stop,
+                    stopped and preference.changed_at,  # type: ignore[union-attr]
+                )
+                if t
+            ]
+            account_at = max(said) if said else None
+            if row.status == OpenSubscriber.Status.ACTIVE and not on:
+                if account_at is None or row.changed_at > account_at:
+                    take.append(row)
+                else:
+                    keep_off.append(row)
+            elif (
+                row.status == OpenSubscriber.Status.UNSUBSCRIBED
+                and on
+                and (account_at is None or row.changed_at >= account_at)
+            ):
+                leave.append(row)
+            # Pending: never confirmed, so nothing to carry; dropped below.
+        if take and stopped:
+            _set_stopped(user=user, stopped=False, source=SOURCE_CARRIED_OVER)
+        for row in take:
+            _flip(
+                user=user,
+                newsletter=row.newsletter,
+                active=True,
+                source=SOURCE_CARRIED_OVER,
+                subscriber_ref=row.pk,
+            )
+        for row in leave:
+            _flip(
+                user=user,
+                newsletter=row.newsletter,
+                active=False,
+                source=SOURCE_CARRIED_OVER,
+                subscriber_ref=row.pk,
+            )
+        for row in keep_off:
+            # The address received it until now: that ends, and the ledger says why.
+            _open_choice(
+                row,
+                user=user,
+                action=MarketingChoice.Action.UNSUBSCRIBE,
+                source=SOURCE_ACCOUNT_LATER,
+                at=now,
+            )
+        # The address's history is the reader's now: its ledger rows and the record of
+        # issues sent to it (a copy still to go in a send under way goes to the account,
+        # if the account still wants it when its batch goes).
+        MarketingChoice.objects.filter(email=address).update(user=user, email="")
+        ids = [row.pk for row in rows]
+        Delivery.objects.filter(subscriber_id__in=ids).exclude(
+            send_id__in=Delivery.objects.filter(user=user).values("send_id")
+        ).update(user=user, subscriber=None)
+        OpenSubscriber.objects.filter(pk__in=ids).delete()
+    return len(ids)
 
 
 def open_signups_expire(*, now: dt.datetime | None = None) -> int:

@@ -31,7 +31,7 @@ from masthead.core import person_checks
 from . import rendering, selectors, services, tokens
 from .forms import OpenSignupForm
 from .models import Newsletter, OpenSubscriber
-from .public_views import link_problem
+from .public_views import SOURCE_EMAIL_LINK, SOURCE_ONE_CLICK, link_problem
 
 
 @require_GET
@@ -139,18 +139,22 @@ def _subscriber(
 @never_cache
 @require_http_methods(["GET", "POST"])
 def open_unsubscribe(request: HttpRequest, slug: str, token: str) -> HttpResponse:
-    newsletter, subscriber, problem = _subscriber(
-        request, slug, token, check=tokens.open_unsubscribe_check
-    )
-    if problem is not None:
-        return problem
+    newsletter = _open_newsletter(slug)
+    checked = tokens.open_unsubscribe_check(token, newsletter_id=newsletter.pk)
+    if checked.problem:
+        return link_problem(request, checked.problem)
+    subscriber_id: int = checked.subscriber_id  # type: ignore[assignment]
     context = {"newsletter": newsletter, "preferences_url": None}
     if request.method == "GET":
         return render(request, "newsletters/public/unsubscribe.html", context)
-    if subscriber is not None:  # gone (erased): nothing left to stop
-        services.open_subscriber_unsubscribe(subscriber=subscriber)
+    # The row may have gone: erased (nothing left to stop), or carried over to the
+    # account its address proved to be (then the account's subscription stops).
+    services.open_subscriber_unsubscribe(
+        subscriber_id=subscriber_id, newsletter=newsletter, source=SOURCE_ONE_CLICK
+    )
+    if OpenSubscriber.objects.filter(pk=subscriber_id, newsletter=newsletter).exists():
         context["preferences_url"] = rendering.open_preferences_url(
-            subscriber_id=subscriber.pk, newsletter=newsletter
+            subscriber_id=subscriber_id, newsletter=newsletter
         )
     return render(request, "newsletters/public/unsubscribed.html", context)
 
@@ -170,10 +174,12 @@ def open_preferences(request: HttpRequest, slug: str, token: str) -> HttpRespons
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "unsubscribe":
-            services.open_subscriber_unsubscribe(subscriber=subscriber)
+            services.open_subscriber_unsubscribe(
+                subscriber_id=subscriber.pk, newsletter=newsletter, source=SOURCE_EMAIL_LINK
+            )
             done = _("You won't receive this newsletter any more.")
         elif action == "subscribe":
-            services.open_subscriber_resubscribe(subscriber=subscriber)
+            services.open_subscriber_resubscribe(subscriber=subscriber, source=SOURCE_EMAIL_LINK)
             done = _("You're subscribed again.")
         elif action == "forget":
             services.open_subscriber_erase(address=subscriber.email)

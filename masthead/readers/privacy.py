@@ -122,7 +122,9 @@ privacy.register_exporter(
         "readers.User_groups",
     ],
 )
-privacy.register_eraser("account", _erase_account)
+# Last: other sections find what they keep by the reader's address, and whether the
+# reader proved it, through these addresses (newsletters' open sign-ups, for one).
+privacy.register_eraser("account", _erase_account, last=True)
 
 
 # --------------------------------------------------------------------------------------

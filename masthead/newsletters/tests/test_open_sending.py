@@ -98,7 +98,9 @@ def test_suppressed_and_mid_send_unsubscribed_subscribers_get_nothing(smtp_setti
     services.suppression_record(email=suppressed.email, reason="bounce")
     send = sending.send_start(issue=issue)
     sending.send_freeze(send_id=send.pk)  # the list is fixed: kept and leaving
-    services.open_subscriber_unsubscribe(subscriber=leaving)  # before their batch goes
+    services.open_subscriber_unsubscribe(  # before their batch goes
+        subscriber_id=leaving.pk, newsletter=open_list, source="one-click"
+    )
     services.suppression_record(email=kept.email + ".other", reason="bounce")
 
     sending.send_work()
@@ -200,7 +202,9 @@ def test_any_sequence_of_requests_keeps_one_row_and_one_email_per_window(
                 confirmed.add(address)
                 unconfirmed_sends[address] = []
         elif action == "unsubscribe" and row is not None:
-            services.open_subscriber_unsubscribe(subscriber=row)
+            services.open_subscriber_unsubscribe(
+                subscriber_id=row.pk, newsletter=open_list, source="one-click"
+            )
             confirmed.discard(address)
         elif action == "wait":
             time_machine.shift(dt.timedelta(minutes=10))

@@ -313,8 +313,8 @@ def test_a_link_for_another_list_confirms_nothing(client, pending):
     assert OpenSubscriber.objects.get().status == OpenSubscriber.Status.PENDING
 
 
-def test_a_readers_address_is_subscribed_on_the_account(client, open_list):
-    reader = ReaderFactory(email="sam@example.com")
+def test_a_readers_verified_address_is_subscribed_on_the_account(client, open_list):
+    reader = ReaderFactory(email="sam@example.com", verified=True)
     services.marketing_stop_all(user=reader, source="account")
     row = OpenSubscriber.objects.create(newsletter=open_list, email="sam@example.com")
 
@@ -323,6 +323,19 @@ def test_a_readers_address_is_subscribed_on_the_account(client, open_list):
     assert Subscription.objects.get(user=reader, newsletter=open_list).active
     assert not OpenSubscriber.objects.exists()  # one record per person per newsletter
     assert not reader.marketing_preference.__class__.objects.get(user=reader).marketing_stopped
+
+
+def test_an_account_that_has_not_proved_the_address_gets_nothing_of_its_owner(client, open_list):
+    # Anyone can register with anyone's address: until the account proves it, the
+    # mailbox's owner stays an account-less subscriber the account cannot see or steer.
+    squatter = ReaderFactory(email="sam@example.com", verified=False)
+    row = OpenSubscriber.objects.create(newsletter=open_list, email="sam@example.com")
+
+    assert client.post(confirm_path(row)).status_code == 200
+
+    row.refresh_from_db()
+    assert row.status == OpenSubscriber.Status.ACTIVE
+    assert not Subscription.objects.filter(user=squatter).exists()
 
 
 def test_unconfirmed_sign_ups_expire_and_confirmed_ones_stay(open_list, settings):
@@ -416,7 +429,7 @@ def test_the_preferences_link_unsubscribes_resubscribes_and_forgets(client, acti
 def test_a_readers_erasure_and_export_cover_their_address_on_open_lists(open_list):
     from masthead.newsletters import privacy
 
-    reader = ReaderFactory(email="sam@example.com")
+    reader = ReaderFactory(email="sam@example.com", verified=True)
     OpenSubscriber.objects.create(
         newsletter=open_list, email="sam@example.com", status=OpenSubscriber.Status.ACTIVE
     )
@@ -431,3 +444,18 @@ def test_a_readers_erasure_and_export_cover_their_address_on_open_lists(open_lis
     assert list(OpenSubscriber.objects.values_list("email", flat=True)) == [
         "someone.else@example.com"
     ]
+
+
+def test_an_unproved_address_neither_shows_nor_erases_its_owners_open_rows(open_list):
+    from masthead.newsletters import privacy
+
+    squatter = ReaderFactory(email="sam@example.com", verified=False)
+    OpenSubscriber.objects.create(
+        newsletter=open_list, email="sam@example.com", status=OpenSubscriber.Status.ACTIVE
+    )
+
+    assert privacy.export_newsletters(squatter)["open_subscriptions"] == []
+    counts = services.marketing_erase(user=squatter)
+
+    assert counts["open_subscriptions_deleted"] == 0
+    assert OpenSubscriber.objects.get().status == OpenSubscriber.Status.ACTIVE

@@ -150,5 +150,6 @@ def test_erasure_drops_subscriptions_and_unlinks_the_ledger():
         "deliveries_deleted": 0,
         "suppressions_deleted": 0,
         "open_subscriptions_deleted": 0,
+        "open_marketing_choices_deleted": 0,
     }
     assert MarketingChoice.objects.filter(user=None).count() == 3

@@ -70,6 +70,21 @@ def test_a_new_app_joins_the_export_and_the_erasure_by_registering(monkeypatch, 
     assert "x.Seat" in privacy.covered_models()
 
 
+def test_an_eraser_registered_last_runs_after_the_others(monkeypatch, db):
+    # The account's addresses go last: other sections find what they keep by them.
+    registry = privacy.Registry()
+    registry._discovered = True
+    monkeypatch.setattr(privacy, "_registry", registry)
+    ran = []
+    privacy.register_eraser("account", lambda user: ran.append("account") or {}, last=True)
+    privacy.register_eraser("events", lambda user: ran.append("events") or {})
+    privacy.register_eraser("comments", lambda user: ran.append("comments") or {})
+
+    privacy.erase_for(ReaderFactory())
+
+    assert ran == ["events", "comments", "account"]
+
+
 def test_each_app_registers_from_its_own_privacy_module():
     owners = {s.name: s.exporter.__module__ for s in privacy.sections() if s.exporter}
     assert owners["account"] == "masthead.readers.privacy"
