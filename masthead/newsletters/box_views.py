@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from masthead.core import person_checks
-from masthead.core.http import private_no_store
+from masthead.core.http import internal_path_or_empty, private_no_store
 
 from . import selectors, services
 from .forms import OpenSignupForm
@@ -50,16 +50,6 @@ _INLINE_BOT_CHECKS = {"altcha", "off"}
 
 def _box_id(value: str | None) -> str:
     return value if value and _BOX_ID.fullmatch(value) else DEFAULT_BOX_ID
-
-
-def _local_path(value: str | None) -> str:
-    """`value` if it is a path on this site (with a query or #fragment), else ""."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
-        return ""
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        return ""
-    parts = urlsplit(value)
-    return "" if parts.scheme or parts.netloc else value
 
 
 def _open_newsletter(slug: str) -> Newsletter | None:
@@ -118,7 +108,7 @@ def signup_box(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         newsletter,
         box_id=_box_id(request.GET.get("box")),
-        back=_local_path(request.GET.get("next")),
+        back=internal_path_or_empty(request.GET.get("next")),
     )
 
 
@@ -126,7 +116,7 @@ def signup_box(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def box_subscribe(request: HttpRequest, slug: str) -> HttpResponse:
     """One click from a box in an article: subscribe the signed-in reader's account."""
-    back = _local_path(request.POST.get("next"))
+    back = internal_path_or_empty(request.POST.get("next"))
     user = _signed_in(request)
     if user is None:
         # Signed out since the box was drawn: sign in, then back to the article.

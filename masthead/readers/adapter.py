@@ -22,15 +22,14 @@ Invariants:
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.http import HttpRequest
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from masthead.core import email as core_email
+from masthead.core.http import is_internal_path
 
 # allauth's success messages that would pile up unseen (the reader is sent back to an
 # article, which shows no messages) or say the obvious.
@@ -40,20 +39,6 @@ QUIET_MESSAGES = {
     # The password-change done page says it itself.
     "account/messages/password_changed.txt",
 }
-
-
-def is_internal_path(url: str | None) -> bool:
-    """True only for a path on this site, optionally with a query and a #fragment."""
-    if not url or not isinstance(url, str):
-        return False
-    if not url.startswith("/") or url.startswith("//") or "\\" in url:
-        return False
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in url):
-        return False
-    parts = urlsplit(url)
-    if parts.scheme or parts.netloc:
-        return False
-    return url_has_allowed_host_and_scheme(url, allowed_hosts=set())
 
 
 def _base_url(request: HttpRequest | None) -> str:

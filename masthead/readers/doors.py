@@ -21,7 +21,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
-from .adapter import is_internal_path
+from masthead.core.http import is_internal_path
 
 
 def _to_sign_in(

@@ -32,7 +32,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from .adapter import is_internal_path
+from masthead.core.http import is_internal_path
+
 from .forms import plain_email_field
 from .signin_addresses import account_holding
 
