@@ -17,16 +17,19 @@ Invariants:
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from masthead.core import person_checks
+from masthead.core.http import internal_path_or_empty
 
 from . import rendering, selectors, services, tokens
 from .forms import OpenSignupForm
@@ -60,6 +63,8 @@ def signup(request: HttpRequest, slug: str) -> HttpResponse:
             {"newsletter": newsletter, "next": request.get_full_path()},
             status=403 if request.method == "POST" else 200,
         )
+    # Where the reader was (a sign-up box in an article posts it): offered again after.
+    back = internal_path_or_empty(request.POST.get("next") or request.GET.get("next"))
     if request.method == "POST":
         form = OpenSignupForm(request.POST, request=request)
         if form.is_valid():
@@ -67,7 +72,8 @@ def signup(request: HttpRequest, slug: str) -> HttpResponse:
                 services.open_signup_request(
                     newsletter=newsletter, email_address=form.cleaned_data["email"]
                 )
-            return redirect("newsletters_public:signup-sent", newsletter.slug)
+            sent = reverse("newsletters_public:signup-sent", args=[newsletter.slug])
+            return redirect(f"{sent}?{urlencode({'next': back})}" if back else sent)
         status = 400
     else:
         form = OpenSignupForm(request=request)
@@ -78,6 +84,7 @@ def signup(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "newsletter": newsletter,
             "form": form,
+            "next": back,
             "privacy_url": person_checks.get().privacy_notice_url(),
         },
         status=status,
@@ -93,7 +100,11 @@ def signup_sent(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "newsletters/public/signup_sent.html",
-        {"newsletter": newsletter, "confirm_hours": settings.NEWSLETTER_CONFIRM_HOURS},
+        {
+            "newsletter": newsletter,
+            "confirm_hours": settings.NEWSLETTER_CONFIRM_HOURS,
+            "next": internal_path_or_empty(request.GET.get("next")),
+        },
     )
 
 

@@ -11,6 +11,7 @@ box whose newsletter is deleted or closed renders nothing.
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 import pytest
 from django.core.cache import cache
@@ -356,13 +357,21 @@ def test_the_box_form_signs_up_through_the_sign_up_page(
     # A browser's CSRF rules: the token comes with the box's part, not with the page.
     browser = Client(enforce_csrf_checks=True)
     article = article_with(paragraph("Text."), box(weekly))
-    action, fields = _form_fields(box_fragment(browser, browser.get(article.url).content.decode()))
+    article_html = browser.get(article.url).content.decode()
+    action, fields = _form_fields(box_fragment(browser, article_html))
     assert fields["csrfmiddlewaretoken"]
     fields.update(email="Sam@Example.com", altcha=solved_altcha())
     with django_capture_on_commit_callbacks(execute=True):
         response = browser.post(action, fields)
     assert response.status_code == 302
-    assert response["Location"] == "/newsletters/join/weekly/check-your-inbox/"
+    # The reader is offered the way back to where the box was.
+    back = "/story/#" + re.search(r'<aside[^>]* id="([^"]+)"', the_box(article_html)).group(1)
+    assert (
+        response["Location"]
+        == f"/newsletters/join/weekly/check-your-inbox/?{urlencode({'next': back})}"
+    )
+    sent = browser.get(response["Location"]).content.decode()
+    assert "Check your inbox" in sent and f'<a href="{back}">Back to what you were reading' in sent
     row = OpenSubscriber.objects.get(newsletter=weekly)
     assert row.email == "sam@example.com" and row.status == OpenSubscriber.Status.PENDING
     assert [m.to for m in mailoutbox] == [["sam@example.com"]]
@@ -380,7 +389,16 @@ def test_a_bad_address_from_the_box_is_said_and_kept(weekly, mailoutbox):
     assert "There is a problem" in html and 'role="alert"' in html
     assert "Enter an email address in the right format" in html
     assert 'value="sam at example"' in html
+    assert '<input type="hidden" name="next" value="/story/#' in html  # still on the way back
     assert not OpenSubscriber.objects.exists() and mailoutbox == []
+
+
+@pytest.mark.parametrize("away", ["https://evil.example/", "//evil.example/", "/\\evil.example"])
+def test_the_way_back_after_signing_up_leads_only_to_this_site(client, weekly, away):
+    response = client.get(f"/newsletters/join/weekly/check-your-inbox/?{urlencode({'next': away})}")
+    html = response.content.decode()
+    assert "Check your inbox" in html and "Back to what you were reading" not in html
+    assert "evil.example" not in html
 
 
 def test_a_hosted_bot_check_sends_the_reader_to_the_sign_up_page(client, weekly, settings):
