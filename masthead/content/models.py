@@ -60,7 +60,7 @@ from masthead.core.page_shell import serve_shell
 from masthead.core.render_cache import FRAGMENT_PREFIX, columns_generation, pages_generation
 
 from . import signup_boxes
-from .blocks import ArticleBodyBlock
+from .blocks import ArticleBodyBlock, SignupBoxBlock
 from .pagination import paginate_articles, requested_page_number
 
 # The Wagtail hook apps register to add a section to the front page: a function
@@ -220,11 +220,19 @@ class HomePage(ListingPage):
     rail_size = models.PositiveSmallIntegerField(
         default=4, help_text=_("How many articles each section rail shows.")
     )
+    signup_box = StreamField(
+        [(signup_boxes.SIGNUP_BOX_TYPE, SignupBoxBlock())],
+        blank=True,
+        max_num=1,
+        verbose_name=_("Newsletter sign-up"),
+        help_text=_("A sign-up box under the lead story. Leave empty for none."),
+    )
 
     content_panels = [
         *Page.content_panels,
         PageChooserPanel("lead_story", "content.ArticlePage"),
         FieldPanel("rail_size"),
+        FieldPanel("signup_box"),
     ]
     subpage_types = [
         "content.SectionPage",
@@ -260,10 +268,20 @@ class HomePage(ListingPage):
     def listing_articles(self) -> models.QuerySet[ArticlePage]:
         return _selectors().live_articles().descendant_of(self)
 
+    @cached_property
+    def has_signup_boxes(self) -> bool:
+        """The front page has a sign-up box (it then loads the box's script and styles)."""
+        return bool(signup_boxes.body_offers(self.signup_box.raw_data))
+
     def front_tags(self, context: Any) -> list[str]:
         front = (context or {}).get("front")
         shown = [front.lead, *(a for r in front.rails for a in r.articles)] if front else []
-        return [edge_tags.FRONT_TAG, edge_tags.page_tag(self.pk), *listing_tags(self.pk, shown)]
+        return [
+            edge_tags.FRONT_TAG,
+            edge_tags.page_tag(self.pk),
+            *listing_tags(self.pk, shown),
+            *signup_boxes.body_cache_tags(self.signup_box.raw_data),
+        ]
 
     def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         response = super().serve(request, *args, **kwargs)

@@ -467,12 +467,21 @@ class _Loader:
             done[spec.slug] = page
         return done
 
-    def ensure_lead_story(self, home: HomePage, lead: ArticlePage) -> None:
+    def ensure_front_page(self, home: HomePage, lead: ArticlePage) -> None:
+        """The lead story, and a sign-up box for the open newsletter under it."""
         home = HomePage.objects.get(pk=home.pk)
         # Only a home page nobody has edited yet: an editor's choice (even "none") stands.
         if home.lead_story_id is not None or home.revisions.exists():
             return
         home.lead_story = lead
+        newsletter = Newsletter.objects.filter(slug=FRONT_PAGE_NEWSLETTER).first()
+        if newsletter is not None:
+            home.signup_box = [
+                {
+                    "type": "signup_box",
+                    "value": {"offer": offer_for(newsletter), "heading": "", "text": ""},
+                }
+            ]
         home.save_revision(user=self.editor, log_action=True).publish(user=self.editor)
         self.say(f"Set the lead story: {lead.title}")
 
@@ -487,7 +496,7 @@ class _Loader:
         self.ensure_info_pages(home)
         self.ensure_newsletters()
         done = self.ensure_articles(sections, authors)
-        self.ensure_lead_story(home, done[LEAD_STORY_SLUG])
+        self.ensure_front_page(home, done[LEAD_STORY_SLUG])
         self.ensure_events(home, authors)
         self.summary.seconds = time.monotonic() - started
         return self.summary
@@ -514,6 +523,8 @@ NEWSLETTERS = (
     ),
 )
 OPEN_NEWSLETTERS = {"weekend-reads"}
+# Offered in a sign-up box under the front page's lead story.
+FRONT_PAGE_NEWSLETTER = "weekend-reads"
 
 
 def load_demo_content(*, stdout: IO[str] | None = None, image_scale: float = 1.0) -> DemoSummary:

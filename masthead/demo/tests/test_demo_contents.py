@@ -242,6 +242,16 @@ def test_a_review_offers_the_open_newsletter_in_a_box(demo_once, client):
     assert "Reviews like this, every Saturday" in page
 
 
+def test_the_front_page_offers_the_open_newsletter_under_the_lead(demo_once, client):
+    open_list = Newsletter.objects.get(audience=Newsletter.Audience.OPEN)
+    page = client.get("/").content.decode()
+    lead, box = page.index('class="lead"'), page.index('class="signup-box"')
+    assert lead < box < page.index('class="rail"')
+    assert f'data-src="/newsletters/join/{open_list.slug}/box/"' in page
+    assert open_list.name in page[box:]
+    assert "masthead/js/signup-box" in page and "masthead/css/forms" in page
+
+
 def test_the_demo_lists_upcoming_events_at_events_linked_from_every_page(demo_once, client):
     from bs4 import BeautifulSoup
 

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -458,3 +459,63 @@ def test_an_article_with_boxes_costs_a_fixed_number_of_queries(client, weekly):
         assert page.count(BOX) == (1 if article is one else 5)
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1] <= MAX_QUERIES
+
+
+# -- the front page ------------------------------------------------------------------------
+
+
+def front_page_with(*blocks: dict):
+    home = make_home()
+    make_article(section=make_section(parent=home), body=[paragraph("The lead.")])
+    home.signup_box = list(blocks)
+    home.save_revision().publish()
+    return home
+
+
+def test_the_front_page_offers_an_open_newsletter_under_the_lead(client, weekly):
+    front_page_with(box(weekly, heading="Your harbour, every Friday"))
+    page = client.get("/").content.decode()
+    aside = the_box(page)
+    assert (
+        "Your harbour, every Friday" in aside
+        and 'data-src="/newsletters/join/weekly/box/"' in aside
+    )
+    assert page.index('class="lead"') < page.index(aside)
+    assert "masthead/js/signup-box" in page
+    # Its reader's part comes from the same endpoint as an article's box.
+    assert 'name="email"' in box_fragment(client, page)
+
+
+def test_the_front_page_box_is_one_at_most_and_only_an_open_newsletter(weekly, members):
+    home = make_home()
+    block = home.signup_box.stream_block
+    assert block.meta.max_num == 1
+    with pytest.raises(ValidationError):
+        block.clean(block.to_python([box(members)]))
+    with pytest.raises(ValidationError):
+        block.clean(block.to_python([box(weekly), box(weekly)]))
+    block.clean(block.to_python([box(weekly)]))
+
+
+def test_a_front_page_box_whose_newsletter_closes_goes(
+    client, weekly, django_capture_on_commit_callbacks
+):
+    front_page_with(box(weekly))
+    client.get("/")
+    assert BOX in client.get("/").content.decode()  # served from the shell
+    with django_capture_on_commit_callbacks(execute=True):
+        weekly.audience = Newsletter.Audience.REGISTERED
+        weekly.save()
+    page = client.get("/").content.decode()
+    assert 'class="lead"' in page and BOX not in page
+
+
+def test_a_front_page_without_a_box_loads_nothing_for_one(client):
+    front_page_with()
+    page = client.get("/").content.decode()
+    assert BOX not in page and "signup-box.js" not in page and "altcha-solver" not in page
+
+
+def test_the_front_page_is_filed_under_its_offer_for_purges(weekly):
+    home = front_page_with(box(weekly))
+    assert f"offer-newsletter-{weekly.pk}" in home.front_tags({})
