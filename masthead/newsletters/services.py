@@ -10,15 +10,25 @@ Invariants:
 - Each service runs in one transaction: nothing is half-saved.
 - Choosing a newsletter is an explicit opt-in, so it lifts the stop-all switch (and
   records that it did); stopping all turns every subscription off as well.
+- A reader may choose newsletters before proving their address (registration, the
+  account page, a sign-up box): the choice is recorded here and in the ledger as any
+  other, and issues start once the address is proved (a verified allauth EmailAddress
+  that is the account's current address; `sending` asks, the account page and the box
+  say so). Until then nothing goes to the address: anyone can register with anyone's.
 - Open newsletters (double opt-in): a sign-up writes or reuses one pending
   OpenSubscriber row per (newsletter, address) and queues one confirmation email; asking
   again within NEWSLETTER_CONFIRM_RESEND_MINUTES sends nothing more, and an address
-  already subscribed, or suppressed, gets nothing. What the caller is told differs, the
-  person never is (the view answers the same for all). Only confirming subscribes; an
-  address a reader has proved is theirs (a verified address) is subscribed on the
-  account and its row removed, so one person has one record per newsletter. An address
-  an account holds without having proved it stays an account-less subscriber: anyone
-  can register with anyone's address, and must not see or steer the owner's choices.
+  already subscribed, or suppressed, gets nothing. "Already subscribed" is an active
+  open row, or an active reader who proved the address and receives the newsletter on
+  the account; an account that holds the address unproved does not count (it is sent
+  nothing), so the mailbox's owner signs up by the double opt-in like anyone else, and
+  if that account later proves the address, the carry-over below moves the row to it.
+  What the caller is told differs, the person never is (the view answers the same for
+  all). Only confirming subscribes; an address a reader has proved is theirs (a
+  verified address) is subscribed on the account and its row removed, so one person
+  has one record per newsletter. An address an account holds without having proved it
+  stays an account-less subscriber: anyone can register with anyone's address, and
+  must not see or steer the owner's choices.
 - An account-less subscriber's consent is in the same ledger as a reader's: a
   MarketingChoice row by address instead of by reader. Confirming records the request
   whose link was followed (at the time it was made) and the confirmation; leaving and
@@ -63,7 +73,6 @@ from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -361,10 +370,6 @@ class SignupOutcome(StrEnum):
     SUPPRESSED = "suppressed"  # the address bounced or complained: nothing goes to it
 
 
-def _reader_with(address: str) -> object | None:
-    return get_user_model().objects.filter(email=address, is_active=True).first()
-
-
 def open_signup_request(*, newsletter: Newsletter, email_address: str) -> SignupOutcome:
     """Ask to receive an open newsletter at `email_address` (already normalised).
 
@@ -377,7 +382,10 @@ def open_signup_request(*, newsletter: Newsletter, email_address: str) -> Signup
     with transaction.atomic():
         if Suppression.objects.filter(email=address).exists():
             return SignupOutcome.SUPPRESSED
-        reader = _reader_with(address)
+        # Already receiving it as a reader only if the account proved the address: an
+        # account that merely holds it (anyone can register with anyone's address) gets
+        # nothing sent, so the mailbox's owner must be able to sign up here.
+        reader = selectors.reader_with_verified(address)
         if (
             reader is not None
             and Subscription.objects.filter(user=reader, newsletter=newsletter, active=True)

@@ -170,7 +170,7 @@ def test_an_address_already_subscribed_gets_the_same_answer_and_no_email(
     OpenSubscriber.objects.create(
         newsletter=open_list, email="sam@example.com", status=OpenSubscriber.Status.ACTIVE
     )
-    reader = ReaderFactory(email="reader@example.com")
+    reader = ReaderFactory(email="reader@example.com", verified=True)
     services.subscriptions_set(user=reader, newsletters=[open_list], source="account")
 
     fresh = sign_up(client, open_list, django_capture_on_commit_callbacks, email="new@example.com")
@@ -183,6 +183,44 @@ def test_an_address_already_subscribed_gets_the_same_answer_and_no_email(
     assert fresh["Location"] == known["Location"] == member["Location"]
     assert mailoutbox == []
     assert not OpenSubscriber.objects.filter(email="reader@example.com").exists()
+
+
+def test_an_address_held_only_by_an_unproved_account_signs_up_by_double_opt_in(
+    client, open_list, django_capture_on_commit_callbacks, mailoutbox
+):
+    # Someone registered with Sam's address and ticked the newsletter. That account is
+    # sent nothing until it proves the address, so Sam is not "already subscribed": the
+    # sign-up goes through the confirmation email like anyone's, and confirming it makes
+    # Sam an account-less subscriber (the account stays as it was).
+    squatter = ReaderFactory(email="sam@example.com", verified=False)
+    services.subscriptions_set(user=squatter, newsletters=[open_list], source="signup")
+
+    response = sign_up(client, open_list, django_capture_on_commit_callbacks)
+
+    assert response["Location"] == "/newsletters/join/weekly/check-your-inbox/"
+    row = OpenSubscriber.objects.get(email="sam@example.com")
+    assert row.status == OpenSubscriber.Status.PENDING
+    assert [m.to for m in mailoutbox] == [["sam@example.com"]]
+    assert client.post(path_of(confirmation_link(mailoutbox))).status_code == 200
+    row.refresh_from_db()
+    assert row.status == OpenSubscriber.Status.ACTIVE
+    assert Subscription.objects.get(user=squatter).active  # untouched, and still waiting
+
+
+def test_only_a_proved_account_makes_an_address_already_subscribed(open_list):
+    reader = ReaderFactory(email="proved@example.com", verified=True)
+    squatter = ReaderFactory(email="unproved@example.com", verified=False)
+    for account in (reader, squatter):
+        services.subscriptions_set(user=account, newsletters=[open_list], source="account")
+
+    assert (
+        services.open_signup_request(newsletter=open_list, email_address="proved@example.com")
+        == services.SignupOutcome.ALREADY
+    )
+    assert (
+        services.open_signup_request(newsletter=open_list, email_address="unproved@example.com")
+        == services.SignupOutcome.SENT
+    )
 
 
 def test_a_suppressed_address_is_sent_no_confirmation(
