@@ -236,9 +236,7 @@ def _readers_receiving(newsletter_id: int) -> Any:
 
 def _recipients(send: Send) -> Any:
     """Readers who should get this send now (`_readers_receiving`), by id: one query."""
-    return (
-        _readers_receiving(send.issue.newsletter_id).order_by("pk").values_list("pk", flat=True)
-    )
+    return _readers_receiving(send.issue.newsletter_id).order_by("pk").values_list("pk", flat=True)
 
 
 def _open_recipients(send: Send) -> Any:

@@ -53,7 +53,7 @@ def test_an_issue_goes_only_to_readers_who_proved_their_address(smtp_settings):
     issue = make_issue()
     newsletter = issue.newsletter
     (proved,) = subscribers(newsletter, 1, prefix="proved")
-    (unproved,) = subscribers(newsletter, 1, prefix="unproved", verified=False)
+    subscribers(newsletter, 1, prefix="unproved", verified=False)
     no_address_row = ReaderFactory(email="norow@example.com")  # as createsuperuser makes
     other_proved = ReaderFactory(email="current@example.com", verified=False)
     EmailAddress.objects.create(user=other_proved, email="old@example.com", verified=True)
@@ -128,9 +128,7 @@ def test_an_address_changed_mid_send_to_another_proved_one_gets_it_there(smtp_se
     assert Delivery.objects.get(send=send).status == DeliveryStatus.SENT
 
 
-def test_a_change_after_the_batch_is_loaded_does_not_redirect_the_copy(
-    smtp_settings, monkeypatch
-):
+def test_a_change_after_the_batch_is_loaded_does_not_redirect_the_copy(smtp_settings, monkeypatch):
     # The copy goes to the address read (and found proved) when its batch was loaded;
     # the per-copy check never reads the address again, so a change to an unproved
     # address in between cannot send it there.
