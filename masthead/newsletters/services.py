@@ -15,6 +15,9 @@ Invariants:
   other, and issues start once the address is proved (a verified allauth EmailAddress
   that is the account's current address; `sending` asks, the account page and the box
   say so). Until then nothing goes to the address: anyone can register with anyone's.
+- A suppression belongs to a mailbox, so only a reader who proved the address may lift
+  it (`suppression_lift`: a bounce only), see it (`selectors.suppression_for`), or have
+  it exported and erased with their account (`marketing_erase`, `privacy`).
 - Open newsletters (double opt-in): a sign-up writes or reuses one pending
   OpenSubscriber row per (newsletter, address) and queues one confirmation email; asking
   again within NEWSLETTER_CONFIRM_RESEND_MINUTES sends nothing more, and an address
@@ -246,10 +249,12 @@ def marketing_erase(*, user: Any) -> dict[str, int]:
         preferences, _ = MarketingPreference.objects.filter(user=user).delete()
         unlinked = MarketingChoice.objects.filter(user=user).update(user=None, subscriber_ref=None)
         deliveries, _ = Delivery.objects.filter(user=user).delete()
-        address = (user.email or "").lower()
-        suppressions, _ = Suppression.objects.filter(email=address).delete()
-        # What is kept by address is the reader's only if they proved the address.
+        # What is kept by address (a suppression, open sign-ups and their ledger) is the
+        # reader's only if they proved the address.
         proved = selectors.verified_address(user)
+        suppressions = (
+            Suppression.objects.filter(email=proved).delete()[0] if proved is not None else 0
+        )
         open_rows = (
             open_subscriber_erase(address=proved)
             if proved
@@ -288,10 +293,15 @@ def suppression_record(*, email: str, reason: str, detail: str = "") -> bool:
 
 def suppression_lift(*, user: Any) -> bool:
     """The reader says their address works again: newsletters may reach it. Only a bounce can
-    be lifted this way; a spam complaint stays."""
+    be lifted this way; a spam complaint stays. Only for an address the reader has proved
+    is theirs: an account that merely holds an address must not undo what its mailbox
+    said."""
     with transaction.atomic():
+        proved = selectors.verified_address(user)
+        if proved is None:
+            return False
         deleted, _ = Suppression.objects.filter(
-            email=(user.email or "").lower(), reason=Suppression.Reason.BOUNCE
+            email=proved, reason=Suppression.Reason.BOUNCE
         ).delete()
         if deleted:
             MarketingChoice.objects.create(
