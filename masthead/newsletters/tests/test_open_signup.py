@@ -464,6 +464,33 @@ def test_the_preferences_link_unsubscribes_resubscribes_and_forgets(client, acti
     assert client.get(path).status_code == 400  # nothing left to manage
 
 
+@pytest.mark.parametrize(
+    ("action", "service"),
+    [("unsubscribe", "open_subscriber_unsubscribe"), ("subscribe", "open_subscriber_resubscribe")],
+)
+def test_a_row_carried_over_while_a_choice_is_saved_answers_that_the_link_no_longer_works(
+    client, active, open_list, monkeypatch, action, service
+):
+    # The page was loaded; before the choice is saved, the address is proved an
+    # account's and the row carried over to it (or erased). Not a server error: the
+    # same page as for a link whose row has gone, pointing to signing in.
+    path = path_of(rendering.open_preferences_url(subscriber_id=active.pk, newsletter=open_list))
+    reader = ReaderFactory(email="sam@example.com", verified=True)
+    original = getattr(services, service)
+
+    def carried_over_meanwhile(**kwargs):
+        services.open_signups_carry_over(user=reader, address="sam@example.com")
+        return original(**kwargs)
+
+    monkeypatch.setattr(services, service, carried_over_meanwhile)
+
+    response = client.post(path, {"action": action})
+
+    assert response.status_code == 400
+    assert b"sign in to manage your newsletters" in response.content
+    assert not OpenSubscriber.objects.exists()
+
+
 def test_a_readers_erasure_and_export_cover_their_address_on_open_lists(open_list):
     from masthead.newsletters import privacy
 
