@@ -94,6 +94,7 @@ def _django() -> None:
 
 def role_populate(large: int, small: int) -> None:
     _django()
+    from allauth.account.models import EmailAddress
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
@@ -123,7 +124,9 @@ def role_populate(large: int, small: int) -> None:
             )
             if users[0].pk is None:
                 users = list(
-                    user_model.objects.filter(email__in=[u.email for u in users]).only("pk")
+                    user_model.objects.filter(email__in=[u.email for u in users]).only(
+                        "pk", "email"
+                    )
                 )
             Subscription.objects.bulk_create(
                 [
@@ -132,6 +135,10 @@ def role_populate(large: int, small: int) -> None:
                     )
                     for u in users
                 ]
+            )
+            # Issues go only to an address its reader has proved.
+            EmailAddress.objects.bulk_create(
+                [EmailAddress(user=u, email=u.email, primary=True, verified=True) for u in users]
             )
     print(json.dumps(issues))
 

@@ -7,7 +7,9 @@ the reader; its script fetches `signup_box` into it:
   limits), the same neutral "check your inbox" page, and on a problem the sign-up page
   with the message and the address as typed;
 - a signed-in reader gets one-click subscribe (`box_subscribe`, the account's
-  subscription service), or "you're subscribed" with the way to their preferences.
+  subscription service), or "you're subscribed" with the way to their preferences. A
+  reader who has not confirmed their address is subscribed all the same, and told that
+  issues start once they confirm it (with the way to the page that sends the link again).
 
 Invariants:
 - Every response here is private and never stored; the fragment carries its own CSRF
@@ -73,16 +75,22 @@ def box_response(
     context: dict[str, Any] = {"newsletter": newsletter, "box_id": box_id, "next": back}
     user = _signed_in(request)
     if user is not None:
+        # Issues start once the address is proved (services: the rule); the box says so.
+        proved = selectors.verified_address(user) is not None
         if just_subscribed or selectors.is_subscribed(user, newsletter):
             context.update(
                 state="subscribed",
                 just_subscribed=just_subscribed,
                 email=user.email,
-                suppressed=selectors.suppression_for(user) is not None,
+                unconfirmed=not proved,
+                suppressed=proved and selectors.suppression_for(user) is not None,
             )
         else:
             context.update(
-                state="account", email=user.email, stopped=selectors.marketing_stopped(user)
+                state="account",
+                email=user.email,
+                unconfirmed=not proved,
+                stopped=selectors.marketing_stopped(user),
             )
     else:
         form = OpenSignupForm(request=request, auto_id=f"{box_id}-%s")
@@ -131,5 +139,9 @@ def box_subscribe(request: HttpRequest, slug: str) -> HttpResponse:
             back=back,
             just_subscribed=True,
         )
-    messages.success(request, _("You're subscribed to %(name)s.") % {"name": newsletter.name})
+    if selectors.verified_address(user) is None:
+        said = _("You're subscribed to %(name)s. Issues start once you confirm your email address.")
+    else:
+        said = _("You're subscribed to %(name)s.")
+    messages.success(request, said % {"name": newsletter.name})
     return redirect(back or reverse("newsletters:preferences"))

@@ -1,16 +1,17 @@
 """The newsletters app's section of the reader's data export and erasure.
 
 Invariant: covers every newsletters model that points at the reader; erasure deletes
-subscriptions, the stop-all switch, the record of issues sent to the reader and any
-suppression of their address, and keeps the reader's marketing ledger, unlinked.
+subscriptions, the stop-all switch and the record of issues sent to the reader, and
+keeps the reader's marketing ledger, unlinked.
 
-Account-less subscribers (OpenSubscriber) and their ledger rows are kept by address.
-The reader's own address, once they have proved it is theirs (verified), is exported
-and erased there too: a sign-up made before registering, and the ledger rows of that
-address (requests, confirmations, unsubscribes), which erasure deletes. An account
-that has not proved its address sees and erases nothing kept by address, since anyone
-can register with anyone's address. Someone without an account erases theirs from the
-signed preferences link in any issue (`services.open_subscriber_erase`).
+A suppression (a bounce or complaint), account-less subscribers (OpenSubscriber) and
+their ledger rows are kept by address. The reader's own address, once they have proved
+it is theirs (verified), is exported and erased there too: its suppression, a sign-up
+made before registering, and the ledger rows of that address (requests, confirmations,
+unsubscribes), which erasure deletes. An account that has not proved its address sees
+and erases nothing kept by address, since anyone can register with anyone's address.
+Someone without an account erases theirs from the signed preferences link in any issue
+(`services.open_subscriber_erase`).
 """
 
 from __future__ import annotations
@@ -99,9 +100,10 @@ def export_newsletters(user: Any) -> dict[str, Any]:
             .select_related("newsletter")
             .order_by("at", "pk")
         ],
+        # A suppression is the mailbox's: shown only for an address the reader proved.
         "suppression": [
             {"reason": s.reason, "since": s.created_at}
-            for s in Suppression.objects.filter(email=(user.email or "").lower())
+            for s in (Suppression.objects.filter(email=proved) if proved else ())
         ],
     }
 

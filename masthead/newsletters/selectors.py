@@ -4,8 +4,11 @@ Invariant: nothing here writes. `newsletters_for_choice` lists every newsletter 
 reader can see a box for: those on offer plus any they are still subscribed to, so
 "set my subscriptions to exactly what I ticked" never drops one they could not see.
 An address is a reader's for anything kept by address (an open newsletter's rows, their
-ledger) only once they have proved it (`verified_address`, `reader_with_verified`):
-every account starts unverified, and anyone can register with anyone's address.
+ledger, a suppression of the mailbox) only once they have proved it (`verified_address`,
+`reader_with_verified`; `suppression_for` says nothing to an account that has not), and
+newsletters go to a reader only at such an address (`address_proved`, asked by
+`sending`): every account starts unverified, and anyone can register with anyone's
+address.
 """
 
 from __future__ import annotations
@@ -75,8 +78,23 @@ def marketing_history(user: Any) -> QuerySet[MarketingChoice]:
 
 
 def suppression_for(user: Any) -> Suppression | None:
-    """Why no marketing email reaches the reader's address, if it does not."""
-    return Suppression.objects.filter(email=(user.email or "").lower()).first()
+    """Why no marketing email reaches the reader's address, if it does not; None while
+    they have not proved the address is theirs (one query)."""
+    address = (user.email or "").strip()
+    proved = EmailAddress.objects.filter(user_id=user.pk, email__iexact=address, verified=True)
+    return Suppression.objects.filter(email=address.lower()).filter(Exists(proved)).first()
+
+
+def address_proved(*, user: str, email: str) -> Exists:
+    """For a query over readers (or rows pointing at one): True where the reader has
+    proved that the address is theirs. `user` and `email` name the outer query's reader
+    id and the address to check (their current one), e.g. ("pk", "email") on the user
+    table, ("user", "user__email") on a Delivery."""
+    return Exists(
+        EmailAddress.objects.filter(
+            user_id=OuterRef(user), email__iexact=OuterRef(email), verified=True
+        )
+    )
 
 
 def verified_address(user: Any) -> str | None:

@@ -10,6 +10,25 @@ Invariants:
 - Recipients are readers and, on an open newsletter, confirmed account-less
   subscribers (OpenSubscriber): each Delivery names exactly one of the two (a check
   constraint), and everything below holds for both alike.
+- A reader gets an issue only at an address they have proved is theirs: the account's
+  current address (user.email) must be a verified allauth EmailAddress of that reader
+  (`_readers_receiving`, one query with an Exists subquery, as the other conditions).
+  Anyone can register with anyone's address and tick newsletters; the choice is kept
+  and takes effect once the address is proved, never before. An open subscriber proved
+  their mailbox by the double opt-in; an open row is left out as "also a reader" only
+  for a reader who really receives the issue, so an unproved account holding the same
+  address never costs the mailbox's owner their copy.
+- An address proved or changed mid-send: the list frozen at the start is what it is. A
+  reader who proves their address after the freeze is not added (as a later sign-up is
+  not); they get the next issue. When a batch is loaded (`_load`) each reader's address
+  is read again and checked proved, and the address read there is the one the copy goes
+  to: a reader whose current address is no longer proved (changed since the freeze to
+  one they have not proved, or its verification withdrawn by staff) is skipped with
+  "address not confirmed", never sent at the new address; one who changed to another
+  proved address gets it there. The pre-send check (`_check`) does not look again: it
+  never re-reads the address either, so the copy goes to the one proved at load (the
+  batch's own run, seconds to minutes), never to one changed since. A retry after a
+  temporary refusal is loaded, and checked, again.
 - One Delivery per (send, reader) and per (send, subscriber): unique constraints. A
   delivery is only ever pending, then sent, failed (a permanent refusal, or temporary ones past
   NEWSLETTER_MAX_ATTEMPTS) or skipped (the reader unsubscribed, stopped marketing
@@ -34,7 +53,8 @@ Invariants:
   that one copy again, with the same Message-ID (derived from send and reader), which
   mail providers recognise as the same message.
 - The issue is rendered once per send (stored on the Send); each copy differs only by
-  substitution. Unsubscribes are honoured up to the moment a batch is loaded.
+  substitution. Unsubscribes, and a reader's current address, are honoured up to the
+  moment a batch is loaded.
 - Pause and cancel take effect before the next copy (the pre-send check). A throttle
   caps messages per minute across all workers: a batch is claimed only when the send's
   `next_claim_at` has passed, and messages inside it are paced.
@@ -65,7 +85,7 @@ from django.utils import timezone
 from masthead.core import email
 from masthead.core.outbox import is_permanent
 
-from . import dkim, per_copy, rendering, services
+from . import dkim, per_copy, rendering, selectors, services
 from .models import (
     Batch,
     BatchStatus,
@@ -87,6 +107,10 @@ MAX_CLAIMS = 10
 
 # The error a cancel writes on the deliveries it skips (see `_mark_sent`).
 CANCELLED = "cancelled"
+
+# The error on a reader's delivery skipped because the account's address, when its
+# batch went, was not one the reader had proved (see `_load`).
+UNPROVED = "address not confirmed"
 
 
 class SendRefused(ValueError):
@@ -189,34 +213,40 @@ def sends_start_due() -> int:
 # ----------------------------------------------------------------------------------
 
 
-def _recipients(send: Send) -> Any:
-    """Readers who should get this send now: subscribed, active, not stopped or suppressed."""
+def _readers_receiving(newsletter_id: int) -> Any:
+    """Readers who get an issue of this newsletter if it goes now: active, subscribed,
+    not stopped, their address not suppressed, and that address (user.email) proved
+    theirs (a verified allauth EmailAddress). An account that has not proved its address
+    keeps its choice, which takes effect once it does: anyone can register with anyone's
+    address, and its owner must not be sent bulk email they never asked for."""
     user_model = get_user_model()
     return (
         user_model.objects.filter(
             is_active=True,
-            subscriptions__newsletter_id=send.issue.newsletter_id,
+            subscriptions__newsletter_id=newsletter_id,
             subscriptions__active=True,
         )
+        .filter(selectors.address_proved(user="pk", email="email"))
         .exclude(
             Exists(MarketingPreference.objects.filter(user=OuterRef("pk"), marketing_stopped=True))
         )
         .exclude(Exists(Suppression.objects.filter(email=Lower(OuterRef("email")))))
-        .order_by("pk")
-        .values_list("pk", flat=True)
     )
+
+
+def _recipients(send: Send) -> Any:
+    """Readers who should get this send now (`_readers_receiving`), by id: one query."""
+    return _readers_receiving(send.issue.newsletter_id).order_by("pk").values_list("pk", flat=True)
 
 
 def _open_recipients(send: Send) -> Any:
     """Confirmed account-less subscribers who should get this send now: not suppressed,
-    and not also receiving it as a reader (an address that registered after confirming)."""
+    and not also receiving it as a reader (an address that registered, proved the
+    address and chose the newsletter on the account, before the carry-over moved the
+    row). Only a reader who really receives it counts: an account that has not proved
+    the address gets nothing, so the row's owner does."""
     newsletter_id = send.issue.newsletter_id
-    as_reader = Subscription.objects.filter(
-        newsletter_id=newsletter_id,
-        active=True,
-        user__is_active=True,
-        user__email=OuterRef("email"),
-    )
+    as_reader = _readers_receiving(newsletter_id).filter(email=OuterRef("email"))
     return (
         OpenSubscriber.objects.filter(
             newsletter_id=newsletter_id, status=OpenSubscriber.Status.ACTIVE
@@ -382,6 +412,11 @@ def _load(claim: Claim) -> list[Recipient]:
     pending.filter(user__isnull=False).filter(
         ~wanted | stopped | suppressed | Q(user__is_active=False)
     ).update(status=DeliveryStatus.SKIPPED, error="no longer subscribed")
+    # The address read below is where the copy goes: it must be one the reader has
+    # proved (it changed since the freeze, by staff or an unverified address made theirs).
+    pending.filter(user__isnull=False).exclude(
+        selectors.address_proved(user="user", email="user__email")
+    ).update(status=DeliveryStatus.SKIPPED, error=UNPROVED)
     subscriber_suppressed = Exists(Suppression.objects.filter(email=OuterRef("subscriber__email")))
     pending.filter(subscriber__isnull=False).filter(
         ~Q(subscriber__status=OpenSubscriber.Status.ACTIVE) | subscriber_suppressed
@@ -432,7 +467,11 @@ def _check(claim: Claim, recipient: Recipient) -> str:
 
     A lease that ran out with nobody taking over does not stop the copy: only a takeover
     (which bumps the claim number) makes another worker send this batch. Stopping on the
-    clock alone would make a busy worker drop and re-claim its batch over and over."""
+    clock alone would make a busy worker drop and re-claim its batch over and over.
+
+    The reader's address is not checked again here: the copy goes to the address `_load`
+    read and found proved, never to one the account has changed to since (see the module
+    docstring), so a check here would cost a join per copy and change nothing."""
     row = per_copy.claim_row(recipient.delivery_id)
     if row is None:
         return _Check.SKIP

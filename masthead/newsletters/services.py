@@ -10,15 +10,28 @@ Invariants:
 - Each service runs in one transaction: nothing is half-saved.
 - Choosing a newsletter is an explicit opt-in, so it lifts the stop-all switch (and
   records that it did); stopping all turns every subscription off as well.
+- A reader may choose newsletters before proving their address (registration, the
+  account page, a sign-up box): the choice is recorded here and in the ledger as any
+  other, and issues start once the address is proved (a verified allauth EmailAddress
+  that is the account's current address; `sending` asks, the account page and the box
+  say so). Until then nothing goes to the address: anyone can register with anyone's.
+- A suppression belongs to a mailbox, so only a reader who proved the address may lift
+  it (`suppression_lift`: a bounce only), see it (`selectors.suppression_for`), or have
+  it exported and erased with their account (`marketing_erase`, `privacy`).
 - Open newsletters (double opt-in): a sign-up writes or reuses one pending
   OpenSubscriber row per (newsletter, address) and queues one confirmation email; asking
   again within NEWSLETTER_CONFIRM_RESEND_MINUTES sends nothing more, and an address
-  already subscribed, or suppressed, gets nothing. What the caller is told differs, the
-  person never is (the view answers the same for all). Only confirming subscribes; an
-  address a reader has proved is theirs (a verified address) is subscribed on the
-  account and its row removed, so one person has one record per newsletter. An address
-  an account holds without having proved it stays an account-less subscriber: anyone
-  can register with anyone's address, and must not see or steer the owner's choices.
+  already subscribed, or suppressed, gets nothing. "Already subscribed" is an active
+  open row, or an active reader who proved the address and receives the newsletter on
+  the account; an account that holds the address unproved does not count (it is sent
+  nothing), so the mailbox's owner signs up by the double opt-in like anyone else, and
+  if that account later proves the address, the carry-over below moves the row to it.
+  What the caller is told differs, the person never is (the view answers the same for
+  all). Only confirming subscribes; an address a reader has proved is theirs (a
+  verified address) is subscribed on the account and its row removed, so one person
+  has one record per newsletter. An address an account holds without having proved it
+  stays an account-less subscriber: anyone can register with anyone's address, and
+  must not see or steer the owner's choices.
 - An account-less subscriber's consent is in the same ledger as a reader's: a
   MarketingChoice row by address instead of by reader. Confirming records the request
   whose link was followed (at the time it was made) and the confirmation; leaving and
@@ -63,7 +76,6 @@ from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -237,10 +249,12 @@ def marketing_erase(*, user: Any) -> dict[str, int]:
         preferences, _ = MarketingPreference.objects.filter(user=user).delete()
         unlinked = MarketingChoice.objects.filter(user=user).update(user=None, subscriber_ref=None)
         deliveries, _ = Delivery.objects.filter(user=user).delete()
-        address = (user.email or "").lower()
-        suppressions, _ = Suppression.objects.filter(email=address).delete()
-        # What is kept by address is the reader's only if they proved the address.
+        # What is kept by address (a suppression, open sign-ups and their ledger) is the
+        # reader's only if they proved the address.
         proved = selectors.verified_address(user)
+        suppressions = (
+            Suppression.objects.filter(email=proved).delete()[0] if proved is not None else 0
+        )
         open_rows = (
             open_subscriber_erase(address=proved)
             if proved
@@ -279,10 +293,15 @@ def suppression_record(*, email: str, reason: str, detail: str = "") -> bool:
 
 def suppression_lift(*, user: Any) -> bool:
     """The reader says their address works again: newsletters may reach it. Only a bounce can
-    be lifted this way; a spam complaint stays."""
+    be lifted this way; a spam complaint stays. Only for an address the reader has proved
+    is theirs: an account that merely holds an address must not undo what its mailbox
+    said."""
     with transaction.atomic():
+        proved = selectors.verified_address(user)
+        if proved is None:
+            return False
         deleted, _ = Suppression.objects.filter(
-            email=(user.email or "").lower(), reason=Suppression.Reason.BOUNCE
+            email=proved, reason=Suppression.Reason.BOUNCE
         ).delete()
         if deleted:
             MarketingChoice.objects.create(
@@ -361,10 +380,6 @@ class SignupOutcome(StrEnum):
     SUPPRESSED = "suppressed"  # the address bounced or complained: nothing goes to it
 
 
-def _reader_with(address: str) -> object | None:
-    return get_user_model().objects.filter(email=address, is_active=True).first()
-
-
 def open_signup_request(*, newsletter: Newsletter, email_address: str) -> SignupOutcome:
     """Ask to receive an open newsletter at `email_address` (already normalised).
 
@@ -377,7 +392,10 @@ def open_signup_request(*, newsletter: Newsletter, email_address: str) -> Signup
     with transaction.atomic():
         if Suppression.objects.filter(email=address).exists():
             return SignupOutcome.SUPPRESSED
-        reader = _reader_with(address)
+        # Already receiving it as a reader only if the account proved the address: an
+        # account that merely holds it (anyone can register with anyone's address) gets
+        # nothing sent, so the mailbox's owner must be able to sign up here.
+        reader = selectors.reader_with_verified(address)
         if (
             reader is not None
             and Subscription.objects.filter(user=reader, newsletter=newsletter, active=True)

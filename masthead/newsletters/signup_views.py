@@ -12,6 +12,9 @@ Invariants:
   is idempotent and answers 200; a GET shows a button. A link acts only for the row and
   the list its signed token names; anything else changes nothing and says why (400).
 - Every page here is personal or carries a CSRF token: never cached.
+- A preferences link whose row has gone (carried over to the account its address was
+  proved to be, erased, expired) says the link no longer works and to sign in, even
+  when the row goes while a choice is being saved; never a server error.
 """
 
 from __future__ import annotations
@@ -195,7 +198,12 @@ def open_preferences(request: HttpRequest, slug: str, token: str) -> HttpRespons
         elif action == "forget":
             services.open_subscriber_erase(address=subscriber.email)
             return render(request, "newsletters/public/forgotten.html", {"newsletter": newsletter})
-        subscriber.refresh_from_db()
+        # Read again: the row may have gone meanwhile (carried over to the account its
+        # address was just proved to be, or erased); then the link no longer works, as
+        # it would not have when the page was loaded.
+        subscriber = OpenSubscriber.objects.filter(pk=subscriber.pk).first()
+        if subscriber is None:
+            return link_problem(request, "invalid")
     return render(
         request,
         "newsletters/public/open_preferences.html",

@@ -3,6 +3,10 @@
 Invariants: signed-in readers only, every response `Cache-Control: private, no-store`
 (core.account_sections.account_page); writes only through services, recorded with the
 source "account" in the marketing ledger.
+
+A reader who has not proved their address may choose newsletters here as anyone else;
+the page says plainly that issues start once they confirm it (with allauth's own
+"send the link again", the one the profile page uses), and lists what is waiting.
 """
 
 from __future__ import annotations
@@ -28,16 +32,25 @@ TITLE = gettext_lazy("Newsletters and email")
 def preferences(request: HttpRequest) -> HttpResponse:
     user = request.user
     choices = selectors.newsletters_for_choice(user)
+    proved = selectors.verified_address(user) is not None
     if request.method == "POST":
         form = NewsletterChoiceForm(request.POST, choices=choices)
         if form.is_valid():
-            services.subscriptions_set(
-                user=user, newsletters=form.cleaned_data["newsletters"], source=SOURCE
-            )
-            messages.success(request, _("Your newsletter choices have been saved."))
+            chosen = form.cleaned_data["newsletters"]
+            services.subscriptions_set(user=user, newsletters=chosen, source=SOURCE)
+            if chosen and not proved:
+                messages.success(
+                    request,
+                    _(
+                        "Your newsletter choices have been saved. Issues start once you "
+                        "confirm your email address."
+                    ),
+                )
+            else:
+                messages.success(request, _("Your newsletter choices have been saved."))
             return redirect("newsletters:preferences")
-    else:
-        current = [s.newsletter for s in selectors.subscriptions_for(user)]
+    current = [s.newsletter for s in selectors.subscriptions_for(user)]
+    if request.method != "POST":
         form = NewsletterChoiceForm(initial={"newsletters": current}, choices=choices)
     return render_account_page(
         request,
@@ -46,7 +59,11 @@ def preferences(request: HttpRequest) -> HttpResponse:
         context={
             "form": form,
             "stopped": selectors.marketing_stopped(user),
-            "suppression": selectors.suppression_for(user),
+            # Kept by address: only for an address the reader has proved is theirs.
+            "suppression": selectors.suppression_for(user) if proved else None,
+            # Chosen, and waiting for the address to be proved (services: the rule).
+            "address_proved": proved,
+            "waiting": current if not proved else [],
         },
     )
 

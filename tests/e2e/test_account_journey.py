@@ -1,11 +1,11 @@
 """A reader manages their account in a real Chromium.
 
 Invariant: a signed-in reader reaches every account page from the navigation; changing
-a newsletter choice is saved and recorded; "Download my data" delivers a JSON file
-holding their details; a profile error is shown beside the field and in a focused
-summary with the input kept; deleting the account signs them out; and every account
-page, error state included, passes axe-core's WCAG 2.x A/AA rules at serious and
-critical impact.
+a newsletter choice is saved and recorded (their address not yet confirmed, the page
+says the newsletter starts once it is); "Download my data" delivers a JSON file holding
+their details; a profile error is shown beside the field and in a focused summary with
+the input kept; deleting the account signs them out; and every account page, error
+state included, passes axe-core's WCAG 2.x A/AA rules at serious and critical impact.
 """
 
 from __future__ import annotations
@@ -74,6 +74,11 @@ def test_reader_manages_their_account(
     page.get_by_role("button", name="Save newsletter choices").click()
     expect(page.get_by_role("status")).to_contain_text("newsletter choices have been saved")
     expect(page.get_by_label(newsletter)).to_be_checked()
+    # Their address is not confirmed yet: the page says the newsletter waits for that.
+    expect(page.locator("[data-newsletters-unconfirmed]")).to_contain_text(
+        "starts once you confirm your email address"
+    )
+    assert_accessible(page)
     with orm():
         from masthead.newsletters.models import MarketingChoice, Subscription
 

@@ -34,6 +34,7 @@ from masthead.content.models import (
 from masthead.demo.content import LEAD_STORY_SLUG, NEWSROOM_NAME
 from masthead.demo.loader import load_demo_content
 from masthead.events.models import EventIndexPage, EventPage
+from masthead.newsletters import selectors
 from masthead.newsletters.models import Newsletter
 from masthead.readers.models import LegalPage, User
 
@@ -207,6 +208,13 @@ def test_the_demo_editor(demo_once: Loaded, settings: Any) -> None:
     # MASTHEAD_DEMO_PASSWORD (settings.py) when it was loaded; test_demo.py loads with
     # one of a newsroom's own.
     assert editor.check_password(settings.MASTHEAD_DEMO_PASSWORD)
+
+
+def test_the_demo_editor_receives_the_newsletters_they_choose(demo_once: Loaded) -> None:
+    # Issues go only to a proved address: the editor's is verified, so choosing a
+    # newsletter in the demo brings its issues.
+    editor = User.objects.get(email="editor@masthead.example")
+    assert selectors.verified_address(editor) == "editor@masthead.example"
 
 
 def test_the_demo_has_a_gated_story_pasted_into_one_block_and_its_wall_holds(demo_once, client):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
@@ -44,8 +45,13 @@ def make_article_pair() -> list[Any]:
     ]
 
 
-def subscribers(newsletter: Newsletter, count: int, *, prefix: str = "sub") -> list[Any]:
-    """`count` readers subscribed to `newsletter`, written in bulk (no password hashing)."""
+def subscribers(
+    newsletter: Newsletter, count: int, *, prefix: str = "sub", verified: bool = True
+) -> list[Any]:
+    """`count` readers subscribed to `newsletter`, written in bulk (no password hashing).
+
+    Their addresses are verified unless `verified=False` (issues go only to a proved
+    address), as after following the link emailed when they registered."""
     user_model = get_user_model()
     users = user_model.objects.bulk_create(
         [
@@ -71,7 +77,18 @@ def subscribers(newsletter: Newsletter, count: int, *, prefix: str = "sub") -> l
         ],
         batch_size=1000,
     )
+    EmailAddress.objects.bulk_create(
+        [EmailAddress(user=u, email=u.email, primary=True, verified=verified) for u in users],
+        batch_size=1000,
+    )
     return users
+
+
+def change_address(user: Any, address: str, *, verified: bool = True) -> None:
+    """The reader's account now has `address`, proved (verified) unless told otherwise."""
+    type(user).objects.filter(pk=user.pk).update(email=address)
+    EmailAddress.objects.filter(user=user).delete()
+    EmailAddress.objects.create(user=user, email=address, primary=True, verified=verified)
 
 
 def frozen_send(count: int) -> tuple[Send, list[Any]]:

@@ -122,6 +122,32 @@ def test_confirming_the_address_after_registering_brings_the_subscription_to_the
     assert [n.slug for n in page.context["form"].initial["newsletters"]] == ["weekly"]
 
 
+def test_joining_by_the_open_form_while_the_account_is_unproved_ends_on_the_account(
+    client, weekly, smtp_settings
+):
+    # Sam registered, ticked the newsletter, and has not followed the link yet: the
+    # account gets nothing, so the open form is not told "already subscribed". Sam joins
+    # there, gets the issues at the confirmed address, and once the account proves the
+    # address the open row is carried over: one subscription, on the account.
+    reader = ReaderFactory(email=ADDRESS, password=PASSWORD, verified=False)
+    services.subscriptions_set(user=reader, newsletters=[weekly], source="signup")
+
+    row = joined(weekly)
+    assert row.status == Status.ACTIVE
+    first = sending.send_start(issue=make_issue(weekly))
+    sending.send_work()
+    assert [m["To"] for m in smtp_settings.recorder.messages] == [ADDRESS]
+    assert Delivery.objects.get(send=first).subscriber_id == row.pk
+
+    prove(reader)
+
+    assert open_rows() == [] and receives(reader) == {"weekly"}
+    second = sending.send_start(issue=make_issue(weekly))
+    sending.send_work()
+    assert [m["To"] for m in smtp_settings.recorder.messages] == [ADDRESS, ADDRESS]
+    assert Delivery.objects.get(send=second).user_id == reader.pk
+
+
 def test_registering_through_the_service_and_confirming_carries_it_over(weekly):
     from masthead.readers.services import Origin, reader_register
 

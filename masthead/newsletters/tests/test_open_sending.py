@@ -124,17 +124,25 @@ def test_later_sign_ups_are_not_in_a_send_already_started(smtp_settings, open_li
     assert [m["To"] for m in smtp_settings.recorder.messages] == ["open0@example.net"]
 
 
-def test_an_address_on_the_list_both_ways_gets_one_copy(smtp_settings, open_list):
-    # Confirmed without an account, then registered and chose the list there too.
+@pytest.mark.parametrize("proved", [True, False], ids=["account-proved", "account-unproved"])
+def test_an_address_on_the_list_both_ways_gets_one_copy(smtp_settings, open_list, proved):
+    # Confirmed without an account, then an account with the address chose the list too
+    # (before the carry-over moved the row). Proved, the account receives it and the row
+    # is left out; unproved, the account gets nothing, so the row must not be left out:
+    # whoever registered with the address cannot cost its owner their copy.
     (row,) = open_subscribers(open_list, 1)
-    reader = ReaderFactory(email=row.email)
+    reader = ReaderFactory(email=row.email, verified=proved)
     services.subscriptions_set(user=reader, newsletters=[open_list], source="account")
     issue = make_issue(open_list)
 
-    sending.send_start(issue=issue)
+    send = sending.send_start(issue=issue)
     sending.send_work()
 
     assert [m["To"] for m in smtp_settings.recorder.messages] == [row.email]
+    (delivery,) = Delivery.objects.filter(send=send)
+    assert (delivery.user_id, delivery.subscriber_id) == (
+        (reader.pk, None) if proved else (None, row.pk)
+    )
 
 
 def test_a_delivery_names_one_recipient_once(open_list):

@@ -170,7 +170,7 @@ def test_an_address_already_subscribed_gets_the_same_answer_and_no_email(
     OpenSubscriber.objects.create(
         newsletter=open_list, email="sam@example.com", status=OpenSubscriber.Status.ACTIVE
     )
-    reader = ReaderFactory(email="reader@example.com")
+    reader = ReaderFactory(email="reader@example.com", verified=True)
     services.subscriptions_set(user=reader, newsletters=[open_list], source="account")
 
     fresh = sign_up(client, open_list, django_capture_on_commit_callbacks, email="new@example.com")
@@ -183,6 +183,44 @@ def test_an_address_already_subscribed_gets_the_same_answer_and_no_email(
     assert fresh["Location"] == known["Location"] == member["Location"]
     assert mailoutbox == []
     assert not OpenSubscriber.objects.filter(email="reader@example.com").exists()
+
+
+def test_an_address_held_only_by_an_unproved_account_signs_up_by_double_opt_in(
+    client, open_list, django_capture_on_commit_callbacks, mailoutbox
+):
+    # Someone registered with Sam's address and ticked the newsletter. That account is
+    # sent nothing until it proves the address, so Sam is not "already subscribed": the
+    # sign-up goes through the confirmation email like anyone's, and confirming it makes
+    # Sam an account-less subscriber (the account stays as it was).
+    squatter = ReaderFactory(email="sam@example.com", verified=False)
+    services.subscriptions_set(user=squatter, newsletters=[open_list], source="signup")
+
+    response = sign_up(client, open_list, django_capture_on_commit_callbacks)
+
+    assert response["Location"] == "/newsletters/join/weekly/check-your-inbox/"
+    row = OpenSubscriber.objects.get(email="sam@example.com")
+    assert row.status == OpenSubscriber.Status.PENDING
+    assert [m.to for m in mailoutbox] == [["sam@example.com"]]
+    assert client.post(path_of(confirmation_link(mailoutbox))).status_code == 200
+    row.refresh_from_db()
+    assert row.status == OpenSubscriber.Status.ACTIVE
+    assert Subscription.objects.get(user=squatter).active  # untouched, and still waiting
+
+
+def test_only_a_proved_account_makes_an_address_already_subscribed(open_list):
+    reader = ReaderFactory(email="proved@example.com", verified=True)
+    squatter = ReaderFactory(email="unproved@example.com", verified=False)
+    for account in (reader, squatter):
+        services.subscriptions_set(user=account, newsletters=[open_list], source="account")
+
+    assert (
+        services.open_signup_request(newsletter=open_list, email_address="proved@example.com")
+        == services.SignupOutcome.ALREADY
+    )
+    assert (
+        services.open_signup_request(newsletter=open_list, email_address="unproved@example.com")
+        == services.SignupOutcome.SENT
+    )
 
 
 def test_a_suppressed_address_is_sent_no_confirmation(
@@ -424,6 +462,33 @@ def test_the_preferences_link_unsubscribes_resubscribes_and_forgets(client, acti
     assert forgotten.status_code == 200
     assert not OpenSubscriber.objects.exists()
     assert client.get(path).status_code == 400  # nothing left to manage
+
+
+@pytest.mark.parametrize(
+    ("action", "service"),
+    [("unsubscribe", "open_subscriber_unsubscribe"), ("subscribe", "open_subscriber_resubscribe")],
+)
+def test_a_row_carried_over_while_a_choice_is_saved_answers_that_the_link_no_longer_works(
+    client, active, open_list, monkeypatch, action, service
+):
+    # The page was loaded; before the choice is saved, the address is proved an
+    # account's and the row carried over to it (or erased). Not a server error: the
+    # same page as for a link whose row has gone, pointing to signing in.
+    path = path_of(rendering.open_preferences_url(subscriber_id=active.pk, newsletter=open_list))
+    reader = ReaderFactory(email="sam@example.com", verified=True)
+    original = getattr(services, service)
+
+    def carried_over_meanwhile(**kwargs):
+        services.open_signups_carry_over(user=reader, address="sam@example.com")
+        return original(**kwargs)
+
+    monkeypatch.setattr(services, service, carried_over_meanwhile)
+
+    response = client.post(path, {"action": action})
+
+    assert response.status_code == 400
+    assert b"sign in to manage your newsletters" in response.content
+    assert not OpenSubscriber.objects.exists()
 
 
 def test_a_readers_erasure_and_export_cover_their_address_on_open_lists(open_list):

@@ -87,3 +87,66 @@ def test_one_switch_stops_all_marketing_email_and_another_allows_it(signed_in, r
         MarketingChoice.objects.filter(user=reader).order_by("pk").values_list("action", flat=True)
     )
     assert actions == ["subscribe", "stop_all", "unsubscribe", "resume"]
+
+
+# -- an address not yet confirmed --------------------------------------------------------
+# A reader may choose newsletters before confirming their address; the choice is kept,
+# and the page says plainly that issues start once they confirm, with allauth's own
+# "send the link again" (the account email page's action), which brings them back here.
+
+WAITING = "once you confirm your email address"
+
+
+def test_an_unconfirmed_reader_is_told_their_newsletters_wait_and_can_get_the_link_again(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
+    reader = ReaderFactory(email="unconfirmed@example.com", verified=False)
+    daily = NewsletterFactory(slug="daily", name="Morning Edition")
+    newsletter_services.subscriptions_set(user=reader, newsletters=[daily], source="signup")
+    client.force_login(reader)
+
+    html = client.get(reverse("newsletters:preferences")).content.decode()
+
+    notice = html.split("data-newsletters-unconfirmed", 1)[1].split("</div>", 1)[0]
+    assert "The newsletter you chose starts once you confirm" in notice
+    assert "unconfirmed@example.com" in notice
+    assert 'action="/accounts/email/"' in notice and 'name="action_send"' in notice
+    assert 'name="next" value="/account/newsletters/"' in notice
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/accounts/email/",
+            {"email": reader.email, "action_send": "", "next": "/account/newsletters/"},
+            follow=True,
+        )
+    assert response.redirect_chain[-1][0] == "/account/newsletters/"
+    assert "sent a new confirmation link to unconfirmed@example.com" in response.content.decode()
+    assert [m.to for m in mailoutbox] == [["unconfirmed@example.com"]]
+
+
+def test_an_unconfirmed_reader_still_chooses_and_is_told_when_it_starts(client):
+    reader = ReaderFactory(verified=False)
+    weekly = NewsletterFactory(slug="weekly")
+    client.force_login(reader)
+
+    before = client.get(reverse("newsletters:preferences")).content.decode()
+    response = client.post(
+        reverse("newsletters:preferences"), {"newsletters": [weekly.pk]}, follow=True
+    )
+
+    assert "Newsletters you choose start once you confirm" in before
+    assert Subscription.objects.get(user=reader, newsletter=weekly).active
+    assert MarketingChoice.objects.filter(user=reader, newsletter=weekly, source="account").exists()
+    html = response.content.decode()
+    assert "Issues start once you confirm your email address." in html
+    assert "The newsletter you chose starts once you confirm" in html
+
+
+def test_a_confirmed_reader_is_told_nothing_of_the_kind(client):
+    reader = ReaderFactory(verified=True)
+    weekly = NewsletterFactory(slug="weekly")
+    newsletter_services.subscriptions_set(user=reader, newsletters=[weekly], source="signup")
+    client.force_login(reader)
+
+    html = client.get(reverse("newsletters:preferences")).content.decode()
+
+    assert WAITING not in html and "data-newsletters-unconfirmed" not in html

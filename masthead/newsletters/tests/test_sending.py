@@ -27,7 +27,7 @@ from masthead.newsletters.models import (
 )
 
 from .factories import NewsletterFactory
-from .sending_rig import make_article_pair, make_issue, subscribers
+from .sending_rig import change_address, make_article_pair, make_issue, subscribers
 
 pytestmark = pytest.mark.django_db
 
@@ -137,7 +137,7 @@ def test_temporary_refusals_are_retried_with_backoff_and_permanent_ones_marked(s
     issue = make_issue(newsletter)
     ok, busy, refused = subscribers(newsletter, 3)
     for user, address in ((busy, "busy@example.com"), (refused, "refused@example.com")):
-        type(user).objects.filter(pk=user.pk).update(email=address)
+        change_address(user, address)
     send = start(issue)
 
     sending.send_work()
@@ -255,7 +255,7 @@ def test_a_claimed_batch_is_not_claimed_again_while_its_lease_runs():
 def test_an_address_no_message_can_be_built_for_is_marked_failed_at_once(smtp_settings):
     issue = make_issue()
     (broken,) = subscribers(issue.newsletter, 1)
-    type(broken).objects.filter(pk=broken.pk).update(email="two@at@example.com")
+    change_address(broken, "two@at@example.com")
     send = start(issue)
 
     sending.send_work()

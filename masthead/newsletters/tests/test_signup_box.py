@@ -217,7 +217,7 @@ def test_someone_not_signed_in_gets_the_sign_up_form_in_the_box(client, weekly):
 
 
 def test_a_signed_in_reader_subscribes_with_one_click(weekly, django_capture_on_commit_callbacks):
-    reader = ReaderFactory(email="ottoline@example.com")
+    reader = ReaderFactory(email="ottoline@example.com", verified=True)
     MarketingPreference.objects.create(user=reader, marketing_stopped=True)
     client = signed_in(reader)
     article = article_with(paragraph("Text."), box(weekly))
@@ -244,13 +244,39 @@ def test_a_signed_in_reader_subscribes_with_one_click(weekly, django_capture_on_
 
 
 def test_a_subscribed_reader_is_told_so(weekly):
-    reader = ReaderFactory()
+    reader = ReaderFactory(verified=True)
     Subscription.objects.create(user=reader, newsletter=weekly, source="test")
     client = signed_in(reader)
     article = article_with(paragraph("Text."), box(weekly))
     part = box_fragment(client, client.get(article.url).content.decode())
     assert "You're subscribed to The Harbour Weekly." in part
     assert 'href="/account/newsletters/"' in part and "<form" not in part
+
+
+def test_an_unconfirmed_reader_subscribes_with_one_click_and_is_told_when_it_starts(weekly):
+    # The choice is kept; issues start once the address is confirmed, and the box says so
+    # before and after the click, with the way to the page that sends the link again.
+    reader = ReaderFactory(email="newcomer@example.com", verified=False)
+    client = signed_in(reader)
+    article = article_with(paragraph("Text."), box(weekly))
+    part = box_fragment(client, client.get(article.url).content.decode())
+    assert "comes to newcomer@example.com, the address on your account, once you confirm" in part
+    action = re.search(r'<form[^>]* action="([^"]+)"', part).group(1)
+
+    said = client.post(action, {"next": "/story/"}, HTTP_X_SIGNUP_BOX="signup-abc")
+
+    text = said.content.decode()
+    assert (
+        "Done: The Harbour Weekly will come to newcomer@example.com once you confirm that"
+        " address." in text
+    )
+    assert 'href="/account/newsletters/#confirm-address"' in text
+    assert Subscription.objects.get(user=reader, newsletter=weekly).active
+    again = box_fragment(client, client.get(article.url).content.decode())
+    assert "Issues start once you confirm your email address" in again
+    # Without the script: the message on the page it comes back to says it too.
+    response = client.post(action, {"next": "/account/newsletters/"}, follow=True)
+    assert "Issues start once you confirm your email address." in response.content.decode()
 
 
 def test_one_click_is_for_signed_in_readers_and_open_newsletters(client, weekly, members):

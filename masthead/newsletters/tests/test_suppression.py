@@ -1,11 +1,12 @@
-"""Hard bounces and complaints stop marketing email; the reader sees why and can undo a bounce."""
+"""Hard bounces and complaints stop marketing email; the reader sees why and can undo a
+bounce, once they have proved the address is theirs."""
 
 from __future__ import annotations
 
 import pytest
 
-from masthead.newsletters import sending, services, tracking
-from masthead.newsletters.models import Delivery, DeliveryStatus, Suppression
+from masthead.newsletters import privacy, selectors, sending, services, tracking
+from masthead.newsletters.models import Delivery, DeliveryStatus, MarketingChoice, Suppression
 
 from .sending_rig import make_issue, subscribers
 
@@ -82,3 +83,49 @@ def test_a_reader_cannot_lift_a_complaint():
 
     assert services.suppression_lift(user=reader) is False
     assert Suppression.objects.get().reason == Suppression.Reason.COMPLAINT
+
+
+# A suppression is the mailbox's: only a reader who proved the address is theirs may
+# lift it, see it, or have it in their export and erasure. Anyone can register with
+# anyone's address; that account must not undo, learn or erase what the mailbox said.
+
+
+def test_an_unproved_account_cannot_lift_a_bounce_on_its_address(client):
+    (squatter,) = subscribers(make_issue().newsletter, 1, verified=False)
+    services.suppression_record(email=squatter.email, reason="bounce", detail="550")
+    client.force_login(squatter)
+
+    assert services.suppression_lift(user=squatter) is False
+    client.post("/account/newsletters/address-works/")
+
+    assert Suppression.objects.get().reason == Suppression.Reason.BOUNCE
+    assert not MarketingChoice.objects.filter(source="suppression").exists()
+
+
+def test_an_unproved_account_is_not_shown_a_suppression_on_its_address(client):
+    (squatter,) = subscribers(make_issue().newsletter, 1, verified=False)
+    services.suppression_record(email=squatter.email, reason="complaint")
+    client.force_login(squatter)
+
+    page = client.get("/account/newsletters/").content.decode()
+
+    assert "spam" not in page and "Send me newsletters again" not in page
+    assert selectors.suppression_for(squatter) is None
+
+
+def test_an_unproved_accounts_export_and_erasure_leave_the_suppression_alone():
+    (squatter,) = subscribers(make_issue().newsletter, 1, verified=False)
+    services.suppression_record(email=squatter.email, reason="bounce")
+
+    assert privacy.export_newsletters(squatter)["suppression"] == []
+    assert services.marketing_erase(user=squatter)["suppressions_deleted"] == 0
+    assert Suppression.objects.filter(email=squatter.email).exists()
+
+
+def test_a_proved_readers_export_and_erasure_cover_the_suppression():
+    (reader,) = subscribers(make_issue().newsletter, 1)
+    services.suppression_record(email=reader.email, reason="bounce")
+
+    assert [s["reason"] for s in privacy.export_newsletters(reader)["suppression"]] == ["bounce"]
+    assert services.marketing_erase(user=reader)["suppressions_deleted"] == 1
+    assert not Suppression.objects.exists()
