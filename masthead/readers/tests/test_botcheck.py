@@ -6,6 +6,7 @@ import base64
 import datetime
 import json
 import re
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -227,6 +228,43 @@ def test_the_default_page_loads_no_third_party_script(db, client):
     assert 'data-challenge-url="/accounts/altcha/challenge/"' in html
     for host in ("google.com", "hcaptcha.com", "cloudflare.com", "cdn", "unpkg", "jsdelivr"):
         assert host not in html
+
+
+def test_with_altcha_no_page_or_fragment_names_a_provider(db, client):
+    """The default: a registration-wall article with a sign-up box, the wall's form, the
+    box's form, the sign-up pages, and every script they load (ours) name no provider,
+    so nothing can contact one."""
+    from django.contrib.staticfiles import finders
+
+    from masthead.access.api import Level
+    from masthead.access.tests.conftest import gated_body
+    from masthead.content.tests.factories import make_article, make_home, make_section
+    from masthead.newsletters.models import Newsletter
+    from masthead.newsletters.signup_boxes import offer_for
+    from masthead.newsletters.tests.factories import NewsletterFactory
+
+    weekly = NewsletterFactory(slug="weekly", audience=Newsletter.Audience.OPEN)
+    signup_box = {"type": "signup_box", "value": {"offer": offer_for(weekly)}}
+    section = make_section(parent=make_home(), access=Level.REGISTRATION)
+    article = make_article(section=section, body=[signup_box, *gated_body()])
+    page = client.get(article.url).content.decode()
+    assert "data-form-slot" in page and "data-signup-box" in page  # the wall, the box
+    seen = {
+        article.url: page,
+        "wall": client.get("/accounts/signup/fragment/").content.decode(),
+        "box": client.get("/newsletters/join/weekly/box/").content.decode(),
+        "/accounts/signup/": client.get("/accounts/signup/").content.decode(),
+        "/newsletters/join/weekly/": client.get("/newsletters/join/weekly/").content.decode(),
+    }
+    assert "data-altcha" in seen["wall"] and "data-altcha" in seen["box"]
+    for html in list(seen.values()):
+        for src in re.findall(r'<script [^>]*src="/static/([^"?]+)', html):
+            seen[src] = Path(finders.find(src)).read_text(encoding="utf-8")
+    assert "masthead/js/hosted-check.js" in seen  # loaded, and names no provider either
+    for where, text in seen.items():
+        assert "data-hosted-check" not in text or where.endswith(".js"), where
+        for host in PROVIDER_HOSTS:
+            assert host not in text, f"{where} names {host}"
 
 
 def test_an_unknown_provider_is_a_configuration_error():
