@@ -6,9 +6,9 @@ fetched into the wall, and the provider's script is requested only when the read
 turns to the form (never for a reader who only reads), once, with the provider's
 explicit rendering; its widget is drawn in the form, its token goes with the form
 (a fresh one after a mistake), the server checks it with the provider, and the reader
-ends signed in with the full text in place, same document. The sign-up page draws the
-widget as it loads. The pages pass axe-core's WCAG 2.x A/AA rules (serious and
-critical) with the widget drawn.
+ends signed in with the full text in place, same document. The sign-up box in an
+article does the same with its form. The page passes axe-core's WCAG 2.x A/AA rules
+(serious and critical) with the widget drawn.
 
 No network: the provider's script is answered by a stub of its explicit-render API
 (`render(element, {sitekey, callback})`, a hidden field of the provider's name holding a
@@ -220,6 +220,35 @@ def test_registering_in_the_wall_with_a_hosted_check(
     assert_accessible(page)
     assert_no_browser_errors(page)
     screenshot(page, f"registered-{hosted.name}")
+
+
+ARTICLE_WITH_BOX = "/culture/album-low-tide-hymns/"
+
+
+@pytest.mark.parametrize("hosted", ["turnstile"], indirect=True)
+def test_signing_up_in_a_box_with_a_hosted_check(
+    page, live_site, smtp_settings, hosted, assert_accessible, assert_no_browser_errors
+):
+    email = f"hosted-box-{uuid.uuid4().hex[:8]}@example.com"
+    hosted.stub(page)
+    page.goto(ARTICLE_WITH_BOX)
+    box = page.locator("[data-signup-box]")
+    box.scroll_into_view_if_needed()
+    field = box.get_by_label("Email address")
+    expect(field).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    assert hosted.requests == []  # scrolled past, not used: the provider is not asked
+
+    field.fill(email)
+    check = box.locator("[data-hosted-check]")
+    expect(check).to_have_attribute("data-hosted-check-state", "verified")
+    assert_accessible(page)
+    box.get_by_role("button", name="Subscribe").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your inbox")
+    assert [m for m in smtp_settings.recorder.messages if m["To"] == email]
+    assert len(hosted.siteverify.tokens) == 1 and len(hosted.requests) == 1
+    assert hosted.posted == hosted.siteverify.tokens  # the widget's token went with the form
+    assert_no_browser_errors(page)
 
 
 @pytest.mark.parametrize("hosted", ["turnstile"], indirect=True)
