@@ -5,7 +5,9 @@ the reader; its script fetches `signup_box` into it:
 - someone not signed in gets the open sign-up form. It posts to the sign-up page's own
   view (`signup_views.signup`): the same checks (registration's bot check and attempt
   limits), the same neutral "check your inbox" page, and on a problem the sign-up page
-  with the message and the address as typed;
+  with the message and the address as typed. Its bot check is drawn by our own scripts
+  whichever provider it is (a hosted one's script is loaded by hosted-check.js when the
+  reader turns to the form);
 - a signed-in reader gets one-click subscribe (`box_subscribe`, the account's
   subscription service), or "you're subscribed" with the way to their preferences. A
   reader who has not confirmed their address is subscribed all the same, and told that
@@ -45,9 +47,6 @@ BOX_HEADER = "X-Signup-Box"
 SOURCE = "signup-box"
 _BOX_ID = re.compile(r"signup-[A-Za-z0-9-]{1,64}")
 DEFAULT_BOX_ID = "signup-box"
-# Bot checks drawn by our own script; the hosted ones load a third party's script,
-# which a fetched fragment cannot run: their box links to the sign-up page instead.
-_INLINE_BOT_CHECKS = {"altcha", "off"}
 
 
 def _box_id(value: str | None) -> str:
@@ -95,7 +94,7 @@ def box_response(
     else:
         form = OpenSignupForm(request=request, auto_id=f"{box_id}-%s")
         context.update(
-            state="form" if form.bot_check.name in _INLINE_BOT_CHECKS else "link",
+            state="form",
             form=form,
             privacy_url=person_checks.get().privacy_notice_url(),
             login_url=reverse("account_login") + "?next=" + quote(back or "/", safe="/"),

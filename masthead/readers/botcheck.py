@@ -11,6 +11,12 @@ Invariants:
 - reCAPTCHA, hCaptcha and Turnstile are the same interface (`BotCheck`), chosen by
   the MASTHEAD_BOTCHECK setting with their keys; their tokens are checked server-side
   with the provider's siteverify request. "off" exists for development only.
+- A hosted provider's widget is drawn by our own script (hosted-check.js), never by a
+  <script> tag of the provider's in our markup: it loads the provider's script once,
+  with the provider's explicit-render API, when a form carrying the check is shown (a
+  fetched fragment, such as the wall's registration form, cannot run a script tag it
+  holds). So no page contacts the provider before it shows such a form, and with
+  ALTCHA nothing names a provider at all.
 """
 
 from __future__ import annotations
@@ -38,10 +44,12 @@ HttpPost = Callable[[str, dict[str, str]], dict[str, Any]]
 
 @dataclass(frozen=True)
 class Widget:
-    """What a template needs to draw the check: a partial and its context."""
+    """What a template needs to draw the check: a partial, its context, and our own
+    script that drives it (a static path; "" for none), for a page to load."""
 
     template: str
     context: dict[str, Any] = field(default_factory=dict)
+    script: str = ""
 
 
 class BotCheck(Protocol):
@@ -98,6 +106,7 @@ class AltchaCheck:
         return Widget(
             "account/includes/botcheck_altcha.html",
             {"challenge_url": reverse("readers:altcha-challenge"), "field_name": self.field_name},
+            script="masthead/js/altcha-solver.js",
         )
 
     def verify(self, answer: str, *, remote_ip: str | None = None) -> bool:
@@ -138,26 +147,34 @@ def http_post_form(url: str, data: dict[str, str]) -> dict[str, Any]:
 
 @dataclass
 class SiteverifyCheck:
-    """A provider that hands the browser a token we check with a siteverify POST."""
+    """A provider that hands the browser a token we check with a siteverify POST.
+
+    `script_url` is the provider's script, loaded by hosted-check.js with
+    `?render=explicit&onload=...`; `js_api` the global it defines (`render(element,
+    {sitekey, callback})`); the widget puts its token in `field_name`. `http_post`
+    defaults to `http_post_form`, looked up when a token is checked.
+    """
 
     name: str
     field_name: str
     verify_url: str
     script_url: str
-    widget_class: str
+    js_api: str
     site_key: str
     secret_key: str
-    http_post: HttpPost = http_post_form
+    http_post: HttpPost | None = None
 
     def widget(self) -> Widget:
         return Widget(
             "account/includes/botcheck_hosted.html",
             {
                 "script_url": self.script_url,
-                "widget_class": self.widget_class,
+                "js_api": self.js_api,
                 "site_key": self.site_key,
+                "field_name": self.field_name,
                 "provider": self.name,
             },
+            script="masthead/js/hosted-check.js",
         )
 
     def verify(self, answer: str, *, remote_ip: str | None = None) -> bool:
@@ -167,7 +184,7 @@ class SiteverifyCheck:
         if remote_ip:
             data["remoteip"] = remote_ip
         try:
-            result = self.http_post(self.verify_url, data)
+            result = (self.http_post or http_post_form)(self.verify_url, data)
         except Exception:
             # The provider being down must not let bots through; the reader can retry.
             logger.warning("%s siteverify request failed", self.name, exc_info=True)
@@ -183,19 +200,19 @@ PROVIDERS: dict[str, dict[str, str]] = {
         "field_name": "g-recaptcha-response",
         "verify_url": "https://www.google.com/recaptcha/api/siteverify",
         "script_url": "https://www.google.com/recaptcha/api.js",
-        "widget_class": "g-recaptcha",
+        "js_api": "grecaptcha",
     },
     "hcaptcha": {
         "field_name": "h-captcha-response",
         "verify_url": "https://api.hcaptcha.com/siteverify",
         "script_url": "https://js.hcaptcha.com/1/api.js",
-        "widget_class": "h-captcha",
+        "js_api": "hcaptcha",
     },
     "turnstile": {
         "field_name": "cf-turnstile-response",
         "verify_url": "https://challenges.cloudflare.com/turnstile/v0/siteverify",
         "script_url": "https://challenges.cloudflare.com/turnstile/v0/api.js",
-        "widget_class": "cf-turnstile",
+        "js_api": "turnstile",
     },
 }
 

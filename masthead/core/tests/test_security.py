@@ -119,3 +119,39 @@ def test_static_files_carry_a_cross_origin_resource_policy():
 def test_a_hosted_bot_check_is_allowed_only_when_chosen(provider, host):
     assert host in build_policy(provider)
     assert host not in build_policy("altcha")
+
+
+# What each provider's documentation says its widget loads into the page, by directive.
+HOSTED_SOURCES = {
+    "recaptcha": {
+        "script-src": "https://www.google.com/recaptcha/ https://www.gstatic.com/recaptcha/",
+        "frame-src": "https://www.google.com/recaptcha/ https://recaptcha.google.com/recaptcha/",
+    },
+    "hcaptcha": {
+        directive: "https://hcaptcha.com https://*.hcaptcha.com"
+        for directive in ("script-src", "frame-src", "style-src", "connect-src")
+    },
+    "turnstile": {
+        "script-src": "https://challenges.cloudflare.com",
+        "frame-src": "https://challenges.cloudflare.com",
+    },
+}
+
+
+@pytest.mark.parametrize("provider", sorted(HOSTED_SOURCES))
+def test_a_hosted_bot_check_gets_exactly_what_its_widget_loads(client, settings, provider):
+    """The provider's script (loaded by hosted-check.js), its frame, and for hCaptcha its
+    styles and requests: each in its own directive, nothing more; followed per request,
+    so the policy is always the one of the bot check the forms draw."""
+    baseline = _directives(build_policy("altcha"))
+    settings.BOTCHECK_PROVIDER = provider
+    policy = _directives(client.get("/accounts/signup/")["Content-Security-Policy"])
+    expected = {
+        directive: f"{own} {HOSTED_SOURCES[provider][directive]}"
+        if directive in HOSTED_SOURCES[provider]
+        else own
+        for directive, own in baseline.items()
+    }
+    assert policy == expected
+    settings.BOTCHECK_PROVIDER = "altcha"
+    assert _directives(client.get("/accounts/signup/")["Content-Security-Policy"]) == baseline

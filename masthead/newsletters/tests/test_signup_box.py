@@ -428,11 +428,38 @@ def test_the_way_back_after_signing_up_leads_only_to_this_site(client, weekly, a
     assert "evil.example" not in html
 
 
-def test_a_hosted_bot_check_sends_the_reader_to_the_sign_up_page(client, weekly, settings):
+def test_a_hosted_bot_check_is_drawn_in_the_box_and_its_token_signs_up(
+    weekly, settings, monkeypatch, django_capture_on_commit_callbacks, mailoutbox
+):
+    """With a hosted provider the box still holds the form: the article loads our
+    hosted-check.js (never the provider's script), which draws the widget when the
+    reader turns to the form; the token it leaves in the provider's field goes with the
+    form to the sign-up page, which checks it with the provider (a fake here)."""
+    from masthead.readers import botcheck
+
     settings.BOTCHECK_PROVIDER = "turnstile"
+    settings.BOTCHECK_SITE_KEY = "site-key"
+    settings.BOTCHECK_SECRET_KEY = "secret-key"
+    asked: list[dict[str, str]] = []
+    monkeypatch.setattr(
+        botcheck, "http_post_form", lambda url, data: asked.append(data) or {"success": True}
+    )
+    browser = Client(enforce_csrf_checks=True)
     article = article_with(paragraph("Text."), box(weekly))
-    part = box_fragment(client, client.get(article.url).content.decode())
-    assert "<form" not in part and 'href="/newsletters/join/weekly/"' in part
+    page = browser.get(article.url).content.decode()
+    assert "masthead/js/hosted-check" in page and "cloudflare" not in page
+    part = box_fragment(browser, page)
+    assert "<script" not in part
+    assert re.search(r'<div [^>]*id="signup-[^"]+-botcheck"[^>]* data-hosted-check', part)
+    assert 'data-field="cf-turnstile-response"' in part
+    action, fields = _form_fields(part)
+    fields.update({"email": "sam@example.com", "cf-turnstile-response": "token-from-widget"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = browser.post(action, fields)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/newsletters/join/weekly/check-your-inbox/")
+    assert [a["response"] for a in asked] == ["token-from-widget"]
+    assert OpenSubscriber.objects.filter(newsletter=weekly, email="sam@example.com").exists()
 
 
 # -- caches never mix readers --------------------------------------------------------------
@@ -507,7 +534,8 @@ def test_the_front_page_offers_an_open_newsletter_under_the_lead(client, weekly)
         and 'data-src="/newsletters/join/weekly/box/"' in aside
     )
     assert page.index('class="lead"') < page.index(aside)
-    assert "masthead/js/signup-box" in page
+    for script in ("signup-box", "altcha-solver", "hosted-check"):
+        assert f"masthead/js/{script}" in page
     # Its reader's part comes from the same endpoint as an article's box.
     assert 'name="email"' in box_fragment(client, page)
 
@@ -539,7 +567,9 @@ def test_a_front_page_box_whose_newsletter_closes_goes(
 def test_a_front_page_without_a_box_loads_nothing_for_one(client):
     front_page_with()
     page = client.get("/").content.decode()
-    assert BOX not in page and "signup-box.js" not in page and "altcha-solver" not in page
+    assert BOX not in page
+    for script in ("signup-box", "altcha-solver", "hosted-check"):
+        assert f"masthead/js/{script}" not in page
 
 
 def test_the_front_page_is_filed_under_its_offer_for_purges(weekly):

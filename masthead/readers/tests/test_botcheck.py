@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import datetime
 import json
+import re
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -157,14 +159,67 @@ def test_an_empty_token_is_refused_without_calling_the_provider():
     assert fake.calls == []
 
 
-def test_the_registration_form_uses_the_configured_provider(settings, db, client):
-    settings.BOTCHECK_PROVIDER = "turnstile"
+HOSTED = [
+    ("recaptcha", "https://www.google.com/recaptcha/api.js", "grecaptcha", "g-recaptcha-response"),
+    ("hcaptcha", "https://js.hcaptcha.com/1/api.js", "hcaptcha", "h-captcha-response"),
+    (
+        "turnstile",
+        "https://challenges.cloudflare.com/turnstile/v0/api.js",
+        "turnstile",
+        "cf-turnstile-response",
+    ),
+]
+PROVIDER_HOSTS = ("google.com", "gstatic.com", "hcaptcha.com", "cloudflare.com")
+SCRIPT_TAG = re.compile(r"<script\b[^>]*>", re.I)
+
+
+def _hosted(settings, name: str) -> None:
+    settings.BOTCHECK_PROVIDER = name
     settings.BOTCHECK_SITE_KEY = "site-key-xyz"
     settings.BOTCHECK_SECRET_KEY = "secret"
+
+
+def _hosted_box(html: str) -> str:
+    match = re.search(r"<div [^>]*data-hosted-check[^>]*>", html)
+    assert match, "no hosted bot check in the page"
+    return match.group(0)
+
+
+@pytest.mark.parametrize(("name", "script_url", "api", "field"), HOSTED)
+def test_the_registration_form_uses_the_configured_provider(
+    settings, db, client, name, script_url, api, field
+):
+    """The sign-up page draws the provider's widget with our own script, which loads
+    the provider's (explicit rendering) as the page shows the form: no tag of the
+    provider's in the page, and the box says which field the server reads."""
+    _hosted(settings, name)
     html = client.get("/accounts/signup/").content.decode()
-    assert 'class="cf-turnstile" data-sitekey="site-key-xyz"' in html
-    assert "challenges.cloudflare.com/turnstile/v0/api.js" in html
-    assert "altcha-solver.js" not in html
+    box = _hosted_box(html)
+    for attribute in (
+        f'data-provider="{name}"',
+        f'data-script-url="{script_url}"',
+        f'data-api="{api}"',
+        'data-sitekey="site-key-xyz"',
+        f'data-field="{field}"',
+    ):
+        assert attribute in box
+    assert field == bot_check().field_name
+    scripts = SCRIPT_TAG.findall(html)
+    assert any("masthead/js/hosted-check" in tag for tag in scripts)
+    assert not any(host in tag for tag in scripts for host in PROVIDER_HOSTS)
+    assert "altcha-solver" not in html and "secret" not in html
+
+
+@pytest.mark.parametrize(("name", "script_url", "api", "field"), HOSTED)
+def test_the_walls_fragment_carries_a_hosted_check_for_our_script_to_draw(
+    settings, db, client, name, script_url, api, field
+):
+    """A script tag inside a fetched fragment never runs, so the fragment holds none:
+    the wall's page loads hosted-check.js, which draws the widget once it is in."""
+    _hosted(settings, name)
+    html = client.get("/accounts/signup/fragment/").content.decode()
+    assert f'data-script-url="{script_url}"' in _hosted_box(html)
+    assert not SCRIPT_TAG.search(html)
 
 
 def test_the_default_page_loads_no_third_party_script(db, client):
@@ -173,6 +228,43 @@ def test_the_default_page_loads_no_third_party_script(db, client):
     assert 'data-challenge-url="/accounts/altcha/challenge/"' in html
     for host in ("google.com", "hcaptcha.com", "cloudflare.com", "cdn", "unpkg", "jsdelivr"):
         assert host not in html
+
+
+def test_with_altcha_no_page_or_fragment_names_a_provider(db, client):
+    """The default: a registration-wall article with a sign-up box, the wall's form, the
+    box's form, the sign-up pages, and every script they load (ours) name no provider,
+    so nothing can contact one."""
+    from django.contrib.staticfiles import finders
+
+    from masthead.access.api import Level
+    from masthead.access.tests.conftest import gated_body
+    from masthead.content.tests.factories import make_article, make_home, make_section
+    from masthead.newsletters.models import Newsletter
+    from masthead.newsletters.signup_boxes import offer_for
+    from masthead.newsletters.tests.factories import NewsletterFactory
+
+    weekly = NewsletterFactory(slug="weekly", audience=Newsletter.Audience.OPEN)
+    signup_box = {"type": "signup_box", "value": {"offer": offer_for(weekly)}}
+    section = make_section(parent=make_home(), access=Level.REGISTRATION)
+    article = make_article(section=section, body=[signup_box, *gated_body()])
+    page = client.get(article.url).content.decode()
+    assert "data-form-slot" in page and "data-signup-box" in page  # the wall, the box
+    seen = {
+        article.url: page,
+        "wall": client.get("/accounts/signup/fragment/").content.decode(),
+        "box": client.get("/newsletters/join/weekly/box/").content.decode(),
+        "/accounts/signup/": client.get("/accounts/signup/").content.decode(),
+        "/newsletters/join/weekly/": client.get("/newsletters/join/weekly/").content.decode(),
+    }
+    assert "data-altcha" in seen["wall"] and "data-altcha" in seen["box"]
+    for html in list(seen.values()):
+        for src in re.findall(r'<script [^>]*src="/static/([^"?]+)', html):
+            seen[src] = Path(finders.find(src)).read_text(encoding="utf-8")
+    assert "masthead/js/hosted-check.js" in seen  # loaded, and names no provider either
+    for where, text in seen.items():
+        assert "data-hosted-check" not in text or where.endswith(".js"), where
+        for host in PROVIDER_HOSTS:
+            assert host not in text, f"{where} names {host}"
 
 
 def test_an_unknown_provider_is_a_configuration_error():

@@ -19,6 +19,7 @@ from masthead.access.models import WallStat
 from masthead.access.tests.conftest import newsroom  # noqa: F401  (fixture)
 from masthead.newsletters.models import Subscription
 from masthead.newsletters.tests.factories import NewsletterFactory
+from masthead.readers import botcheck
 from masthead.readers.models import ConsentRecord
 from masthead.readers.tests.factories import ReaderFactory
 from masthead.readers.tests.registration_support import (
@@ -115,6 +116,41 @@ def test_registering_signs_in_and_tells_the_wall_to_continue(
         "Confirm your email address for The Test Ledger",
         "Welcome to The Test Ledger",
     ]
+
+
+@pytest.mark.parametrize(
+    ("provider", "field"),
+    [
+        ("recaptcha", "g-recaptcha-response"),
+        ("hcaptcha", "h-captcha-response"),
+        ("turnstile", "cf-turnstile-response"),
+    ],
+)
+def test_a_hosted_providers_token_registers_in_the_wall(
+    client, django_capture_on_commit_callbacks, settings, monkeypatch, provider, field
+):
+    """With a hosted bot check the wall's form posts the widget's token under the
+    provider's field; the server checks it with the provider (a fake here) and signs
+    the reader in; without a token nobody is asked and the form comes back."""
+    settings.BOTCHECK_PROVIDER = provider
+    settings.BOTCHECK_SITE_KEY = "site-key"
+    settings.BOTCHECK_SECRET_KEY = "secret-key"
+    asked: list[dict[str, str]] = []
+    monkeypatch.setattr(
+        botcheck, "http_post_form", lambda url, data: asked.append(data) or {"success": True}
+    )
+    refused = post(client, django_capture_on_commit_callbacks, altcha=None)
+    assert "HX-Trigger" not in refused and "Complete the check" in refused.content.decode()
+    assert asked == [] and not User.objects.exists()
+
+    response = post(
+        client, django_capture_on_commit_callbacks, altcha=None, **{field: "token-from-widget"}
+    )
+    assert response["HX-Trigger"] == "masthead:signed-in"
+    assert [(a["response"], a["secret"], a["remoteip"]) for a in asked] == [
+        ("token-from-widget", "secret-key", "203.0.113.9")
+    ]
+    assert User.objects.filter(email="new.reader@example.com").exists()
 
 
 def test_a_registration_from_the_wall_is_credited_to_its_article(

@@ -8,8 +8,9 @@
 //    open: the box goes. Anything else that fails leaves the link in place.
 // 2. The sign-up form posts as a plain form to the sign-up page's own view, whose
 //    answer is a page ("check your inbox", or what is wrong with the address as typed).
-//    Its bot check (altcha-solver.js) starts when the reader turns to the form, not on
-//    every article view; a form sent before it started waits for its answer.
+//    Its bot check (altcha-solver.js, or hosted-check.js for a hosted provider, whose
+//    script it loads only then) starts when the reader turns to the form, not on every
+//    article view; a form sent before it started waits for its answer.
 // 3. One click to subscribe is sent with fetch and the answer replaces the slot, focus
 //    on what it says; if that fails the form is sent as a page instead.
 // 4. When the wall swaps in the whole body after signing in (wall.js), the new body's
@@ -73,6 +74,7 @@
     slot.innerHTML = html;
     const signup = slot.querySelector("form[data-signup-form]");
     if (signup) wireSignup(signup);
+    if (signup && window.MastheadHostedCheck) window.MastheadHostedCheck.initWhenUsed(signup);
     const subscribe = slot.querySelector("form[data-signup-subscribe]");
     if (subscribe) wireSubscribe(box, slot, subscribe);
   };

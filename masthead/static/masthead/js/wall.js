@@ -68,11 +68,13 @@
 
   // 3. The registration form in place: fetch the reader-accounts fragment into the
   //    slot (private, with its own CSRF token: this page stays the same for everyone),
-  //    start the bot check and the form's helps on it (altcha-solver.js and
-  //    registration.js, loaded with this page), submit it with fetch, show what comes
-  //    back (errors keep what was typed), and continue in place once the server says
-  //    the reader is signed in. The bot check's own submit listener is added first: it
-  //    holds the submission back until its answer is in (then submits again).
+  //    start the bot check and the form's helps on it (altcha-solver.js or, for a
+  //    hosted provider, hosted-check.js, which loads the provider's script when the
+  //    reader turns to the form; and registration.js, all loaded with this page),
+  //    submit it with fetch, show what comes back (errors keep what was typed), and
+  //    continue in place once the server says the reader is signed in. The bot check's
+  //    own submit listener runs first: it holds the submission back until its answer
+  //    is in (then submits again).
   const slot = wall.querySelector("[data-form-slot][data-form-url]");
   if (!slot) return;
   const signedIn = (response) =>
@@ -93,6 +95,7 @@
   const show = (html) => {
     slot.innerHTML = html;
     if (window.MastheadAltcha) window.MastheadAltcha.init(slot);
+    if (window.MastheadHostedCheck) window.MastheadHostedCheck.initWhenUsed(slot);
     if (window.MastheadRegistration) window.MastheadRegistration.init(slot);
     slot.querySelectorAll("form").forEach((form) => {
       form.addEventListener("submit", async (event) => {
