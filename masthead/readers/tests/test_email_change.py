@@ -178,3 +178,32 @@ def test_the_other_address_forms_refuse_the_same_length_in_the_same_words(client
     response = client.post(path, {"email": TOO_LONG_TO_STORE})
     assert response.status_code == 200
     assert "must be 254 characters or fewer" in response.content.decode()
+
+
+def test_an_account_made_without_an_address_record_can_still_confirm_it(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
+    """createsuperuser and the admin make accounts with no allauth address record;
+    'send the link again' must still send one (newsletters wait for the proof)."""
+    reader = User.objects.create_user(email="made@example.org", password=PASSWORD)
+    assert not EmailAddress.objects.filter(user=reader).exists()
+    _signed_in(client, reader)
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/accounts/email/", {"action_send": "", "email": "made@example.org"})
+    assert response.status_code in (200, 302)
+    record = EmailAddress.objects.get(user=reader)
+    assert (record.email, record.verified) == ("made@example.org", False)
+    assert [m.to for m in mailoutbox] == [["made@example.org"]]
+
+
+def test_send_again_never_adds_someone_elses_address(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
+    reader = _reader("mine@example.org")
+    _signed_in(client, reader)
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/email/", {"action_send": "", "email": "theirs@example.org"})
+    assert not EmailAddress.objects.filter(email="theirs@example.org").exists()
+    assert mailoutbox == []
