@@ -29,8 +29,8 @@ from typing import Any
 from urllib.parse import quote
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -128,7 +128,11 @@ def box_subscribe(request: HttpRequest, slug: str) -> HttpResponse:
     if user is None:
         # Signed out since the box was drawn: sign in, then back to the article.
         return redirect(reverse("account_login") + "?next=" + quote(back or "/", safe="/"))
-    newsletter = get_object_or_404(Newsletter, slug=slug, audience=Newsletter.Audience.OPEN)
+    newsletter = _open_newsletter(slug)
+    if newsletter is None:
+        if request.headers.get(BOX_HEADER):
+            return HttpResponse(status=204)  # closed since the box was drawn: it goes
+        raise Http404(_("There is no such newsletter."))
     services.subscription_start(user=user, newsletter=newsletter, source=SOURCE)
     if request.headers.get(BOX_HEADER):
         return box_response(

@@ -24,7 +24,6 @@ from .models import (
     MarketingChoice,
     MarketingPreference,
     Newsletter,
-    OpenSubscriber,
     Subscription,
     Suppression,
 )
@@ -119,13 +118,4 @@ def reader_with_verified(address: str) -> Any | None:
         .filter(email_lower=address, is_active=True)
         .filter(Exists(proved))
         .first()
-    )
-
-
-def open_signups_to_carry_over() -> QuerySet[Any]:
-    """(reader id, address) for each proved address that still has open sign-up rows."""
-    return (
-        EmailAddress.objects.filter(verified=True, email__in=OpenSubscriber.objects.values("email"))
-        .order_by("user_id")
-        .values_list("user_id", "email")
     )

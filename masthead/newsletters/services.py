@@ -27,11 +27,13 @@ Invariants:
   nothing), so the mailbox's owner signs up by the double opt-in like anyone else, and
   if that account later proves the address, the carry-over below moves the row to it.
   What the caller is told differs, the person never is (the view answers the same for
-  all). Only confirming subscribes; an address a reader has proved is theirs (a
-  verified address) is subscribed on the account and its row removed, so one person
-  has one record per newsletter. An address an account holds without having proved it
-  stays an account-less subscriber: anyone can register with anyone's address, and
-  must not see or steer the owner's choices.
+  all). Only confirming subscribes. The subscription goes on an account only when the
+  link is followed from a session signed in to the account that holds the address
+  proved (the link proves the mailbox, the session the account: only both together
+  say they are one person's); otherwise the address is subscribed without an account.
+  Anyone can register with anyone's address, and the mailbox's owner may even follow
+  the link that proves it for the stranger: neither may let the stranger see or steer
+  the owner's choices.
 - An account-less subscriber's consent is in the same ledger as a reader's: a
   MarketingChoice row by address instead of by reader. Confirming records the request
   whose link was followed (at the time it was made) and the confirmation; leaving and
@@ -39,13 +41,15 @@ Invariants:
   Each is a conditional UPDATE (the confirmation: under the row's lock, checked
   pending), so only a real change writes a row. A request never confirmed writes
   nothing, and its expiry nothing: until the owner of a mailbox confirms, nobody has
-  consented to anything, and an address someone else typed is not kept. Erasing an
+  consented to anything, and an address someone else typed is not kept. (A request
+  for a row confirmed before lapses back to unsubscribed, its history kept.) Erasing an
   address deletes its rows (there is no person left to keep them about).
-- Carrying over (`open_signups_carry_over`, run when an address is proved a reader's:
-  `verified_addresses`): every open row of the address goes, in one transaction, and
-  the address's ledger rows and record of issues become the reader's. The account ends
-  with what it would have had had the address been proved all along, i.e. for each
-  newsletter the later choice wins:
+- Carrying over (`open_signups_carry_over`, run when an address is proved a reader's
+  from a session signed in to that reader's account: `verified_addresses`; or when an
+  open confirmation link is followed from such a session): every open row of the
+  address goes, in one transaction, and the address's ledger rows and record of issues
+  become the reader's. The account ends with what it would have had had the address
+  been proved all along, i.e. for each newsletter the later choice wins:
   - an active open row becomes an active subscription (through `_flip`, recorded as
     SOURCE_CARRIED_OVER), unless the account, after the row was last confirmed, said
     otherwise about that newsletter: switched its subscription off, or stopped all
@@ -446,9 +450,17 @@ class ConfirmOutcome(StrEnum):
 
 
 def open_signup_confirm(
-    *, newsletter: Newsletter, subscriber_id: int, requested: int
+    *, newsletter: Newsletter, subscriber_id: int, requested: int, signed_in: Any = None
 ) -> ConfirmOutcome:
-    """Follow a confirmation link (its token already checked). Idempotent."""
+    """Follow a confirmation link (its token already checked). Idempotent.
+
+    `signed_in` is the account the link was followed from, if any. The subscription
+    goes on an account only when that account holds the address, proved, and is the
+    one the link was followed from: following the link proves the mailbox, the session
+    proves the account, and only both together say they are one person's (anyone can
+    register with anyone's address, and its owner may follow a link that proves it for
+    the stranger). Otherwise the address is subscribed without an account.
+    """
     now = timezone.now()
     with transaction.atomic():
         row = (
@@ -462,28 +474,6 @@ def open_signup_confirm(
             return ConfirmOutcome.ALREADY
         if row.status != OpenSubscriber.Status.PENDING or emails.requested_stamp(row) != requested:
             return ConfirmOutcome.STALE
-        reader = selectors.reader_with_verified(row.email)
-        if reader is not None:
-            # The address is a reader's, proved: the subscription belongs on the account.
-            # (An account that has not proved the address gets nothing: anyone can
-            # register with anyone's address.)
-            _set_stopped(user=reader, stopped=False, source=SOURCE_DOUBLE_OPT_IN)
-            if _flip(
-                user=reader,
-                newsletter=newsletter,
-                active=True,
-                source=SOURCE_DOUBLE_OPT_IN,
-                subscriber_ref=row.pk,
-            ):
-                _open_choice(
-                    row,
-                    user=reader,
-                    action=MarketingChoice.Action.REQUEST,
-                    source=SOURCE_OPEN_SIGNUP,
-                    at=row.requested_at,
-                )
-            row.delete()
-            return ConfirmOutcome.CONFIRMED
         # Row-locked and checked pending above: this call makes the change.
         OpenSubscriber.objects.filter(pk=row.pk).update(
             status=OpenSubscriber.Status.ACTIVE, confirmed_at=now, changed_at=now
@@ -497,7 +487,18 @@ def open_signup_confirm(
         _open_choice(
             row, action=MarketingChoice.Action.SUBSCRIBE, source=SOURCE_DOUBLE_OPT_IN, at=now
         )
+        if _is_the_proved_holder(signed_in, row.email):
+            # Both proofs at once: the confirmed row and its history go to the account,
+            # as proving the address while signed in does (the latest choice: this one).
+            open_signups_carry_over(user=signed_in, address=row.email)
     return ConfirmOutcome.CONFIRMED
+
+
+def _is_the_proved_holder(user: Any, address: str) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    holder = selectors.reader_with_verified(address)
+    return holder is not None and holder.pk == user.pk
 
 
 def open_subscriber_unsubscribe(*, subscriber_id: int, newsletter: Newsletter, source: str) -> bool:
@@ -595,7 +596,9 @@ def open_signups_carry_over(*, user: Any, address: str) -> int:
         # link followed now waits for this, or this for it), the reader's switch, their
         # subscriptions.
         rows = list(
-            OpenSubscriber.objects.select_for_update()
+            # of=self: the newsletters joined in are read, not locked (a lock on them
+            # would hold up every sign-up to those lists until this commits).
+            OpenSubscriber.objects.select_for_update(of=("self",))
             .filter(email=address)
             .select_related("newsletter")
             .order_by("pk")
@@ -680,9 +683,18 @@ def open_signups_carry_over(*, user: Any, address: str) -> int:
 
 
 def open_signups_expire(*, now: dt.datetime | None = None) -> int:
-    """Delete sign-ups never confirmed within NEWSLETTER_CONFIRM_HOURS; how many."""
+    """Requests not confirmed within NEWSLETTER_CONFIRM_HOURS lapse; how many.
+
+    A row never confirmed is deleted (nobody consented to anything). A row confirmed
+    before (it left, and someone asked again) goes back to unsubscribed: its ledger and
+    the record of issues sent to it stay reachable from its links, as before the request.
+    """
     cutoff = (now or timezone.now()) - dt.timedelta(hours=settings.NEWSLETTER_CONFIRM_HOURS)
-    _deleted, per_model = OpenSubscriber.objects.filter(
+    lapsed = OpenSubscriber.objects.filter(
         status=OpenSubscriber.Status.PENDING, requested_at__lt=cutoff
-    ).delete()
-    return per_model.get(OpenSubscriber._meta.label, 0)
+    )
+    reverted = lapsed.filter(confirmed_at__isnull=False).update(
+        status=OpenSubscriber.Status.UNSUBSCRIBED
+    )
+    _deleted, per_model = lapsed.filter(confirmed_at__isnull=True).delete()
+    return reverted + per_model.get(OpenSubscriber._meta.label, 0)

@@ -125,6 +125,7 @@ def confirm(request: HttpRequest, slug: str, token: str) -> HttpResponse:
         newsletter=newsletter,
         subscriber_id=checked.subscriber_id,  # type: ignore[arg-type]
         requested=checked.requested,  # type: ignore[arg-type]
+        signed_in=request.user,
     )
     if outcome == services.ConfirmOutcome.STALE:
         return link_problem(request, "used", signup=newsletter)

@@ -47,10 +47,13 @@ def request(newsletter, address, capture) -> services.SignupOutcome:
         return services.open_signup_request(newsletter=newsletter, email_address=address)
 
 
-def confirm(row: OpenSubscriber) -> services.ConfirmOutcome:
+def confirm(row: OpenSubscriber, signed_in=None) -> services.ConfirmOutcome:
     row.refresh_from_db()
     return services.open_signup_confirm(
-        newsletter=row.newsletter, subscriber_id=row.pk, requested=emails.requested_stamp(row)
+        newsletter=row.newsletter,
+        subscriber_id=row.pk,
+        requested=emails.requested_stamp(row),
+        signed_in=signed_in,
     )
 
 
@@ -148,7 +151,7 @@ def test_confirming_onto_a_readers_account_records_it_as_the_readers(open_list):
     reader = ReaderFactory(email="sam@example.com", verified=True)
     row = OpenSubscriber.objects.create(newsletter=open_list, email="sam@example.com")
 
-    confirm(row)
+    confirm(row, signed_in=reader)
 
     assert ledger("sam@example.com") == []
     assert sorted(
@@ -158,6 +161,7 @@ def test_confirming_onto_a_readers_account_records_it_as_the_readers(open_list):
     ) == [
         (A.REQUEST, services.SOURCE_OPEN_SIGNUP, row.pk),
         (A.SUBSCRIBE, services.SOURCE_DOUBLE_OPT_IN, row.pk),
+        (A.SUBSCRIBE, services.SOURCE_CARRIED_OVER, row.pk),
     ]
 
 
@@ -270,8 +274,17 @@ def test_the_upgrade_records_what_each_confirmed_row_already_held(open_list):
         changed_at=then + 2 * day,
     )
     OpenSubscriber.objects.create(newsletter=open_list, email="pending@example.com")
+    back = OpenSubscriber.objects.create(  # confirmed, left, then asked again
+        newsletter=open_list,
+        email="back@example.com",
+        status=OpenSubscriber.Status.PENDING,
+        requested_at=then + 3 * day,
+        confirmed_at=then + day,
+        changed_at=then + 3 * day,
+    )
 
     backfill.backfill(apps, None)
+    backfill.backfill(apps, None)  # applied again: nothing twice
 
     def recorded(row):
         return [
@@ -284,6 +297,10 @@ def test_the_upgrade_records_what_each_confirmed_row_already_held(open_list):
         (A.REQUEST, then, left.pk),
         (A.SUBSCRIBE, then + day, left.pk),
         (A.UNSUBSCRIBE, then + 2 * day, left.pk),
+    ]
+    assert recorded(back) == [
+        (A.SUBSCRIBE, then + day, back.pk),
+        (A.UNSUBSCRIBE, then + 3 * day, back.pk),  # at the new request at the latest
     ]
     assert ledger("pending@example.com") == []
     assert all(s.endswith("recorded at upgrade") for _a, s in ledger("left@example.com"))

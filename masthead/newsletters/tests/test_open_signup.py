@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from masthead.newsletters import emails, rendering, services, tokens
-from masthead.newsletters.models import Newsletter, OpenSubscriber, Subscription
+from masthead.newsletters.models import MarketingChoice, Newsletter, OpenSubscriber, Subscription
 from masthead.readers.tests.registration_support import make_legal_pages, solved_altcha
 
 from .factories import NewsletterFactory, ReaderFactory
@@ -351,16 +351,36 @@ def test_a_link_for_another_list_confirms_nothing(client, pending):
     assert OpenSubscriber.objects.get().status == OpenSubscriber.Status.PENDING
 
 
-def test_a_readers_verified_address_is_subscribed_on_the_account(client, open_list):
+def test_confirming_signed_in_to_the_account_that_proved_the_address_subscribes_it(
+    client, open_list
+):
     reader = ReaderFactory(email="sam@example.com", verified=True)
     services.marketing_stop_all(user=reader, source="account")
     row = OpenSubscriber.objects.create(newsletter=open_list, email="sam@example.com")
+    client.force_login(reader)
 
     assert client.post(confirm_path(row)).status_code == 200
 
     assert Subscription.objects.get(user=reader, newsletter=open_list).active
     assert not OpenSubscriber.objects.exists()  # one record per person per newsletter
     assert not reader.marketing_preference.__class__.objects.get(user=reader).marketing_stopped
+
+
+@pytest.mark.parametrize("who", ["signed out", "someone else"])
+def test_confirming_from_any_other_session_keeps_the_address_its_own(client, open_list, who):
+    # The account may hold the address proved because its owner followed the link a
+    # stranger's registration sent them: the mailbox is proved, the account is not.
+    holder = ReaderFactory(email="sam@example.com", verified=True)
+    if who == "someone else":
+        client.force_login(ReaderFactory(email="other@example.com", verified=True))
+    row = OpenSubscriber.objects.create(newsletter=open_list, email="sam@example.com")
+
+    assert client.post(confirm_path(row)).status_code == 200
+
+    row.refresh_from_db()
+    assert row.status == OpenSubscriber.Status.ACTIVE
+    assert not Subscription.objects.filter(user=holder).exists()
+    assert not MarketingChoice.objects.filter(user=holder).exists()
 
 
 def test_an_account_that_has_not_proved_the_address_gets_nothing_of_its_owner(client, open_list):
@@ -395,6 +415,38 @@ def test_unconfirmed_sign_ups_expire_and_confirmed_ones_stay(open_list, settings
         "fresh@example.com",
         "kept@example.com",
     ]
+
+
+def test_a_lapsed_request_from_someone_who_had_left_keeps_their_history(
+    open_list, settings, time_machine
+):
+    # Sam confirmed, left, and someone typed Sam's address into the form again; the
+    # link is never followed. Sam's record (ledger, issues sent) stays reachable.
+    services.open_signup_request(newsletter=open_list, email_address="sam@example.com")
+    row = OpenSubscriber.objects.get()
+    services.open_signup_confirm(
+        newsletter=open_list, subscriber_id=row.pk, requested=emails.requested_stamp(row)
+    )
+    services.open_subscriber_unsubscribe(
+        subscriber_id=row.pk, newsletter=open_list, source="one-click"
+    )
+    time_machine.move_to(timezone.now() + dt.timedelta(minutes=30))
+    assert (
+        services.open_signup_request(newsletter=open_list, email_address="sam@example.com")
+        == services.SignupOutcome.SENT
+    )
+    history = list(MarketingChoice.objects.filter(email="sam@example.com").values_list("pk"))
+    time_machine.move_to(
+        timezone.now() + dt.timedelta(hours=settings.NEWSLETTER_CONFIRM_HOURS, minutes=1)
+    )
+
+    assert services.open_signups_expire() == 1
+
+    row.refresh_from_db()
+    assert row.status == OpenSubscriber.Status.UNSUBSCRIBED
+    assert list(MarketingChoice.objects.filter(email="sam@example.com").values_list("pk")) == (
+        history
+    )
 
 
 # -- the links in their emails ------------------------------------------------------------

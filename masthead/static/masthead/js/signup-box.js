@@ -55,6 +55,10 @@
           credentials: "same-origin",
           headers: { Accept: "text/html", [HEADER]: box.id },
         });
+        if (response.status === 204) {
+          box.remove(); // closed to sign-ups since the box was drawn
+          return;
+        }
         if (response.ok && response.headers.get(HEADER) === "1") html = await response.text();
       } catch (error) {
         html = null;
