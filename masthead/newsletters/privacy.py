@@ -4,14 +4,18 @@ Invariant: covers every newsletters model that points at the reader; erasure del
 subscriptions, the stop-all switch and the record of issues sent to the reader, and
 keeps the reader's marketing ledger, unlinked.
 
-A suppression (a bounce or complaint), account-less subscribers (OpenSubscriber) and
-their ledger rows are kept by address. The reader's own address, once they have proved
-it is theirs (verified), is exported and erased there too: its suppression, a sign-up
-made before registering, and the ledger rows of that address (requests, confirmations,
-unsubscribes), which erasure deletes. An account that has not proved its address sees
-and erases nothing kept by address, since anyone can register with anyone's address.
-Someone without an account erases theirs from the signed preferences link in any issue
-(`services.open_subscriber_erase`).
+What is kept by address belongs to the mailbox, not to an account: account-less
+subscribers (OpenSubscriber), their ledger rows and a suppression (a bounce or a
+complaint). An account holding the address, even proved, may not be its owner's:
+anyone can register with anyone's address, and the owner may follow the link that
+proves it for the stranger. So the account's export shows none of the account-less
+sign-ups or their ledger, and its erasure deletes none of them; the mailbox reaches
+them through the signed links in every issue (its preferences page shows them and
+forgets the address: `services.open_subscriber_erase`). A sign-up carried over to the
+account (from the reader's own signed-in session) is the account's, and exported and
+erased with it. A suppression outlives the account (mail to a mailbox that bounced or
+complained stays stopped, whoever registers it next); the account's export shows it
+only for an address the reader proved, as their account page does.
 """
 
 from __future__ import annotations
@@ -25,7 +29,6 @@ from .models import (
     Delivery,
     MarketingChoice,
     MarketingPreference,
-    OpenSubscriber,
     Subscription,
     Suppression,
 )
@@ -71,35 +74,6 @@ def export_newsletters(user: Any) -> dict[str, Any]:
             .select_related("send__issue__newsletter")
             .order_by("pk")
         ],
-        "open_subscriptions": [
-            {
-                "newsletter": o.newsletter.name,
-                "status": o.status,
-                "signed_up_at": o.created_at,
-                "confirmed_at": o.confirmed_at,
-                "issues_sent": [
-                    {"subject": d.send.issue.subject, "status": d.status, "sent_at": d.sent_at}
-                    for d in o.deliveries.select_related("send__issue").order_by("pk")
-                ],
-            }
-            for o in OpenSubscriber.objects.filter(email=proved or "")
-            .select_related("newsletter")
-            .order_by("pk")
-        ],
-        # The ledger of those rows, kept by address (a reader's own rows, those of a
-        # sign-up carried over to the account included, are under marketing_choices).
-        "open_marketing_choices": [
-            {
-                "action": c.action,
-                "newsletter": c.newsletter.slug if c.newsletter else None,
-                "source": c.source,
-                "at": c.at,
-            }
-            for c in MarketingChoice.objects.filter(email=proved or "")
-            .exclude(email="")
-            .select_related("newsletter")
-            .order_by("at", "pk")
-        ],
         # A suppression is the mailbox's: shown only for an address the reader proved.
         "suppression": [
             {"reason": s.reason, "since": s.created_at}
@@ -115,7 +89,7 @@ def erase_newsletters(user: Any) -> dict[str, int]:
 privacy.register_exporter(
     "newsletters",
     export_newsletters,
-    covers=[Subscription, MarketingChoice, MarketingPreference, Delivery, OpenSubscriber],
+    covers=[Subscription, MarketingChoice, MarketingPreference, Delivery],
 )
 privacy.register_exempt(
     "newsletters.Send",

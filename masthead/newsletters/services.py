@@ -247,30 +247,19 @@ def marketing_erase(*, user: Any) -> dict[str, int]:
     """For account erasure: drop subscriptions and the switch, unlink the ledger.
 
     The MarketingChoice rows stay (what was chosen, when, where) without the person.
+    What is kept by address (account-less sign-ups, their ledger, a suppression) is the
+    mailbox's and stays (see newsletters.privacy).
     """
     with transaction.atomic():
         subscriptions, _ = Subscription.objects.filter(user=user).delete()
         preferences, _ = MarketingPreference.objects.filter(user=user).delete()
         unlinked = MarketingChoice.objects.filter(user=user).update(user=None, subscriber_ref=None)
         deliveries, _ = Delivery.objects.filter(user=user).delete()
-        # What is kept by address (a suppression, open sign-ups and their ledger) is the
-        # reader's only if they proved the address.
-        proved = selectors.verified_address(user)
-        suppressions = (
-            Suppression.objects.filter(email=proved).delete()[0] if proved is not None else 0
-        )
-        open_rows = (
-            open_subscriber_erase(address=proved)
-            if proved
-            else {"open_subscriptions_deleted": 0, "open_marketing_choices_deleted": 0}
-        )
     return {
-        **open_rows,
         "subscriptions_deleted": subscriptions,
         "marketing_preferences_deleted": preferences,
         "marketing_choices_unlinked": unlinked,
         "deliveries_deleted": deliveries,
-        "suppressions_deleted": suppressions,
     }
 
 

@@ -148,8 +148,5 @@ def test_erasure_drops_subscriptions_and_unlinks_the_ledger():
         "marketing_preferences_deleted": 1,
         "marketing_choices_unlinked": 3,
         "deliveries_deleted": 0,
-        "suppressions_deleted": 0,
-        "open_subscriptions_deleted": 0,
-        "open_marketing_choices_deleted": 0,
     }
     assert MarketingChoice.objects.filter(user=None).count() == 3
