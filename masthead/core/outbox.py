@@ -307,8 +307,15 @@ def email_retry(*, email_id: int) -> bool:
     return bool(queued)
 
 
-def emails_to(*, address: str) -> list[dict[str, Any]]:
-    """What was emailed to `address` (for the reader's data export): no bodies are kept."""
+def emails_to(*, address: str, excluding: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """What was emailed to `address` (for the reader's data export): no bodies are kept.
+
+    Emails whose key starts with one of `excluding` are left out (an app's emails to
+    the mailbox rather than to an account).
+    """
+    rows = OutboxEmail.objects.filter(recipient__iexact=address)
+    for prefix in excluding:
+        rows = rows.exclude(key__startswith=prefix)
     return [
         {
             "subject": row.subject,
@@ -316,15 +323,18 @@ def emails_to(*, address: str) -> list[dict[str, Any]]:
             "queued_at": row.created_at,
             "sent_at": row.sent_at,
         }
-        for row in OutboxEmail.objects.filter(recipient__iexact=address).order_by("created_at")
+        for row in rows.order_by("created_at")
     ]
 
 
-def emails_forget(*, address: str) -> int:
+def emails_forget(*, address: str, excluding: tuple[str, ...] = ()) -> int:
     """Delete every outbox row addressed to `address` (erasure); return how many.
 
     Rows not yet rendered carry no address; they name the reader only by ids, and their
-    renderer cancels them once those rows are gone.
+    renderer cancels them once those rows are gone. `excluding` as for `emails_to`.
     """
-    deleted, _ = OutboxEmail.objects.filter(recipient__iexact=address).delete()
+    rows = OutboxEmail.objects.filter(recipient__iexact=address)
+    for prefix in excluding:
+        rows = rows.exclude(key__startswith=prefix)
+    deleted, _ = rows.delete()
     return deleted

@@ -16,10 +16,10 @@ Invariants:
   with the reason; `uncovered_models()` names the ones that are neither, and a test
   keeps it empty.
 - Erasers run inside the caller's transaction, in registration order, except that one
-  registered `last=True` runs after all the others: the account's own addresses, by
-  which (and by whether the reader proved them) other sections find what they keep
-  about the reader by address. They remove personal data, or unlink rows the newsroom
-  must keep (ledgers) from the person.
+  registered `last=True` runs after all the others: the account's own addresses, so
+  that any section may still read them (the outbox's emails are found by address).
+  They remove personal data, or unlink rows the newsroom must keep (ledgers) from the
+  person.
 - An export is built only from registered exporters; what a section returns must be
   JSON-serialisable with DjangoJSONEncoder (dates, times, decimals, UUIDs).
 """

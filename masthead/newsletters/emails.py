@@ -21,6 +21,10 @@ from .models import OpenSubscriber
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
+# The outbox key of an open sign-up's confirmation email: sent to a mailbox, not to an
+# account, so no account's export or erasure includes it (see newsletters.privacy).
+CONFIRMATION_KEY_PREFIX = "newsletters.confirm:"
+
 
 def requested_stamp(subscriber: OpenSubscriber) -> int:
     """The request's moment as it goes in the token and the outbox key, in microseconds:

@@ -86,6 +86,13 @@ def unsubscribe(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     user = get_user_model().objects.filter(pk=checked.user_id).first()
     if user is not None:
         services.subscription_cancel(user=user, newsletter=newsletter, source=SOURCE_ONE_CLICK)
+        # The copy went to the account's proved address: if that mailbox is subscribed
+        # without an account too, this link is the only one it was sent (one copy).
+        proved = selectors.verified_address(user)
+        if proved:
+            services.open_address_unsubscribe(
+                newsletter=newsletter, address=proved, source=SOURCE_ONE_CLICK
+            )
         context["preferences_url"] = rendering.preferences_url(user_id=user.pk)
     return render(request, "newsletters/public/unsubscribed.html", context)
 

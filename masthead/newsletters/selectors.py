@@ -3,12 +3,11 @@
 Invariant: nothing here writes. `newsletters_for_choice` lists every newsletter a
 reader can see a box for: those on offer plus any they are still subscribed to, so
 "set my subscriptions to exactly what I ticked" never drops one they could not see.
-An address is a reader's for anything kept by address (an open newsletter's rows, their
-ledger, a suppression of the mailbox) only once they have proved it (`verified_address`,
-`reader_with_verified`; `suppression_for` says nothing to an account that has not), and
-newsletters go to a reader only at such an address (`address_proved`, asked by
-`sending`): every account starts unverified, and anyone can register with anyone's
-address.
+Newsletters go to a reader only at an address they proved (`address_proved`, asked by
+`sending`), and only such a reader sees the mailbox's suppression (`suppression_for`):
+every account starts unverified, and anyone can register with anyone's address. What
+else is kept by address (an open newsletter's rows, their ledger) is never an
+account's to see (see newsletters.privacy).
 """
 
 from __future__ import annotations

@@ -16,8 +16,8 @@ Invariants:
   that is the account's current address; `sending` asks, the account page and the box
   say so). Until then nothing goes to the address: anyone can register with anyone's.
 - A suppression belongs to a mailbox, so only a reader who proved the address may lift
-  it (`suppression_lift`: a bounce only), see it (`selectors.suppression_for`), or have
-  it exported and erased with their account (`marketing_erase`, `privacy`).
+  it (`suppression_lift`: a bounce only), see it (`selectors.suppression_for`) or have
+  it in their export; it outlives the account (`marketing_erase` leaves it).
 - Open newsletters (double opt-in): a sign-up writes or reuses one pending
   OpenSubscriber row per (newsletter, address) and queues one confirmation email; asking
   again within NEWSLETTER_CONFIRM_RESEND_MINUTES sends nothing more, and an address
@@ -75,12 +75,15 @@ Invariants:
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from masthead.core import email
@@ -95,6 +98,8 @@ from .models import (
     Subscription,
     Suppression,
 )
+
+logger = logging.getLogger("masthead.newsletters.services")
 
 
 def _subscription_row(
@@ -385,17 +390,10 @@ def open_signup_request(*, newsletter: Newsletter, email_address: str) -> Signup
     with transaction.atomic():
         if Suppression.objects.filter(email=address).exists():
             return SignupOutcome.SUPPRESSED
-        # Already receiving it as a reader only if the account proved the address: an
-        # account that merely holds it (anyone can register with anyone's address) gets
-        # nothing sent, so the mailbox's owner must be able to sign up here.
-        reader = selectors.reader_with_verified(address)
-        if (
-            reader is not None
-            and Subscription.objects.filter(user=reader, newsletter=newsletter, active=True)
-            .exclude(user__marketing_preference__marketing_stopped=True)
-            .exists()
-        ):
-            return SignupOutcome.ALREADY
+        # An account receiving it at this address does not count: the account may be a
+        # stranger's that the owner's click proved, and the owner's own consent must be
+        # recorded and theirs to withdraw. The sender sends the mailbox one copy either
+        # way (sending._open_recipients).
         row = (
             OpenSubscriber.objects.select_for_update()
             .filter(newsletter=newsletter, email=address)
@@ -427,7 +425,7 @@ def open_signup_request(*, newsletter: Newsletter, email_address: str) -> Signup
         email.send(
             renderer=emails.confirmation_email,
             params={"subscriber_id": row.pk, "requested": stamp},
-            key=f"newsletters.confirm:{row.pk}:{stamp}",
+            key=f"{emails.CONFIRMATION_KEY_PREFIX}{row.pk}:{stamp}",
         )
     return SignupOutcome.SENT
 
@@ -476,10 +474,15 @@ def open_signup_confirm(
         _open_choice(
             row, action=MarketingChoice.Action.SUBSCRIBE, source=SOURCE_DOUBLE_OPT_IN, at=now
         )
-        if _is_the_proved_holder(signed_in, row.email):
-            # Both proofs at once: the confirmed row and its history go to the account,
-            # as proving the address while signed in does (the latest choice: this one).
+    if _is_the_proved_holder(signed_in, row.email):
+        # Both proofs at once: the confirmed row and its history go to the account, as
+        # proving the address while signed in does (the latest choice: this one). In a
+        # transaction of its own, after the confirmation is committed: a failure here
+        # loses nothing (the address stays subscribed without an account).
+        try:
             open_signups_carry_over(user=signed_in, address=row.email)
+        except Exception:
+            logger.exception("could not carry reader %s's open sign-ups over", signed_in.pk)
     return ConfirmOutcome.CONFIRMED
 
 
@@ -520,6 +523,30 @@ def open_subscriber_unsubscribe(*, subscriber_id: int, newsletter: Newsletter, s
             source=source,
             subscriber_ref=subscriber_id,
         )
+
+
+def open_address_unsubscribe(*, newsletter: Newsletter, address: str, source: str) -> int:
+    """The mailbox at `address` leaves `newsletter` as an account-less subscriber too.
+
+    For the one-click link in a copy sent to a reader's account at that address: the
+    sender sends a mailbox one copy when both an account and the address itself are
+    subscribed (the account's), so that link is the only one the mailbox has, and it
+    must stop the newsletter there. The ledger records it by address.
+    """
+    now = timezone.now()
+    left = 0
+    with transaction.atomic():
+        for row in OpenSubscriber.objects.select_for_update().filter(
+            newsletter=newsletter,
+            email=address.strip().lower(),
+            status=OpenSubscriber.Status.ACTIVE,
+        ):
+            OpenSubscriber.objects.filter(pk=row.pk).update(
+                status=OpenSubscriber.Status.UNSUBSCRIBED, changed_at=now
+            )
+            _open_choice(row, action=MarketingChoice.Action.UNSUBSCRIBE, source=source, at=now)
+            left += 1
+    return left
 
 
 def _carried_over_to(*, subscriber_id: int, newsletter: Newsletter) -> Any | None:
@@ -682,8 +709,19 @@ def open_signups_expire(*, now: dt.datetime | None = None) -> int:
     lapsed = OpenSubscriber.objects.filter(
         status=OpenSubscriber.Status.PENDING, requested_at__lt=cutoff
     )
+    # Back to unsubscribed as of when it last left (the ledger says), not the lapsed
+    # request's time: anyone can make a request, and a carry-over reads this time as the
+    # address's last choice.
+    left_at = (
+        MarketingChoice.objects.filter(
+            subscriber_ref=OuterRef("pk"), action=MarketingChoice.Action.UNSUBSCRIBE
+        )
+        .order_by("-at")
+        .values("at")[:1]
+    )
     reverted = lapsed.filter(confirmed_at__isnull=False).update(
-        status=OpenSubscriber.Status.UNSUBSCRIBED
+        status=OpenSubscriber.Status.UNSUBSCRIBED,
+        changed_at=Coalesce(Subquery(left_at), F("confirmed_at")),
     )
     _deleted, per_model = lapsed.filter(confirmed_at__isnull=True).delete()
     return reverted + per_model.get(OpenSubscriber._meta.label, 0)

@@ -34,7 +34,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from masthead.core import person_checks
 from masthead.core.http import internal_path_or_empty
 
-from . import rendering, selectors, services, tokens
+from . import rendering, selectors, services, tokens, verified_addresses
 from .forms import OpenSignupForm
 from .models import Newsletter, OpenSubscriber
 from .public_views import SOURCE_EMAIL_LINK, SOURCE_ONE_CLICK, link_problem
@@ -125,7 +125,7 @@ def confirm(request: HttpRequest, slug: str, token: str) -> HttpResponse:
         newsletter=newsletter,
         subscriber_id=checked.subscriber_id,  # type: ignore[arg-type]
         requested=checked.requested,  # type: ignore[arg-type]
-        signed_in=request.user,
+        signed_in=request.user if verified_addresses.session_proves_account(request) else None,
     )
     if outcome == services.ConfirmOutcome.STALE:
         return link_problem(request, "used", signup=newsletter)

@@ -21,6 +21,7 @@ from allauth.usersessions.models import UserSession
 from django.conf import settings
 
 from masthead.core import outbox, privacy
+from masthead.newsletters import emails as newsletter_emails
 
 from .models import ConsentRecord
 
@@ -122,8 +123,7 @@ privacy.register_exporter(
         "readers.User_groups",
     ],
 )
-# Last: other sections find what they keep by the reader's address, and whether the
-# reader proved it, through these addresses (newsletters' open sign-ups, for one).
+# Last: other sections may still read the account's addresses while they erase.
 privacy.register_eraser("account", _erase_account, last=True)
 
 
@@ -142,12 +142,17 @@ def _export_two_factor(user: Any) -> list[dict[str, Any]]:
 privacy.register_exporter("two_factor", _export_two_factor, covers=["mfa.Authenticator"])
 
 
+# An open newsletter's confirmation went to the mailbox, not to this account (which may
+# be a stranger's holding the address): never the account's to see or erase.
+_MAILBOX_EMAILS = (newsletter_emails.CONFIRMATION_KEY_PREFIX,)
+
+
 def _export_emails(user: Any) -> list[dict[str, Any]]:
-    return outbox.emails_to(address=user.email)
+    return outbox.emails_to(address=user.email, excluding=_MAILBOX_EMAILS)
 
 
 def _erase_emails(user: Any) -> dict[str, int]:
-    return {"emails_forgotten": outbox.emails_forget(address=user.email)}
+    return {"emails_forgotten": outbox.emails_forget(address=user.email, excluding=_MAILBOX_EMAILS)}
 
 
 # The outbox keeps the address and subject of each email sent (core.outbox); it has no

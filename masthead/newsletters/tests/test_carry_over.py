@@ -611,3 +611,96 @@ def test_the_reader_ends_up_with_what_they_would_have_had_had_the_address_been_p
     assert not MarketingChoice.objects.filter(email=ADDRESS).exists()
     stopped, on = account()
     assert not (stopped and on)
+
+
+# -- review: one person, two records, until they are shown to be one ----------------------
+
+
+def test_the_one_click_link_in_the_accounts_copy_stops_the_mailboxs_own_sign_up_too(
+    weekly, smtp_settings
+):
+    # Sam joined without an account, then proved the address elsewhere than in their
+    # session: two records, one copy (the account's). That copy's link is the only one
+    # the mailbox gets, so it must stop the newsletter there.
+    joined(weekly)
+    reader = ReaderFactory(email=ADDRESS, verified=True)
+    services.subscriptions_set(user=reader, newsletters=[weekly], source="account")
+    sending.send_start(issue=make_issue(weekly))
+    sending.send_work()
+    assert [m["To"] for m in smtp_settings.recorder.messages] == [ADDRESS]
+
+    link = rendering.unsubscribe_url(user_id=reader.pk, newsletter=weekly)
+    path = "/" + link.split("://", 1)[1].split("/", 1)[1]
+    response = Client(enforce_csrf_checks=True).post(
+        path, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 200
+    sending.send_start(issue=make_issue(weekly))
+    sending.send_work()
+
+    assert [m["To"] for m in smtp_settings.recorder.messages] == [ADDRESS]  # nothing more
+    assert open_rows() == [Status.UNSUBSCRIBED] and receives(reader) == set()
+    assert MarketingChoice.objects.filter(email=ADDRESS, action=A.UNSUBSCRIBE).exists()
+
+
+def test_a_lapsed_request_is_not_the_addresss_latest_choice(weekly, clock, settings):
+    # Sam left the open list, later subscribed on the account; then someone typed Sam's
+    # address into the form and never confirmed. Proving the address afterwards must
+    # not switch the account's subscription off on the strength of that request.
+    left(joined(weekly))
+    clock()
+    reader = ReaderFactory(email=ADDRESS, password=PASSWORD, verified=False)
+    services.subscriptions_set(user=reader, newsletters=[weekly], source="account")
+    clock()
+    services.open_signup_request(newsletter=weekly, email_address=ADDRESS)
+    clock()
+    services.open_signups_expire(
+        now=timezone.now() + dt.timedelta(hours=settings.NEWSLETTER_CONFIRM_HOURS, minutes=1)
+    )
+    assert open_rows() == [Status.UNSUBSCRIBED]
+
+    prove(reader)
+
+    assert receives(reader) == {"weekly"}
+
+
+def test_a_session_signed_in_by_code_only_does_not_bring_a_sign_up_over(client, weekly, mailoutbox):
+    # A code proves the mailbox: whoever holds it can sign in by code to an account a
+    # stranger made with the address and keeps the password of.
+    stranger_made = ReaderFactory(email=ADDRESS, password=PASSWORD, verified=True)
+    services.open_signup_request(newsletter=weekly, email_address=ADDRESS)
+    row = OpenSubscriber.objects.get(email=ADDRESS)
+    mailoutbox.clear()
+    response = client.post("/accounts/login/code/", {"email": ADDRESS})
+    (message,) = mailoutbox
+    code = re.search(r"^\s*([A-Z0-9]{4}-?[A-Z0-9]{4})\s*$", message.body, re.M)[1]
+    client.post(response["Location"], {"code": code})
+    assert client.get("/account/newsletters/").status_code == 200  # signed in
+
+    token = tokens.confirm_token(
+        subscriber_id=row.pk, newsletter_id=weekly.pk, requested=emails.requested_stamp(row)
+    )
+    assert client.post(f"/newsletters/join/weekly/confirm/{token}/").status_code == 200
+
+    assert open_rows() == [Status.ACTIVE] and receives(stranger_made) == set()
+
+
+def test_a_failed_carry_over_after_confirming_loses_no_confirmation(
+    client, weekly, monkeypatch, caplog
+):
+    reader = ReaderFactory(email=ADDRESS, password=PASSWORD, verified=True)
+    services.open_signup_request(newsletter=weekly, email_address=ADDRESS)
+    row = OpenSubscriber.objects.get(email=ADDRESS)
+    client.force_login(reader)
+
+    def broken(**kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(services, "open_signups_carry_over", broken)
+    token = tokens.confirm_token(
+        subscriber_id=row.pk, newsletter_id=weekly.pk, requested=emails.requested_stamp(row)
+    )
+    assert client.post(f"/newsletters/join/weekly/confirm/{token}/").status_code == 200
+
+    assert open_rows() == [Status.ACTIVE]
+    assert "could not carry reader" in caplog.text

@@ -56,7 +56,15 @@
           headers: { Accept: "text/html", [HEADER]: box.id },
         });
         if (response.status === 204) {
-          box.remove(); // closed to sign-ups since the box was drawn
+          // Closed to sign-ups since the box was drawn: say so where the button was,
+          // so keyboard focus is not lost with it.
+          const said = document.createElement("p");
+          said.className = "signup-box__status";
+          said.setAttribute("role", "status");
+          said.tabIndex = -1;
+          said.textContent = box.dataset.closedText || "";
+          slot.replaceChildren(said);
+          said.focus();
           return;
         }
         if (response.ok && response.headers.get(HEADER) === "1") html = await response.text();
