@@ -661,22 +661,15 @@ def open_signups_carry_over(*, user: Any, address: str) -> int:
             # Pending: never confirmed, so nothing to carry; dropped below.
         if take and stopped:
             _set_stopped(user=user, stopped=False, source=SOURCE_CARRIED_OVER)
-        for row in take:
-            _flip(
-                user=user,
-                newsletter=row.newsletter,
-                active=True,
-                source=SOURCE_CARRIED_OVER,
-                subscriber_ref=row.pk,
-            )
-        for row in leave:
-            _flip(
-                user=user,
-                newsletter=row.newsletter,
-                active=False,
-                source=SOURCE_CARRIED_OVER,
-                subscriber_ref=row.pk,
-            )
+        for rows_to_flip, active in ((take, True), (leave, False)):
+            for row in rows_to_flip:
+                _flip(
+                    user=user,
+                    newsletter=row.newsletter,
+                    active=active,
+                    source=SOURCE_CARRIED_OVER,
+                    subscriber_ref=row.pk,
+                )
         for row in keep_off:
             # The address received it until now: that ends, and the ledger says why.
             _open_choice(
