@@ -486,30 +486,14 @@ def test_the_page_listing_warns_when_the_word_share_cuts_a_lead_in(client, newsr
 
 
 def _article_form(body: list[tuple], **extra) -> dict:
-    from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
-    from wagtail.test.utils.form_data import streamfield as stream
+    from masthead.content.tests.factories import article_admin_form
 
-    from masthead.content.tests.factories import AuthorFactory
-
-    items = [
-        (kind, rich_text(value, features=["bold", "italic", "link", "ol", "ul"]))
-        if kind == "paragraph"
-        else (kind, value)
-        for kind, value in body
-    ]
-    return nested_form_data(
-        {
-            "title": "Everything before the marker",
-            "slug": "everything-before-the-marker",
-            "standfirst": "A standfirst.",
-            "bylines": inline_formset([{"author": AuthorFactory().pk}]),
-            "body": stream(items),
-            "tags": "",
-            "access_level": "",
-            "comments_open": "on",
-            "action-publish": "publish",
-            **extra,
-        }
+    return article_admin_form(
+        body,
+        title="Everything before the marker",
+        slug="everything-before-the-marker",
+        rich_text_features=["bold", "italic", "link", "ol", "ul"],
+        **extra,
     )
 
 

@@ -22,7 +22,13 @@ from django.test.utils import CaptureQueriesContext
 
 from masthead.access.api import Level
 from masthead.content.models import ArticlePage
-from masthead.content.tests.factories import make_article, make_home, make_section, paragraph
+from masthead.content.tests.factories import (
+    article_admin_form,
+    make_article,
+    make_home,
+    make_section,
+    paragraph,
+)
 from masthead.core.page_shell import SHELL_PREFIX
 from masthead.core.render_cache import FRAGMENT_PREFIX
 from masthead.core.tests.cache_keys import stored_keys
@@ -100,25 +106,8 @@ def signed_in(reader=None) -> Client:
 
 
 def _article_form(body: list[tuple], **extra) -> dict:
-    from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
-    from wagtail.test.utils.form_data import streamfield as stream
-
-    from masthead.content.tests.factories import AuthorFactory
-
-    items = [(kind, rich_text(value) if kind == "paragraph" else value) for kind, value in body]
-    return nested_form_data(
-        {
-            "title": "A story with a sign-up box",
-            "slug": "a-story-with-a-sign-up-box",
-            "standfirst": "A standfirst.",
-            "bylines": inline_formset([{"author": AuthorFactory().pk}]),
-            "body": stream(items),
-            "tags": "",
-            "access_level": "",
-            "comments_open": "on",
-            "action-publish": "publish",
-            **extra,
-        }
+    return article_admin_form(
+        body, title="A story with a sign-up box", slug="a-story-with-a-sign-up-box", **extra
     )
 
 
